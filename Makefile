@@ -1,0 +1,46 @@
+# Steady: `make run` to chat, `make test` to check everything. See README.md.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+export STEADY_ACTION_ENDPOINT ?= http://127.0.0.1:5055/webhook
+
+.PHONY: run test shell setup model validate lint eval-risk lock clean help
+
+help:
+	@echo "make run    set up, train if needed, start Steady and print where to chat"
+	@echo "make test   set up, train if needed, run every check"
+	@echo "make shell  chat with Steady in this terminal"
+
+setup:
+	@bot/tools/setup_venv.sh
+
+model: setup
+	@$(PY) -m bot.train
+
+run: model
+	@$(PY) -m bot.run
+
+shell: model
+	@$(PY) -m bot.run --shell
+
+validate: model
+	@$(PY) -m rasa data validate --domain var/build/domain --data data --config config.yml
+
+lint: setup
+	@.venv/bin/ruff check .
+
+test: model
+	@$(PY) -m rasa data validate --domain var/build/domain --data data --config config.yml
+	@.venv/bin/ruff check .
+	@$(PY) -m pytest
+	@$(PY) -m bot.story_tests
+
+lock:
+	@$(PY) -m pip freeze --exclude-editable > requirements.lock
+	@echo "requirements.lock updated; commit it."
+
+clean:
+	rm -rf var/build models/steady.tar.gz models/.fingerprint results

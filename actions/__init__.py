@@ -1,0 +1,1 @@
+"""Steady's custom actions, one module per concern. Run with `rasa run actions --actions actions`."""

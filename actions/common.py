@@ -1,0 +1,54 @@
+"""Small helpers every action module shares: who is talking, and sending engine messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import usage
+from bot.exercises import Exercise, load_exercises
+
+logger = logging.getLogger(__name__)
+
+
+def who(tracker: Tracker) -> usage.Who:
+    return usage.Who.from_sender(tracker.sender_id, tracker.get_latest_input_channel())
+
+
+def log_usage(tracker: Tracker, kind: str, **fields: Any) -> None:
+    """Record usage without ever breaking the conversation if the database is unavailable."""
+    try:
+        usage.record(who(tracker), kind, **fields)
+    except SQLAlchemyError:
+        logger.exception("Could not write a %s usage row; the conversation goes on", kind)
+
+
+def say(dispatcher: CollectingDispatcher, message: dict[str, Any]) -> None:
+    """Send one engine message (text, optional buttons, optional custom payload)."""
+    dispatcher.utter_message(
+        text=message.get("text"),
+        buttons=message.get("buttons") or None,
+        json_message=message.get("custom"),
+    )
+
+
+def exercise_button(exercise: Exercise) -> dict[str, str]:
+    payload = "/request_exercise" + json.dumps({"exercise": exercise.id})
+    return {"title": exercise.title, "payload": payload}
+
+
+def menu_buttons(first: list[str] | None = None) -> list[dict[str, str]]:
+    """Every exercise as a button, the suggested ones first, then a way to reach a person."""
+    exercises = load_exercises()
+    order = [*(first or []), *sorted(exercises)]
+    buttons = [exercise_button(exercises[name]) for name in dict.fromkeys(order) if name in exercises]
+    return [*buttons, {"title": "Talk to a person", "payload": "/request_human"}]
+
+
+def entity_value(tracker: Tracker, entity: str) -> str | None:
+    return next(tracker.get_latest_entity_values(entity), None)

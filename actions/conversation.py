@@ -1,0 +1,104 @@
+"""Greeting, check-in, suggestions and the exercise menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity_value, log_usage, menu_buttons
+from bot.exercises import load_common, load_exercises, parse_number, pick
+
+# Slots that outlive a session: where the person is (for crisis resources) and saved results.
+CARRIED_OVER = ("country", "last_results")
+
+# What a check-in intent says about how the person feels, as `suits` tags in the exercise files.
+MOOD_TAGS = {
+    "mood_anxious": "anxious",
+    "mood_stuck_thought": "stuck_thought",
+    "mood_problem": "problem",
+    "mood_low": "low",
+}
+HIGH_DISTRESS = 7
+
+
+class ActionSessionStart(Action):
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        carried = [SlotSet(name, tracker.get_slot(name)) for name in CARRIED_OVER if tracker.get_slot(name)]
+        return [SessionStarted(), *carried, ActionExecuted("action_listen")]
+
+
+def introduce_if_needed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """First contact always says what Steady is, even when the person skips the hello."""
+    if tracker.get_slot("introduced"):
+        return []
+    dispatcher.utter_message(response="utter_intro")
+    return [SlotSet("introduced", True)]
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        events = introduce_if_needed(dispatcher, tracker)
+        if not events:
+            dispatcher.utter_message(response="utter_greet_again")
+        dispatcher.utter_message(response="utter_ask_checkin")
+        return events
+
+
+def mood_tag(tracker: Tracker) -> tuple[str | None, float | None]:
+    """The suits-tag for what the person said, and the 0-10 rating if they gave one."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent in MOOD_TAGS:
+        return MOOD_TAGS[intent], None
+    rating = parse_number(entity_value(tracker, "number") or tracker.latest_message.get("text") or "", 0, 10)
+    if rating is not None and rating >= HIGH_DISTRESS:
+        return "anxious", float(rating)
+    return None, None if rating is None else float(rating)
+
+
+def suggested_exercises(tag: str | None) -> list[str]:
+    if tag is None:
+        return []
+    return [name for name, exercise in sorted(load_exercises().items()) if tag in exercise.suits]
+
+
+class ActionCheckin(Action):
+    """Records how the person feels and suggests exercises that fit, with the whole menu."""
+
+    def name(self) -> str:
+        return "action_checkin"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        events = introduce_if_needed(dispatcher, tracker)
+        tag, rating = mood_tag(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        log_usage(tracker, "checkin", step=intent, value=rating)
+        common = load_common()
+        seed = f"{tracker.sender_id}:{len(tracker.events)}"
+        line = pick(common.lines("suggest", tag), seed) if tag else ""
+        if intent == "mood_okay":
+            line = pick(common.lines("suggest", "okay"), seed) or "I'm glad to hear that."
+        text = line or pick(common.lines("menu_prompt"), seed)
+        dispatcher.utter_message(text=text, buttons=menu_buttons(suggested_exercises(tag)))
+        return [*events, SlotSet("mood", intent)]
+
+
+class ActionShowMenu(Action):
+    def name(self) -> str:
+        return "action_show_menu"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        events = introduce_if_needed(dispatcher, tracker)
+        exercises = load_exercises()
+        lines = [pick(load_common().lines("menu_prompt"), f"{tracker.sender_id}:{len(tracker.events)}")]
+        lines += [f"• {exercise.title}: {exercise.summary}" for _, exercise in sorted(exercises.items())]
+        dispatcher.utter_message(text="\n".join(lines), buttons=menu_buttons())
+        return events

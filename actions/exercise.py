@@ -1,0 +1,150 @@
+"""Running a guided exercise: start, one form that asks every step, finish, and showing results again.
+
+All wording and steps come from bot/content/exercises/*.yml through bot.exercises.Engine.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import entity_value, log_usage, menu_buttons, say
+from actions.conversation import introduce_if_needed
+from bot.exercises import Engine, Outcome, RunState, get_exercise, load_common, load_exercises, pick
+
+RUN_SLOTS = ("exercise", "exercise_run", "exercise_step", "exercise_answers", "exercise_retries")
+ENDED_BY = {None: "completed", "stop": "stopped", "switch": "switched"}
+
+
+def current_run(tracker: Tracker) -> tuple[RunState, Engine] | None:
+    state = RunState.from_slots(tracker.slots)
+    exercise = get_exercise(state.exercise_id) if state else None
+    if state is None or exercise is None:
+        return None
+    return state, Engine(exercise)
+
+
+def cleared_run() -> list[EventType]:
+    return [SlotSet(name, None) for name in RUN_SLOTS] + [SlotSet("exercise_status", None)]
+
+
+class ActionStartExercise(Action):
+    def name(self) -> str:
+        return "action_start_exercise"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        events = introduce_if_needed(dispatcher, tracker)
+        exercise = get_exercise(entity_value(tracker, "exercise") or "")
+        if exercise is None:
+            line = pick(load_common().lines("menu_prompt"), f"{tracker.sender_id}:{len(tracker.events)}")
+            dispatcher.utter_message(text=line, buttons=menu_buttons())
+            return [*events, *cleared_run(), SlotSet("exercise_status", "not_started")]
+        state = RunState(exercise.id, str(uuid.uuid4()))
+        log_usage(tracker, "start", exercise=exercise.id, run_id=state.run_id)
+        dispatcher.utter_message(text=exercise.intro)
+        slots = [SlotSet(name, value) for name, value in state.as_slots().items()]
+        return [*events, *slots, SlotSet("exercise_status", "running"), SlotSet("exercise_answer", None)]
+
+
+def log_outcome(tracker: Tracker, state: RunState, outcome: Outcome) -> None:
+    for entry in outcome.logs:
+        log_usage(tracker, entry.kind, exercise=state.exercise_id, run_id=state.run_id,
+                  step=entry.step, value=entry.value, phase=entry.phase)  # fmt: skip
+
+
+class ValidateExerciseForm(FormValidationAction):
+    """Turns each answer into the next step; the form keeps asking until the engine is done."""
+
+    def name(self) -> str:
+        return "validate_exercise_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:  # fmt: skip
+        running = tracker.get_slot("exercise_status") == "running" and current_run(tracker)
+        return ["exercise_answer"] if running else []
+
+    def validate_exercise_answer(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+        run = current_run(tracker)
+        if run is None:
+            return {"exercise_answer": None, "exercise_status": None}
+        state, engine = run
+        intent = tracker.latest_message.get("intent") or {}
+        outcome = engine.answer(state, str(value or ""), intent.get("name"), float(intent.get("confidence") or 0))
+        for message in outcome.messages:
+            say(dispatcher, message)
+        log_outcome(tracker, state, outcome)
+        status = ENDED_BY[outcome.ended_by] if outcome.finished else "running"
+        return {**state.as_slots(), "exercise_answer": None, "exercise_status": status}
+
+
+class ActionAskExerciseAnswer(Action):
+    def name(self) -> str:
+        return "action_ask_exercise_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        run = current_run(tracker)
+        if run is not None:
+            state, engine = run
+            for message in engine.prompt(state):
+                say(dispatcher, message)
+        return []
+
+
+class ActionFinishExercise(Action):
+    """Closes a run after the form ends: completed, stopped or switched."""
+
+    def name(self) -> str:
+        return "action_finish_exercise"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        run = current_run(tracker)
+        status = tracker.get_slot("exercise_status")
+        if run is None or status not in ENDED_BY.values():
+            return cleared_run()
+        state, engine = run
+        seed = f"{state.run_id}:finish"
+        if status == "completed":
+            log_usage(tracker, "complete", exercise=state.exercise_id, run_id=state.run_id)
+            dispatcher.utter_message(text=engine.closing(state), buttons=menu_buttons())
+            return [*cleared_run(), *saved_result(tracker, engine, state)]
+        step = engine.steps[min(state.step_index, len(engine.steps) - 1)].id
+        log_usage(tracker, "abandon", exercise=state.exercise_id, run_id=state.run_id, step=step)
+        common = load_common()
+        line = pick(common.lines("stopped" if status == "stopped" else "menu_prompt"), seed)
+        dispatcher.utter_message(text=line, buttons=menu_buttons())
+        return cleared_run()
+
+
+def saved_result(tracker: Tracker, engine: Engine, state: RunState) -> list[EventType]:
+    """Keep a thought record or a plan so the person can see it again later."""
+    if not engine.exercise.summary_template:
+        return []
+    saved = dict(tracker.get_slot("last_results") or {})
+    saved[state.exercise_id] = state.answers
+    saved["_latest"] = state.exercise_id
+    return [SlotSet("last_results", saved)]
+
+
+class ActionShowLastResult(Action):
+    def name(self) -> str:
+        return "action_show_last_result"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        saved = tracker.get_slot("last_results") or {}
+        wanted = entity_value(tracker, "exercise") or saved.get("_latest")
+        exercise = get_exercise(wanted or "")
+        if exercise is None or wanted not in saved:
+            dispatcher.utter_message(response="utter_no_saved_result", buttons=menu_buttons(_with_summary()))
+            return []
+        dispatcher.utter_message(text=Engine(exercise).summary(saved[wanted]), buttons=menu_buttons())
+        return []
+
+
+def _with_summary() -> list[str]:
+    return [name for name, exercise in sorted(load_exercises().items()) if exercise.summary_template]

@@ -1,0 +1,207 @@
+"""After risk language: record the escalation, screen with the C-SSRS questions, and grade.
+
+The crisis resources themselves are sent by the Rasa server (utter_crisis_resources, from a rule)
+before any of these actions run, so they reach the person even if this server is down.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import log_usage, menu_buttons, who
+from actions.exercise import cleared_run
+from bot import screening
+from bot.db import session_scope
+from bot.escalation.records import open_escalation_for, record_risk, update_cssrs
+
+logger = logging.getLogger(__name__)
+
+MODEL_ONLY_SEVERITY = "moderate"
+
+
+@dataclass(frozen=True)
+class DetectedRisk:
+    category: str
+    severity: str
+    spans: list[dict[str, Any]]
+
+
+def detected_risk(message: dict[str, Any]) -> DetectedRisk:
+    """What the risk detector put on the latest message; the model alone counts as moderate."""
+    risk = message.get("risk") or {}
+    hits = risk.get("hits") or []
+    spans = [{key: hit.get(key) for key in ("category", "severity", "start", "end", "text", "rule")} for hit in hits]
+    for span in spans:
+        span["message_id"] = message.get("message_id")
+    category = (risk.get("categories") or [None])[0] or (hits[0].get("category") if hits else None)
+    return DetectedRisk(category or "unspecified", risk.get("severity") or MODEL_ONLY_SEVERITY, spans)
+
+
+def save_escalation(tracker: Tracker, risk: DetectedRisk, cssrs: dict[str, Any] | None = None) -> bool:
+    """Write (or update) the escalation record; False if the database could not be reached."""
+    person = who(tracker)
+    try:
+        with session_scope() as session:
+            record_risk(session, pseudonym=person.pseudonym, conversation_id=tracker.sender_id,
+                        channel=person.channel, category=risk.category, severity=risk.severity,
+                        spans=risk.spans, cssrs=cssrs)  # fmt: skip
+    except (SQLAlchemyError, ValueError):
+        logger.exception("Could not record an escalation for a conversation")
+        return False
+    return True
+
+
+def interrupted_exercise(tracker: Tracker) -> list[EventType]:
+    """Log an exercise cut short by risk, and clear its state."""
+    if not tracker.get_slot("exercise_run"):
+        return []
+    log_usage(tracker, "abandon", exercise=tracker.get_slot("exercise"), run_id=tracker.get_slot("exercise_run"),
+              step="interrupted_by_risk")  # fmt: skip
+    return cleared_run()
+
+
+class ActionEscalate(Action):
+    def name(self) -> str:
+        return "action_escalate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        risk = detected_risk(tracker.latest_message)
+        if save_escalation(tracker, risk):
+            dispatcher.utter_message(response="utter_counselor_notified")
+        else:
+            dispatcher.utter_message(response="utter_counselor_unavailable")
+        screened = tracker.get_slot("cssrs_status") == "done"
+        severity = max([risk.severity, tracker.get_slot("risk_severity") or "low"], key=screening.SEVERITIES.index)
+        return [
+            *interrupted_exercise(tracker),
+            SlotSet("risk_flag", True),
+            SlotSet("risk_severity", severity),
+            SlotSet("cssrs_status", "done" if screened else "needed"),
+        ]
+
+
+def cssrs_answers(tracker: Tracker) -> dict[str, str | None]:
+    return {question: tracker.get_slot(screening.slot_name(question)) for question in screening.QUESTIONS}
+
+
+class ValidateCssrsForm(FormValidationAction):
+    """Asks only the screener questions the earlier answers make relevant, one at a time."""
+
+    def name(self) -> str:
+        return "validate_cssrs_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:  # fmt: skip
+        return [screening.slot_name(question) for question in screening.next_questions(cssrs_answers(tracker))]
+
+    def validate_cssrs_wish_dead(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+        return self.answer("wish_dead", value, dispatcher, tracker)
+
+    def validate_cssrs_thoughts(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+        return self.answer("thoughts", value, dispatcher, tracker)
+
+    def validate_cssrs_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+        return self.answer("method", value, dispatcher, tracker)
+
+    def validate_cssrs_intent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+        return self.answer("intent", value, dispatcher, tracker)
+
+    def validate_cssrs_plan(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+        return self.answer("plan", value, dispatcher, tracker)
+
+    def validate_cssrs_behaviour(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+        return self.answer("behaviour", value, dispatcher, tracker)
+
+    def validate_cssrs_behaviour_recent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+        return self.answer("behaviour_recent", value, dispatcher, tracker)
+
+    @staticmethod
+    def answer(question: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """One answer: yes/no/declined, or one gentle re-ask when it is unclear, then unclear."""
+        message = tracker.latest_message
+        has_risk = bool((message.get("risk") or {}).get("hits"))
+        if has_risk:
+            save_escalation(tracker, detected_risk(message))
+        meaning = screening.interpret(str(value or ""), (message.get("intent") or {}).get("name"), has_risk)
+        slot = screening.slot_name(question)
+        if meaning == screening.UNCLEAR and tracker.get_slot("cssrs_retry") != question:
+            dispatcher.utter_message(response="utter_cssrs_unclear")
+            return {slot: None, "cssrs_retry": question}
+        answers = {**cssrs_answers(tracker), question: meaning}
+        if meaning == screening.DECLINED:
+            answers.update({later: screening.DECLINED for later in screening.next_questions(answers)})
+        return {**{screening.slot_name(q): a for q, a in answers.items() if a}, "cssrs_retry": None}
+
+
+class ActionCssrsResult(Action):
+    """Grades the screener, updates the escalation and says what happens next."""
+
+    def name(self) -> str:
+        return "action_cssrs_result"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        answers = cssrs_answers(tracker)
+        severity = screening.grade(answers, tracker.get_slot("risk_severity"))
+        try:
+            with session_scope() as session:
+                if update_cssrs(session, tracker.sender_id, answers, severity) is None:
+                    raise LookupError("no open escalation")
+        except (SQLAlchemyError, LookupError, ValueError):
+            logger.exception("Could not store screener answers; recording them with a new escalation")
+            save_escalation(tracker, DetectedRisk("screener", severity, []), cssrs=answers)
+        if severity == "imminent":
+            dispatcher.utter_message(response="utter_crisis_imminent")
+        else:
+            dispatcher.utter_message(response="utter_after_screening", buttons=menu_buttons()[-1:])
+        return [SlotSet("risk_severity", severity), SlotSet("cssrs_status", "done")]
+
+
+class ActionRequestCounselor(Action):
+    """The person asked for a human: the counselor queue gets the conversation."""
+
+    def name(self) -> str:
+        return "action_request_counselor"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        severity = tracker.get_slot("risk_severity") or "low"
+        if save_escalation(tracker, DetectedRisk("asked_for_person", severity, [])):
+            dispatcher.utter_message(response="utter_counselor_requested")
+        else:
+            dispatcher.utter_message(response="utter_counselor_unavailable")
+        return interrupted_exercise(tracker)
+
+
+class ActionCountryNoted(Action):
+    def name(self) -> str:
+        return "action_country_noted"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_country_noted")
+        if tracker.get_slot("risk_flag"):
+            dispatcher.utter_message(response="utter_human_resources")
+        return []
+
+
+def conversation_is_flagged(sender_id: str) -> bool:
+    """An open escalation keeps a conversation flagged across sessions and restarts."""
+    try:
+        with session_scope() as session:
+            return open_escalation_for(session, sender_id) is not None
+    except SQLAlchemyError:
+        logger.exception("Could not check for an open escalation")
+        return False

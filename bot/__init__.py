@@ -1,0 +1,1 @@
+"""Steady: the project's own Python code (settings, storage, content, safety, channels)."""

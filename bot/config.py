@@ -1,0 +1,58 @@
+"""Settings read from the environment, with defaults that work on a fresh clone.
+
+Every setting has one name here; nothing else in the project reads os.environ for them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = REPO_ROOT / "bot" / "content"
+
+
+def var_dir() -> Path:
+    """Where runtime state lives (database, keys, logs). Git-ignored."""
+    path = Path(os.environ.get("STEADY_VAR_DIR", REPO_ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    """SQLAlchemy URL shared by Rasa's tracker store and the project's own tables."""
+    default = f"sqlite:///{var_dir() / 'steady.db'}"
+    return os.environ.get("STEADY_DATABASE_URL", default)
+
+
+def _secret_from_file(name: str) -> bytes:
+    path = var_dir() / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def pseudonym_key() -> bytes:
+    """Key for the keyed hash that turns a sender id into a pseudonymous id."""
+    value = os.environ.get("STEADY_PSEUDONYM_KEY")
+    return value.encode() if value else _secret_from_file("pseudonym.key")
+
+
+def helplines_file() -> Path:
+    """Crisis resources; a deployment can point this at its own reviewed file."""
+    override = os.environ.get("STEADY_HELPLINES_FILE")
+    return Path(override) if override else CONTENT_DIR / "helplines.yml"
+
+
+def oncall_file() -> Path:
+    """On-call counselor contacts for escalation notifications."""
+    override = os.environ.get("STEADY_ONCALL_FILE")
+    return Path(override) if override else var_dir() / "oncall.yml"
+
+
+def console_url() -> str:
+    """Base address of the counselor console, used in notification links."""
+    return os.environ.get("STEADY_CONSOLE_URL", "http://localhost:8080").rstrip("/")

@@ -1,0 +1,134 @@
+"""The project's own tables (usage log, escalations, notifications) and how to reach them.
+
+Rasa's SQL tracker store keeps the conversations in the same database (its table is `events`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from functools import cache
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
+
+from bot import config
+
+Base = declarative_base()
+
+ESCALATION_STATUSES = ("open", "acknowledged", "resolved")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class UsageEvent(Base):
+    """One step of someone's use of an exercise, keyed by a pseudonym, never the raw id."""
+
+    __tablename__ = "usage_events"
+
+    id = Column(Integer, primary_key=True)
+    pseudonym = Column(String(64), nullable=False, index=True)
+    channel = Column(String(32), nullable=False, default="unknown")
+    exercise = Column(String(64), nullable=True, index=True)
+    run_id = Column(String(36), nullable=True, index=True)
+    kind = Column(String(16), nullable=False)  # checkin, start, step, rating, complete, abandon
+    step = Column(String(64), nullable=True)
+    phase = Column(String(16), nullable=True)  # before / after for ratings
+    value = Column(Float, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class Escalation(Base):
+    """A conversation in which risk was detected; written before anyone is notified."""
+
+    __tablename__ = "escalations"
+
+    id = Column(Integer, primary_key=True)
+    pseudonym = Column(String(64), nullable=False, index=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False, default="unknown")
+    category = Column(String(32), nullable=False)
+    severity = Column(String(16), nullable=False, index=True)
+    spans = Column(JSON, nullable=False, default=list)
+    cssrs = Column(JSON, nullable=False, default=dict)
+    status = Column(String(16), nullable=False, default="open", index=True)
+    assignee = Column(String(64), nullable=True)
+    outcome = Column(String(32), nullable=True)
+    risk_count = Column(Integer, nullable=False, default=1)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    acknowledged_at = Column(DateTime, nullable=True)
+    resolved_at = Column(DateTime, nullable=True)
+
+
+class NotificationAttempt(Base):
+    """One message to one on-call contact about one escalation (retried with backoff)."""
+
+    __tablename__ = "notification_attempts"
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
+    contact = Column(String(128), nullable=False)
+    transport = Column(String(16), nullable=False)  # telegram, email, webhook
+    tier = Column(String(16), nullable=False, default="primary")  # primary, backup
+    reason = Column(String(32), nullable=False, default="new")  # new, severity_raised, unacknowledged
+    status = Column(String(16), nullable=False, default="pending")  # pending, sent, failed
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text, nullable=True)
+    next_attempt_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    sent_at = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+@cache
+def engine_for(url: str) -> Engine:
+    """One engine per database URL per process; creates the project's tables if missing."""
+    is_sqlite = url.startswith("sqlite")
+    connect_args = {"timeout": 30} if is_sqlite else {}
+    engine = create_engine(url, future=True, connect_args=connect_args)
+    if is_sqlite:
+        _tune_sqlite(engine)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def get_engine() -> Engine:
+    return engine_for(config.database_url())
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    session = sessionmaker(bind=engine or get_engine(), future=True)()
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()

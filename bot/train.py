@@ -1,0 +1,69 @@
+"""Train the Rasa model only when its inputs changed since the last training.
+
+Inputs: config.yml, domain.yml, data/, the crisis content and the custom NLU component code.
+The fingerprint of the last successful training is kept next to the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot import config
+from bot.crisis import build_domain
+
+MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
+FINGERPRINT = config.REPO_ROOT / "models" / ".fingerprint"
+INPUTS = ("config.yml", "domain.yml", "data", "bot/content/helplines.yml", "bot/content/crisis.yml", "bot/risk")
+
+
+def built_domain() -> Path:
+    return build_domain(config.var_dir() / "build" / "domain")
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    files = [config.helplines_file()]
+    for name in INPUTS:
+        path = config.REPO_ROOT / name
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for path in files:
+        if path.exists() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(config.REPO_ROOT) if path.is_relative_to(config.REPO_ROOT)
+                              else path).encode())  # fmt: skip
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def is_stale() -> bool:
+    return not MODEL.exists() or not FINGERPRINT.exists() or FINGERPRINT.read_text().strip() != fingerprint()
+
+
+def train() -> int:
+    domain = built_domain()
+    command = [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", str(domain),
+               "--data", "data", "--out", "models", "--fixed-model-name", "steady"]  # fmt: skip
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=config.REPO_ROOT)
+    if result.returncode != 0:
+        print("Training failed; the previous model (if any) is unchanged.", file=sys.stderr)
+        return result.returncode
+    FINGERPRINT.write_text(fingerprint())
+    print(f"==> Model trained in {time.monotonic() - started:.0f} s: {MODEL}")
+    return 0
+
+
+def main() -> int:
+    built_domain()
+    if not is_stale():
+        print(f"==> Model is up to date: {MODEL.relative_to(config.REPO_ROOT)}")
+        return 0
+    print("==> Training the model (data, domain or config changed)")
+    return train()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
