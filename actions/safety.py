@@ -89,7 +89,9 @@ class ActionEscalate(Action):
 
 
 def cssrs_answers(tracker: Tracker) -> dict[str, str | None]:
-    return {question: tracker.get_slot(screening.slot_name(question)) for question in screening.QUESTIONS}
+    """Screener answers already read; a raw, not yet validated reply counts as unanswered."""
+    answers = {question: tracker.get_slot(screening.slot_name(question)) for question in screening.QUESTIONS}
+    return {question: value if value in screening.MEANINGS else None for question, value in answers.items()}
 
 
 class ValidateCssrsForm(FormValidationAction):

@@ -19,6 +19,7 @@ import re
 QUESTIONS = ("wish_dead", "thoughts", "method", "intent", "plan", "behaviour", "behaviour_recent")
 SEVERITIES = ("low", "moderate", "high", "imminent")
 YES, NO, UNCLEAR, DECLINED = "yes", "no", "unclear", "declined"
+MEANINGS = (YES, NO, UNCLEAR, DECLINED)
 
 YES_WORDS = {"yes", "yeah", "yea", "yep", "ya", "yh", "y", "sometimes", "kind of", "kinda", "sort of", "a bit",
              "maybe", "i have", "i did", "true", "often", "all the time", "every day", "definitely", "mhm"}  # fmt: skip

@@ -1,0 +1,146 @@
+"""Exercise actions with real rasa_sdk Trackers and CollectingDispatchers, on a private SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import ActionCheckin, ActionShowMenu
+from actions.exercise import (
+    ActionAskExerciseAnswer,
+    ActionFinishExercise,
+    ActionShowLastResult,
+    ActionStartExercise,
+    ValidateExerciseForm,
+)
+from bot.db import UsageEvent, session_scope
+from bot.exercises import fill, load_common, load_exercises
+from bot.pseudonym import pseudonymise
+from tests.unit.trackers import DOMAIN, message, slot_events, tracker
+
+
+def run(action: Any, tracker_: Any) -> tuple[list[dict], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_, DOMAIN))
+    return events, dispatcher
+
+
+def usage_rows() -> list[UsageEvent]:
+    with session_scope() as session:
+        rows = session.query(UsageEvent).order_by(UsageEvent.id).all()
+        session.expunge_all()
+    return rows
+
+
+def start(exercise: str, steady_env: Any) -> dict[str, Any]:
+    latest = message("lets do grounding", "request_exercise", entities=[{"entity": "exercise", "value": exercise}])
+    events, dispatcher = run(ActionStartExercise(), tracker(latest, sender="person-1"))
+    slots = slot_events(events)
+    assert dispatcher.messages[-1]["text"] == load_exercises()[exercise].intro
+    return slots
+
+
+def answer(slots: dict[str, Any], text: str, intent: str = "nlu_fallback") -> tuple[dict[str, Any], list[dict]]:
+    state = {**slots, "requested_slot": "exercise_answer", "exercise_answer": text}
+    current = tracker(message(text, intent, 0.5), state, active_loop="exercise_form",
+                      extracted={"exercise_answer": text})
+    events, dispatcher = run(ValidateExerciseForm(), current)
+    return {**slots, **slot_events(events)}, dispatcher.messages
+
+
+def test_starting_a_named_exercise_sets_up_a_run_and_logs_the_start(steady_env: Any) -> None:
+    slots = start("grounding", steady_env)
+    assert slots["exercise"] == "grounding" and slots["exercise_status"] == "running"
+    assert slots["exercise_step"] == 0 and slots["exercise_run"]
+    rows = usage_rows()
+    assert [(row.kind, row.exercise, row.channel) for row in rows] == [("start", "grounding", "rest")]
+    assert rows[0].pseudonym == pseudonymise("person-1") and "person-1" not in rows[0].pseudonym
+
+
+def test_asking_for_an_exercise_without_a_name_shows_the_menu(steady_env: Any) -> None:
+    events, dispatcher = run(ActionStartExercise(), tracker(message("i need an exercise", "request_exercise")))
+    assert slot_events(events)["exercise_status"] == "not_started"
+    titles = [button["title"] for button in dispatcher.messages[-1]["buttons"]]
+    assert "Talk to a person" in titles and len(titles) == len(load_exercises()) + 1
+    assert usage_rows() == []
+
+
+def test_the_form_asks_the_current_step_with_buttons(steady_env: Any) -> None:
+    slots = start("breathing", steady_env)
+    current = tracker(message("x", "nlu_fallback"), {**slots, "requested_slot": "exercise_answer"})
+    _, dispatcher = run(ActionAskExerciseAnswer(), current)
+    assert dispatcher.messages[-1]["text"] in load_common().lines("rating", "before")
+    assert [button["payload"] for button in dispatcher.messages[-1]["buttons"]] == [str(n) for n in range(11)]
+
+
+def test_a_whole_breathing_run_through_the_form_logs_every_step(steady_env: Any) -> None:
+    slots = start("breathing", steady_env)
+    for text in ["8", "box", "3", "ok done", "calmer"]:
+        slots, _ = answer(slots, text)
+        assert slots["exercise_status"] == "running" and slots["exercise_answer"] is None
+    slots, _ = answer(slots, "5")
+    assert slots["exercise_status"] == "completed"
+    events, dispatcher = run(ActionFinishExercise(), tracker(message("5", "inform_rating"), slots))
+    title = load_exercises()["breathing"].title
+    better = {fill(line, before=8, after=5, exercise=title) for line in load_common().lines("closing", "better")}
+    assert dispatcher.messages[0]["text"] in better
+    assert slot_events(events)["exercise"] is None
+    kinds = [(row.kind, row.step, row.phase, row.value) for row in usage_rows()]
+    assert kinds[0][0] == "start" and kinds[-1][0] == "complete"
+    assert ("rating", "distress_before", "before", 8.0) in kinds and ("rating", "distress_after", "after", 5.0) in kinds
+    assert [k[1] for k in kinds if k[0] == "step"] == ["pattern", "rounds", "pace", "felt"]
+    assert len({row.run_id for row in usage_rows()}) == 1
+
+
+def test_stopping_part_way_logs_an_abandonment_and_offers_the_menu(steady_env: Any) -> None:
+    slots = start("thought_record", steady_env)
+    slots, _ = answer(slots, "7")
+    slots, _ = answer(slots, "stop")
+    assert slots["exercise_status"] == "stopped"
+    _, dispatcher = run(ActionFinishExercise(), tracker(message("stop", "stop"), slots))
+    assert dispatcher.messages[-1]["buttons"][-1]["title"] == "Talk to a person"
+    last = usage_rows()[-1]
+    assert (last.kind, last.exercise, last.step) == ("abandon", "thought_record", "situation")
+
+
+def test_a_finished_thought_record_can_be_shown_again(steady_env: Any) -> None:
+    slots = start("thought_record", steady_env)
+    for text in ["7", "a meeting", "they think im useless", "shame", "80", "1", "i stumbled", "they nodded",
+                 "one stumble is not useless", "40", "4"]:  # fmt: skip
+        slots, _ = answer(slots, text)
+    assert slots["exercise_status"] == "completed"
+    events, _ = run(ActionFinishExercise(), tracker(message("4", "inform_rating"), slots))
+    saved = slot_events(events)["last_results"]
+    _, dispatcher = run(ActionShowLastResult(), tracker(message("show my thought record", "show_last_result"),
+                                                        {"last_results": saved}))  # fmt: skip
+    shown = dispatcher.messages[-1]["text"]
+    assert "a meeting" in shown and "one stumble is not useless" in shown
+
+
+def test_no_saved_result_says_so_kindly(steady_env: Any) -> None:
+    _, dispatcher = run(ActionShowLastResult(), tracker(message("what was my plan", "show_last_result")))
+    assert dispatcher.messages[-1]["response"] == "utter_no_saved_result"
+
+
+def test_check_in_suggests_exercises_that_fit_first_and_logs_it(steady_env: Any) -> None:
+    events, dispatcher = run(ActionCheckin(), tracker(message("im so panicky rn", "mood_anxious")))
+    assert dispatcher.messages[0]["response"] == "utter_intro", "first contact says what Steady is"
+    buttons = [button["payload"] for button in dispatcher.messages[-1]["buttons"]]
+    suggested = [name for name, ex in load_exercises().items() if "anxious" in ex.suits]
+    assert all(any(name in payload for payload in buttons[: len(suggested)]) for name in suggested)
+    assert slot_events(events)["introduced"] is True
+    assert [(row.kind, row.step) for row in usage_rows()] == [("checkin", "mood_anxious")]
+
+
+def test_a_number_check_in_is_recorded_as_a_rating(steady_env: Any) -> None:
+    latest = message("like an 8", "inform_rating", entities=[{"entity": "number", "value": "8"}])
+    run(ActionCheckin(), tracker(latest, {"introduced": True}))
+    assert [(row.kind, row.value) for row in usage_rows()] == [("checkin", 8.0)]
+
+
+def test_the_menu_lists_every_exercise_with_a_way_to_reach_a_person(steady_env: Any) -> None:
+    _, dispatcher = run(ActionShowMenu(), tracker(message("menu", "show_menu"), {"introduced": True}))
+    text = dispatcher.messages[-1]["text"]
+    assert all(exercise.title in text for exercise in load_exercises().values())

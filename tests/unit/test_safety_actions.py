@@ -1,0 +1,109 @@
+"""Safety actions with real Trackers: escalation records, the screener form, grading, asking for a person."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.safety import ActionCssrsResult, ActionEscalate, ActionRequestCounselor, ValidateCssrsForm
+from bot.db import Escalation, UsageEvent, session_scope
+from bot.pseudonym import pseudonymise
+from tests.unit.trackers import DOMAIN, from_fixture, message, slot_events, tracker
+
+
+def run(action: Any, tracker_: Any) -> tuple[list[dict], CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    return asyncio.run(action.run(dispatcher, tracker_, DOMAIN)), dispatcher
+
+
+def escalations() -> list[Escalation]:
+    with session_scope() as session:
+        rows = session.query(Escalation).order_by(Escalation.id).all()
+        session.expunge_all()
+    return rows
+
+
+def test_risk_mid_exercise_records_an_escalation_and_abandons_the_exercise(steady_env: Any) -> None:
+    events, dispatcher = run(ActionEscalate(), from_fixture("risk_mid_grounding"))
+    [escalation] = escalations()
+    assert escalation.conversation_id == "tg-4242" and escalation.pseudonym == pseudonymise("tg-4242")
+    assert (escalation.channel, escalation.category, escalation.severity) == ("telegram", "passive_ideation", "low")
+    assert escalation.spans[0]["text"] == "everyone would be better off without me"
+    assert dispatcher.messages[0]["response"] == "utter_counselor_notified"
+    slots = slot_events(events)
+    assert slots["risk_flag"] is True and slots["cssrs_status"] == "needed" and slots["exercise"] is None
+    with session_scope() as session:
+        abandon = session.query(UsageEvent).one()
+        assert (abandon.kind, abandon.exercise, abandon.step) == ("abandon", "grounding", "interrupted_by_risk")
+
+
+def test_repeated_risk_updates_the_open_escalation(steady_env: Any) -> None:
+    run(ActionEscalate(), from_fixture("risk_mid_grounding"))
+    again = message("i wrote goodbye letters", "risk", risk={
+        "hits": [{"category": "plan_intent", "severity": "high", "start": 2, "end": 23,
+                  "text": "wrote goodbye letters", "rule": "prep"}],
+        "severity": "high", "categories": ["plan_intent"]})  # fmt: skip
+    events, _ = run(ActionEscalate(), tracker(again, {"cssrs_status": "done", "risk_severity": "low"}, sender="tg-4242"))
+    [escalation] = escalations()
+    assert escalation.risk_count == 2 and escalation.severity == "high" and len(escalation.spans) == 2
+    assert slot_events(events)["cssrs_status"] == "done", "an already-screened person is not screened again"
+
+
+def test_a_model_only_risk_prediction_still_escalates_as_moderate(steady_env: Any) -> None:
+    run(ActionEscalate(), tracker(message("idk anymore", "risk", 0.7)))
+    [escalation] = escalations()
+    assert (escalation.category, escalation.severity) == ("unspecified", "moderate")
+
+
+def screener_turn(slots: dict[str, Any], text: str, intent: str = "nlu_fallback",
+                  risk: dict | None = None) -> tuple[dict[str, Any], CollectingDispatcher]:  # fmt: skip
+    asked = slots["requested_slot"]
+    current = tracker(message(text, intent, 0.9, risk=risk), {**slots, asked: text}, active_loop="cssrs_form",
+                      extracted={asked: text})  # fmt: skip
+    events, dispatcher = run(ValidateCssrsForm(), current)
+    return {**slots, asked: text, **slot_events(events)}, dispatcher
+
+
+def test_the_screener_asks_follow_ups_only_after_a_yes_and_reasks_unclear_answers_once(steady_env: Any) -> None:
+    slots: dict[str, Any] = {"requested_slot": "cssrs_wish_dead", "cssrs_status": "needed"}
+    slots, _ = screener_turn(slots, "yes", "affirm")
+    assert slots["cssrs_wish_dead"] == "yes" and slots["requested_slot"] == "cssrs_thoughts"
+    slots, dispatcher = screener_turn(slots, "what do you mean")
+    assert dispatcher.messages[-1]["response"] == "utter_cssrs_unclear"
+    assert slots["cssrs_thoughts"] is None and slots["requested_slot"] == "cssrs_thoughts"
+    slots, _ = screener_turn(slots, "kind of")
+    assert slots["cssrs_thoughts"] == "yes" and slots["requested_slot"] == "cssrs_method"
+    slots, _ = screener_turn(slots, "no", "deny")
+    slots, _ = screener_turn(slots, "i don't want to answer")
+    assert slots["cssrs_intent"] == "declined" and slots["cssrs_plan"] == "declined"
+    assert slots["requested_slot"] is None
+
+
+def test_imminent_grade_urges_emergency_contact_and_offers_no_exercise(steady_env: Any) -> None:
+    run(ActionEscalate(), tracker(message("i want to die", "risk", 1.0), sender="person-9"))
+    answers = {"cssrs_wish_dead": "yes", "cssrs_thoughts": "yes", "cssrs_method": "yes", "cssrs_intent": "yes",
+               "cssrs_plan": "yes", "cssrs_behaviour": "no"}  # fmt: skip
+    events, dispatcher = run(ActionCssrsResult(), tracker(message("yes", "affirm"), answers, sender="person-9"))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_crisis_imminent"]
+    assert not any(m.get("buttons") for m in dispatcher.messages)
+    [escalation] = escalations()
+    assert escalation.severity == "imminent" and escalation.cssrs["plan"] == "yes"
+    assert slot_events(events)["risk_severity"] == "imminent"
+
+
+def test_a_later_im_fine_does_not_clear_the_flag(steady_env: Any) -> None:
+    run(ActionEscalate(), tracker(message("i want to die", "risk", 1.0), sender="person-3"))
+    answers = {"cssrs_wish_dead": "no", "cssrs_thoughts": "no", "cssrs_behaviour": "no"}
+    run(ActionCssrsResult(), tracker(message("im fine", "deny"), {**answers, "risk_severity": "moderate"},
+                                     sender="person-3"))  # fmt: skip
+    [escalation] = escalations()
+    assert escalation.status == "open" and escalation.severity == "moderate"
+
+
+def test_asking_for_a_person_reaches_the_counselor_queue(steady_env: Any) -> None:
+    _, dispatcher = run(ActionRequestCounselor(), tracker(message("can i talk to a human", "request_human")))
+    [escalation] = escalations()
+    assert escalation.category == "asked_for_person" and escalation.status == "open"
+    assert dispatcher.messages[-1]["response"] == "utter_counselor_requested"
