@@ -36,7 +36,7 @@ test: model
 	@$(PY) -m rasa data validate --domain var/build/domain --data data --config config.yml
 	@.venv/bin/ruff check .
 	@$(PY) -m pytest
-	@$(PY) -m bot.story_tests
+	@$(PY) -m rasa test core --model models/steady.tar.gz --stories tests/stories --fail-on-prediction-errors --out var/results/stories
 
 lock:
 	@$(PY) -m pip freeze --exclude-editable > requirements.lock

@@ -53,8 +53,15 @@ class ActionStartExercise(Action):
 
 def log_outcome(tracker: Tracker, state: RunState, outcome: Outcome) -> None:
     for entry in outcome.logs:
-        log_usage(tracker, entry.kind, exercise=state.exercise_id, run_id=state.run_id,
-                  step=entry.step, value=entry.value, phase=entry.phase)  # fmt: skip
+        log_usage(
+            tracker,
+            entry.kind,
+            exercise=state.exercise_id,
+            run_id=state.run_id,
+            step=entry.step,
+            value=entry.value,
+            phase=entry.phase,
+        )
 
 
 class ValidateExerciseForm(FormValidationAction):
@@ -63,13 +70,15 @@ class ValidateExerciseForm(FormValidationAction):
     def name(self) -> str:
         return "validate_exercise_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> list[str]:  # fmt: skip
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         running = tracker.get_slot("exercise_status") == "running" and current_run(tracker)
         return ["exercise_answer"] if running else []
 
-    def validate_exercise_answer(self, value: Any, dispatcher: CollectingDispatcher,
-                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+    def validate_exercise_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         run = current_run(tracker)
         if run is None:
             return {"exercise_answer": None, "exercise_status": None}

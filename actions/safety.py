@@ -50,9 +50,16 @@ def save_escalation(tracker: Tracker, risk: DetectedRisk, cssrs: dict[str, Any] 
     person = who(tracker)
     try:
         with session_scope() as session:
-            record_risk(session, pseudonym=person.pseudonym, conversation_id=tracker.sender_id,
-                        channel=person.channel, category=risk.category, severity=risk.severity,
-                        spans=risk.spans, cssrs=cssrs)  # fmt: skip
+            record_risk(
+                session,
+                pseudonym=person.pseudonym,
+                conversation_id=tracker.sender_id,
+                channel=person.channel,
+                category=risk.category,
+                severity=risk.severity,
+                spans=risk.spans,
+                cssrs=cssrs,
+            )
     except (SQLAlchemyError, ValueError):
         logger.exception("Could not record an escalation for a conversation")
         return False
@@ -63,8 +70,13 @@ def interrupted_exercise(tracker: Tracker) -> list[EventType]:
     """Log an exercise cut short by risk, and clear its state."""
     if not tracker.get_slot("exercise_run"):
         return []
-    log_usage(tracker, "abandon", exercise=tracker.get_slot("exercise"), run_id=tracker.get_slot("exercise_run"),
-              step="interrupted_by_risk")  # fmt: skip
+    log_usage(
+        tracker,
+        "abandon",
+        exercise=tracker.get_slot("exercise"),
+        run_id=tracker.get_slot("exercise_run"),
+        step="interrupted_by_risk",
+    )
     return cleared_run()
 
 
@@ -100,36 +112,44 @@ class ValidateCssrsForm(FormValidationAction):
     def name(self) -> str:
         return "validate_cssrs_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> list[str]:  # fmt: skip
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         return [screening.slot_name(question) for question in screening.next_questions(cssrs_answers(tracker))]
 
-    def validate_cssrs_wish_dead(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+    def validate_cssrs_wish_dead(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self.answer("wish_dead", value, dispatcher, tracker)
 
-    def validate_cssrs_thoughts(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+    def validate_cssrs_thoughts(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self.answer("thoughts", value, dispatcher, tracker)
 
-    def validate_cssrs_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+    def validate_cssrs_method(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self.answer("method", value, dispatcher, tracker)
 
-    def validate_cssrs_intent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+    def validate_cssrs_intent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self.answer("intent", value, dispatcher, tracker)
 
-    def validate_cssrs_plan(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+    def validate_cssrs_plan(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self.answer("plan", value, dispatcher, tracker)
 
-    def validate_cssrs_behaviour(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+    def validate_cssrs_behaviour(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self.answer("behaviour", value, dispatcher, tracker)
 
-    def validate_cssrs_behaviour_recent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                        domain: DomainDict) -> dict[str, Any]:  # fmt: skip
+    def validate_cssrs_behaviour_recent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self.answer("behaviour_recent", value, dispatcher, tracker)
 
     @staticmethod

@@ -16,7 +16,11 @@ import yaml
 
 from bot import config
 
-RESPONSES = {"resources": "utter_crisis_resources", "imminent": "utter_crisis_imminent", "human": "utter_human_resources"}
+RESPONSES = {
+    "resources": "utter_crisis_resources",
+    "imminent": "utter_crisis_imminent",
+    "human": "utter_human_resources",
+}
 BUTTONS = {
     "resources": [{"title": "Ask a counselor to join", "payload": "/request_human"}],
     "human": [{"title": "Ask a counselor to join", "payload": "/request_human"}],
@@ -45,8 +49,10 @@ def helpline_problems(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["expected a mapping with countries and fallback"]
     problems = []
-    entries = {**{str(code): entry for code, entry in (data.get("countries") or {}).items()},
-               "fallback": data.get("fallback")}  # fmt: skip
+    entries = {
+        **{str(code): entry for code, entry in (data.get("countries") or {}).items()},
+        "fallback": data.get("fallback"),
+    }
     for code, entry in entries.items():
         if not isinstance(entry, dict) or not entry.get("emergency") or not entry.get("services"):
             problems.append(f"{code} needs an emergency number and at least one service")
@@ -67,8 +73,9 @@ def services_text(entry: dict[str, Any], line: str) -> str:
     )
 
 
-def _variations(templates: list[str], entry: dict[str, Any], line: str, buttons: list[dict[str, str]],
-                country: str | None) -> list[dict[str, Any]]:  # fmt: skip
+def _variations(
+    templates: list[str], entry: dict[str, Any], line: str, buttons: list[dict[str, str]], country: str | None
+) -> list[dict[str, Any]]:
     text_values = {"services": services_text(entry, line), "emergency": entry["emergency"]}
     variations = []
     for template in templates:

@@ -24,9 +24,19 @@ RATING_AFTER = "distress_after"
 MAX_UNUSABLE_ANSWERS = 2
 REFLECT_CHARS = 80
 NUMBER_WORDS = {
-    "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-}  # fmt: skip
+    "zero": 0,
+    "none": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 Message = dict[str, Any]
 
@@ -107,9 +117,7 @@ def _step_from(data: dict[str, Any], where: str) -> Step:
         raise ContentError(f"{where}: a step is missing {', '.join(missing)}")
     if data["kind"] not in STEP_KINDS:
         raise ContentError(f"{where}: step {data['id']} has unknown kind {data['kind']!r}")
-    options = tuple(
-        {key: str(value) for key, value in option.items()} for option in data.get("options", [])
-    )
+    options = tuple({key: str(value) for key, value in option.items()} for option in data.get("options", []))
     return Step(
         id=str(data["id"]),
         kind=data["kind"],
@@ -183,10 +191,12 @@ def get_exercise(exercise_id: str) -> Exercise | None:
 def full_steps(exercise: Exercise, common: Common) -> list[Step]:
     """The script's steps wrapped in the distress ratings every run has."""
     labels = {"low_label": common.raw["rating"]["low_label"], "high_label": common.raw["rating"]["high_label"]}
-    before = Step(RATING_BEFORE, "rating", common.lines("rating", "before")[0],
-                  prompts=common.lines("rating", "before"), **labels)  # fmt: skip
-    after = Step(RATING_AFTER, "rating", common.lines("rating", "after")[0],
-                 prompts=common.lines("rating", "after"), **labels)  # fmt: skip
+    before = Step(
+        RATING_BEFORE, "rating", common.lines("rating", "before")[0], prompts=common.lines("rating", "before"), **labels
+    )
+    after = Step(
+        RATING_AFTER, "rating", common.lines("rating", "after")[0], prompts=common.lines("rating", "after"), **labels
+    )
     return [before, *exercise.steps, after]
 
 
@@ -362,8 +372,7 @@ class Engine:
 
     # -- answering
 
-    def answer(self, state: RunState, text: str, intent: str | None = None,
-               confidence: float = 0.0) -> Outcome:  # fmt: skip
+    def answer(self, state: RunState, text: str, intent: str | None = None, confidence: float = 0.0) -> Outcome:
         """Apply one answer to the current step; state is updated in place."""
         control = self._control_word(text, intent, confidence)
         if control in ("stop", "switch"):
@@ -473,8 +482,9 @@ class Engine:
         line = pick(self.common.lines("invalid", kind), seed) or step.help
         return Outcome(messages=[{"text": fill(line, min=step.min, max=step.max)}] if line else [])
 
-    def _advance(self, state: RunState, step: Step, outcome: Outcome,
-                 logged_value: float | None = None, skipped: bool = False) -> Outcome:  # fmt: skip
+    def _advance(
+        self, state: RunState, step: Step, outcome: Outcome, logged_value: float | None = None, skipped: bool = False
+    ) -> Outcome:
         if step.kind == "rating":
             phase = "before" if step.id == RATING_BEFORE else "after"
             outcome.logs.append(LogRecord("rating", step.id, None if skipped else logged_value, phase))
@@ -547,10 +557,20 @@ def _exercise_problems(exercise: Exercise) -> list[str]:
 
 def _common_problems(common: Common) -> list[str]:
     required = [
-        ("rating", "before"), ("rating", "after"), ("skipped",), ("stopped",), ("menu_prompt",),
-        ("invalid", "scale"), ("invalid", "choice"), ("invalid", "list_too_short"), ("invalid", "gave_up"),
-        ("closing", "better"), ("closing", "same"), ("closing", "worse"), ("closing", "unknown"),
-    ]  # fmt: skip
+        ("rating", "before"),
+        ("rating", "after"),
+        ("skipped",),
+        ("stopped",),
+        ("menu_prompt",),
+        ("invalid", "scale"),
+        ("invalid", "choice"),
+        ("invalid", "list_too_short"),
+        ("invalid", "gave_up"),
+        ("closing", "better"),
+        ("closing", "same"),
+        ("closing", "worse"),
+        ("closing", "unknown"),
+    ]
     problems = [f"common.yml: {'.'.join(path)} needs at least one line" for path in required if not common.lines(*path)]
     lists = [common.words(name) for name in ("skip_words", "stop_words", "done_words")]
     overlap = (lists[0] & lists[1]) | (lists[0] & lists[2]) | (lists[1] & lists[2])

@@ -55,23 +55,45 @@ def environment(ports: Ports) -> dict[str, str]:
 
 def parts(ports: Ports, shell: bool = False) -> list[Part]:
     py = sys.executable
-    actions = Part("action server", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
-                   f"http://127.0.0.1:{ports.actions}/health")  # fmt: skip
+    actions = Part(
+        "action server",
+        [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
+        f"http://127.0.0.1:{ports.actions}/health",
+    )
     notifier = Part("escalation notifier", [py, "-m", "bot.escalation.worker"])
     if shell:
         return [actions, notifier]
-    rasa = Part("Rasa server", [py, "-m", "rasa", "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                                "--credentials", "credentials.yml", "--interface", "127.0.0.1",
-                                "--port", str(ports.rasa)], f"http://127.0.0.1:{ports.rasa}/")  # fmt: skip
-    web = Part("chat page", [py, "-m", "bot.web.server", "--port", str(ports.web)],
-               f"http://127.0.0.1:{ports.web}/health")  # fmt: skip
+    rasa = Part(
+        "Rasa server",
+        [
+            py,
+            "-m",
+            "rasa",
+            "run",
+            "--model",
+            str(MODEL),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(ports.rasa),
+        ],
+        f"http://127.0.0.1:{ports.rasa}/",
+    )
+    web = Part(
+        "chat page", [py, "-m", "bot.web.server", "--port", str(ports.web)], f"http://127.0.0.1:{ports.web}/health"
+    )
     return [actions, rasa, web, notifier]
 
 
 def start(part: Part, env: dict[str, str], log_dir: Path) -> None:
     log = (log_dir / f"{part.name.replace(' ', '-')}.log").open("ab")
-    part.process = subprocess.Popen(part.command, cwd=config.REPO_ROOT, env=env, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    part.process = subprocess.Popen(
+        part.command, cwd=config.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def answers(url: str) -> bool:
@@ -139,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.shell:
             shell = [sys.executable, "-m", "rasa", "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"]
             return subprocess.call(shell, cwd=config.REPO_ROOT, env=env)
-        print(f"\nSteady is running. Chat at http://localhost:{ports.web}\n"
-              f"Logs: {log_dir}/  Database: {config.database_url()}\nPress Ctrl-C to stop.\n")  # fmt: skip
+        print(
+            f"\nSteady is running. Chat at http://localhost:{ports.web}\n"
+            f"Logs: {log_dir}/  Database: {config.database_url()}\nPress Ctrl-C to stop.\n"
+        )
         supervise(running)
         return 1
     except KeyboardInterrupt:

@@ -21,13 +21,58 @@ SEVERITIES = ("low", "moderate", "high", "imminent")
 YES, NO, UNCLEAR, DECLINED = "yes", "no", "unclear", "declined"
 MEANINGS = (YES, NO, UNCLEAR, DECLINED)
 
-YES_WORDS = {"yes", "yeah", "yea", "yep", "ya", "yh", "y", "sometimes", "kind of", "kinda", "sort of", "a bit",
-             "maybe", "i have", "i did", "true", "often", "all the time", "every day", "definitely", "mhm"}  # fmt: skip
-NO_WORDS = {"no", "nope", "nah", "n", "not really", "never", "no i haven't", "i haven't", "i have not", "not at all",
-            "no never", "none", "i don't", "i dont"}  # fmt: skip
-DECLINE_WORDS = {"i don't want to answer", "i dont want to answer", "rather not say", "i'd rather not",
-                 "id rather not", "pass", "skip", "stop", "no comment", "don't want to talk about it",
-                 "dont want to talk about it"}  # fmt: skip
+YES_WORDS = {
+    "yes",
+    "yeah",
+    "yea",
+    "yep",
+    "ya",
+    "yh",
+    "y",
+    "sometimes",
+    "kind of",
+    "kinda",
+    "sort of",
+    "a bit",
+    "maybe",
+    "i have",
+    "i did",
+    "true",
+    "often",
+    "all the time",
+    "every day",
+    "definitely",
+    "mhm",
+}
+NO_WORDS = {
+    "no",
+    "nope",
+    "nah",
+    "n",
+    "not really",
+    "never",
+    "no i haven't",
+    "i haven't",
+    "i have not",
+    "not at all",
+    "no never",
+    "none",
+    "i don't",
+    "i dont",
+}
+DECLINE_WORDS = {
+    "i don't want to answer",
+    "i dont want to answer",
+    "rather not say",
+    "i'd rather not",
+    "id rather not",
+    "pass",
+    "skip",
+    "stop",
+    "no comment",
+    "don't want to talk about it",
+    "dont want to talk about it",
+}
 
 
 def slot_name(question: str) -> str:
@@ -64,6 +109,7 @@ def interpret(text: str, intent: str | None = None, is_risk: bool = False) -> st
 
 def grade(answers: dict[str, str | None], detector_severity: str | None = None) -> str:
     """The screener's severity, never lower than what the detector saw."""
+
     def said_yes(question: str) -> bool:
         return answers.get(question) == YES
 

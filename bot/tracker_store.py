@@ -13,8 +13,7 @@ from bot.db import engine_for
 
 
 class SteadyTrackerStore(SQLTrackerStore):
-    def __init__(self, domain: Domain | None = None, event_broker: EventBroker | None = None,
-                 **kwargs: Any) -> None:  # fmt: skip
+    def __init__(self, domain: Domain | None = None, event_broker: EventBroker | None = None, **kwargs: Any) -> None:
         kwargs.pop("host", None)
         url = config.database_url()
         engine_for(url)  # the project's tables (and SQLite's WAL mode) exist before Rasa writes

@@ -32,8 +32,9 @@ def fingerprint() -> str:
         files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for path in files:
         if path.exists() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(config.REPO_ROOT) if path.is_relative_to(config.REPO_ROOT)
-                              else path).encode())  # fmt: skip
+            digest.update(
+                str(path.relative_to(config.REPO_ROOT) if path.is_relative_to(config.REPO_ROOT) else path).encode()
+            )
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -44,8 +45,22 @@ def is_stale() -> bool:
 
 def train() -> int:
     domain = built_domain()
-    command = [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", str(domain),
-               "--data", "data", "--out", "models", "--fixed-model-name", "steady"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        str(domain),
+        "--data",
+        "data",
+        "--out",
+        "models",
+        "--fixed-model-name",
+        "steady",
+    ]
     started = time.monotonic()
     result = subprocess.run(command, cwd=config.REPO_ROOT)
     if result.returncode != 0:

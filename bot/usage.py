@@ -20,8 +20,16 @@ class Who:
         return cls(pseudonymise(sender_id), channel or "unknown")
 
 
-def record(who: Who, kind: str, *, exercise: str | None = None, run_id: str | None = None,
-           step: str | None = None, value: float | None = None, phase: str | None = None) -> None:  # fmt: skip
+def record(
+    who: Who,
+    kind: str,
+    *,
+    exercise: str | None = None,
+    run_id: str | None = None,
+    step: str | None = None,
+    value: float | None = None,
+    phase: str | None = None,
+) -> None:
     """Write one usage row; kind is checkin, start, step, skip, rating, complete or abandon."""
     with session_scope() as session:
         session.add(

@@ -19,7 +19,7 @@ from aiohttp import web
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 2000
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-PAYLOAD_PATTERN = re.compile(r'^/[a-z_]+(\{[^{}]{0,200}\})?$')
+PAYLOAD_PATTERN = re.compile(r"^/[a-z_]+(\{[^{}]{0,200}\})?$")
 RASA_URL = web.AppKey("rasa_url", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 logger = logging.getLogger(__name__)
@@ -61,8 +61,9 @@ async def post_message(request: web.Request) -> web.Response:
     sender, text = parsed
     url = f"{request.app[RASA_URL]}/webhooks/rest/webhook"
     try:
-        async with request.app[HTTP].post(url, json={"sender": sender, "message": text,
-                                                     "metadata": {"channel": "web"}}) as reply:  # fmt: skip
+        async with request.app[HTTP].post(
+            url, json={"sender": sender, "message": text, "metadata": {"channel": "web"}}
+        ) as reply:
             reply.raise_for_status()
             messages = await reply.json()
     except (aiohttp.ClientError, TimeoutError, ValueError):

@@ -44,8 +44,9 @@ def start(exercise: str, steady_env: Any) -> dict[str, Any]:
 
 def answer(slots: dict[str, Any], text: str, intent: str = "nlu_fallback") -> tuple[dict[str, Any], list[dict]]:
     state = {**slots, "requested_slot": "exercise_answer", "exercise_answer": text}
-    current = tracker(message(text, intent, 0.5), state, active_loop="exercise_form",
-                      extracted={"exercise_answer": text})
+    current = tracker(
+        message(text, intent, 0.5), state, active_loop="exercise_form", extracted={"exercise_answer": text}
+    )
     events, dispatcher = run(ValidateExerciseForm(), current)
     return {**slots, **slot_events(events)}, dispatcher.messages
 
@@ -107,14 +108,26 @@ def test_stopping_part_way_logs_an_abandonment_and_offers_the_menu(steady_env: A
 
 def test_a_finished_thought_record_can_be_shown_again(steady_env: Any) -> None:
     slots = start("thought_record", steady_env)
-    for text in ["7", "a meeting", "they think im useless", "shame", "80", "1", "i stumbled", "they nodded",
-                 "one stumble is not useless", "40", "4"]:  # fmt: skip
+    for text in [
+        "7",
+        "a meeting",
+        "they think im useless",
+        "shame",
+        "80",
+        "1",
+        "i stumbled",
+        "they nodded",
+        "one stumble is not useless",
+        "40",
+        "4",
+    ]:
         slots, _ = answer(slots, text)
     assert slots["exercise_status"] == "completed"
     events, _ = run(ActionFinishExercise(), tracker(message("4", "inform_rating"), slots))
     saved = slot_events(events)["last_results"]
-    _, dispatcher = run(ActionShowLastResult(), tracker(message("show my thought record", "show_last_result"),
-                                                        {"last_results": saved}))  # fmt: skip
+    _, dispatcher = run(
+        ActionShowLastResult(), tracker(message("show my thought record", "show_last_result"), {"last_results": saved})
+    )
     shown = dispatcher.messages[-1]["text"]
     assert "a meeting" in shown and "one stumble is not useless" in shown
 

@@ -95,8 +95,10 @@ def test_a_whole_grounding_run_logs_ratings_and_closes_on_the_change() -> None:
     assert [(log.phase, log.value) for log in ratings] == [("before", 9.0), ("after", 4.0)]
     skipped = [log.step for outcome in outcomes for log in outcome.logs if log.kind == "skip"]
     assert skipped == ["touch", "taste"]
-    better = {fill(line, before=9, after=4, exercise=engine.exercise.title)
-              for line in load_common().lines("closing", "better")}  # fmt: skip
+    better = {
+        fill(line, before=9, after=4, exercise=engine.exercise.title)
+        for line in load_common().lines("closing", "better")
+    }
     assert engine.closing(state) in better
 
 
@@ -187,9 +189,17 @@ def test_summary_marks_skipped_steps_instead_of_showing_placeholders() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("7", 7), ("7/10", 7), ("about six", 6), ("like a 4 i guess", 4), ("ten", 10), ("11", None), ("meh", None),
-     ("80%", None)],
-)  # fmt: skip
+    [
+        ("7", 7),
+        ("7/10", 7),
+        ("about six", 6),
+        ("like a 4 i guess", 4),
+        ("ten", 10),
+        ("11", None),
+        ("meh", None),
+        ("80%", None),
+    ],
+)
 def test_parse_number_reads_ratings_the_way_people_type_them(text: str, expected: int | None) -> None:
     assert parse_number(text, 0, 10) == expected
 

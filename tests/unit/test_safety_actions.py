@@ -41,11 +41,27 @@ def test_risk_mid_exercise_records_an_escalation_and_abandons_the_exercise(stead
 
 def test_repeated_risk_updates_the_open_escalation(steady_env: Any) -> None:
     run(ActionEscalate(), from_fixture("risk_mid_grounding"))
-    again = message("i wrote goodbye letters", "risk", risk={
-        "hits": [{"category": "plan_intent", "severity": "high", "start": 2, "end": 23,
-                  "text": "wrote goodbye letters", "rule": "prep"}],
-        "severity": "high", "categories": ["plan_intent"]})  # fmt: skip
-    events, _ = run(ActionEscalate(), tracker(again, {"cssrs_status": "done", "risk_severity": "low"}, sender="tg-4242"))
+    again = message(
+        "i wrote goodbye letters",
+        "risk",
+        risk={
+            "hits": [
+                {
+                    "category": "plan_intent",
+                    "severity": "high",
+                    "start": 2,
+                    "end": 23,
+                    "text": "wrote goodbye letters",
+                    "rule": "prep",
+                }
+            ],
+            "severity": "high",
+            "categories": ["plan_intent"],
+        },
+    )
+    events, _ = run(
+        ActionEscalate(), tracker(again, {"cssrs_status": "done", "risk_severity": "low"}, sender="tg-4242")
+    )
     [escalation] = escalations()
     assert escalation.risk_count == 2 and escalation.severity == "high" and len(escalation.spans) == 2
     assert slot_events(events)["cssrs_status"] == "done", "an already-screened person is not screened again"
@@ -57,11 +73,13 @@ def test_a_model_only_risk_prediction_still_escalates_as_moderate(steady_env: An
     assert (escalation.category, escalation.severity) == ("unspecified", "moderate")
 
 
-def screener_turn(slots: dict[str, Any], text: str, intent: str = "nlu_fallback",
-                  risk: dict | None = None) -> tuple[dict[str, Any], CollectingDispatcher]:  # fmt: skip
+def screener_turn(
+    slots: dict[str, Any], text: str, intent: str = "nlu_fallback", risk: dict | None = None
+) -> tuple[dict[str, Any], CollectingDispatcher]:
     asked = slots["requested_slot"]
-    current = tracker(message(text, intent, 0.9, risk=risk), {**slots, asked: text}, active_loop="cssrs_form",
-                      extracted={asked: text})  # fmt: skip
+    current = tracker(
+        message(text, intent, 0.9, risk=risk), {**slots, asked: text}, active_loop="cssrs_form", extracted={asked: text}
+    )
     events, dispatcher = run(ValidateCssrsForm(), current)
     return {**slots, asked: text, **slot_events(events)}, dispatcher
 
@@ -83,8 +101,14 @@ def test_the_screener_asks_follow_ups_only_after_a_yes_and_reasks_unclear_answer
 
 def test_imminent_grade_urges_emergency_contact_and_offers_no_exercise(steady_env: Any) -> None:
     run(ActionEscalate(), tracker(message("i want to die", "risk", 1.0), sender="person-9"))
-    answers = {"cssrs_wish_dead": "yes", "cssrs_thoughts": "yes", "cssrs_method": "yes", "cssrs_intent": "yes",
-               "cssrs_plan": "yes", "cssrs_behaviour": "no"}  # fmt: skip
+    answers = {
+        "cssrs_wish_dead": "yes",
+        "cssrs_thoughts": "yes",
+        "cssrs_method": "yes",
+        "cssrs_intent": "yes",
+        "cssrs_plan": "yes",
+        "cssrs_behaviour": "no",
+    }
     events, dispatcher = run(ActionCssrsResult(), tracker(message("yes", "affirm"), answers, sender="person-9"))
     assert [m.get("response") for m in dispatcher.messages] == ["utter_crisis_imminent"]
     assert not any(m.get("buttons") for m in dispatcher.messages)
@@ -96,8 +120,10 @@ def test_imminent_grade_urges_emergency_contact_and_offers_no_exercise(steady_en
 def test_a_later_im_fine_does_not_clear_the_flag(steady_env: Any) -> None:
     run(ActionEscalate(), tracker(message("i want to die", "risk", 1.0), sender="person-3"))
     answers = {"cssrs_wish_dead": "no", "cssrs_thoughts": "no", "cssrs_behaviour": "no"}
-    run(ActionCssrsResult(), tracker(message("im fine", "deny"), {**answers, "risk_severity": "moderate"},
-                                     sender="person-3"))  # fmt: skip
+    run(
+        ActionCssrsResult(),
+        tracker(message("im fine", "deny"), {**answers, "risk_severity": "moderate"}, sender="person-3"),
+    )
     [escalation] = escalations()
     assert escalation.status == "open" and escalation.severity == "moderate"
 

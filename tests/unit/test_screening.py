@@ -17,24 +17,42 @@ def test_questions_come_in_order_and_only_when_relevant() -> None:
 
 @pytest.mark.parametrize(
     ("text", "intent", "risk", "meaning"),
-    [("yes", None, False, YES), ("yeah kinda", "affirm", False, YES), ("no", None, False, NO),
-     ("nope never", None, False, NO), ("i don't want to answer", None, False, DECLINED), ("skip", None, False, DECLINED),
-     ("hmm what do you mean", None, False, UNCLEAR), ("tonight", None, True, YES), ("I’m fine", "deny", False, NO)],
-)  # fmt: skip
+    [
+        ("yes", None, False, YES),
+        ("yeah kinda", "affirm", False, YES),
+        ("no", None, False, NO),
+        ("nope never", None, False, NO),
+        ("i don't want to answer", None, False, DECLINED),
+        ("skip", None, False, DECLINED),
+        ("hmm what do you mean", None, False, UNCLEAR),
+        ("tonight", None, True, YES),
+        ("I’m fine", "deny", False, NO),
+    ],
+)
 def test_answers_are_read_conservatively(text: str, intent: str | None, risk: bool, meaning: str) -> None:
     assert screening.interpret(text, intent, risk) == meaning
 
 
 @pytest.mark.parametrize(
     ("answers", "detector", "grade"),
-    [({"wish_dead": YES, "thoughts": NO, "behaviour": NO}, None, "low"),
-     ({"wish_dead": YES, "thoughts": YES, "method": NO, "intent": NO, "plan": NO, "behaviour": NO}, None, "moderate"),
-     ({"wish_dead": YES, "thoughts": YES, "method": YES, "intent": YES, "plan": NO, "behaviour": NO}, None, "high"),
-     ({"wish_dead": YES, "thoughts": YES, "method": YES, "intent": YES, "plan": YES, "behaviour": NO}, None, "imminent"),
-     ({"wish_dead": NO, "thoughts": NO, "behaviour": YES, "behaviour_recent": YES}, None, "high"),
-     ({"wish_dead": NO, "thoughts": NO, "behaviour": YES, "behaviour_recent": NO}, None, "moderate"),
-     ({"wish_dead": NO, "thoughts": NO, "behaviour": NO}, "high", "high"),
-     ({"wish_dead": DECLINED, "thoughts": DECLINED, "behaviour": DECLINED}, "moderate", "moderate")],
-)  # fmt: skip
+    [
+        ({"wish_dead": YES, "thoughts": NO, "behaviour": NO}, None, "low"),
+        (
+            {"wish_dead": YES, "thoughts": YES, "method": NO, "intent": NO, "plan": NO, "behaviour": NO},
+            None,
+            "moderate",
+        ),
+        ({"wish_dead": YES, "thoughts": YES, "method": YES, "intent": YES, "plan": NO, "behaviour": NO}, None, "high"),
+        (
+            {"wish_dead": YES, "thoughts": YES, "method": YES, "intent": YES, "plan": YES, "behaviour": NO},
+            None,
+            "imminent",
+        ),
+        ({"wish_dead": NO, "thoughts": NO, "behaviour": YES, "behaviour_recent": YES}, None, "high"),
+        ({"wish_dead": NO, "thoughts": NO, "behaviour": YES, "behaviour_recent": NO}, None, "moderate"),
+        ({"wish_dead": NO, "thoughts": NO, "behaviour": NO}, "high", "high"),
+        ({"wish_dead": DECLINED, "thoughts": DECLINED, "behaviour": DECLINED}, "moderate", "moderate"),
+    ],
+)
 def test_grading_never_goes_below_what_the_detector_saw(answers: dict, detector: str | None, grade: str) -> None:
     assert screening.grade(answers, detector) == grade

@@ -15,32 +15,56 @@ FIXTURES = Path(__file__).parent / "fixtures"
 DOMAIN: dict[str, Any] = yaml.safe_load((REPO_ROOT / "domain.yml").read_text())
 
 
-def message(text: str, intent: str, confidence: float = 0.95, entities: list[dict] | None = None,
-            risk: dict | None = None) -> dict[str, Any]:  # fmt: skip
-    parsed: dict[str, Any] = {"text": text, "intent": {"name": intent, "confidence": confidence},
-                              "entities": entities or [], "message_id": "m1"}  # fmt: skip
+def message(
+    text: str, intent: str, confidence: float = 0.95, entities: list[dict] | None = None, risk: dict | None = None
+) -> dict[str, Any]:
+    parsed: dict[str, Any] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": entities or [],
+        "message_id": "m1",
+    }
     if risk is not None:
         parsed["risk"] = risk
     return parsed
 
 
-def tracker(latest: dict[str, Any] | None = None, slots: dict[str, Any] | None = None,
-            sender: str = "person-1", channel: str = "rest", active_loop: str | None = None,
-            extracted: dict[str, Any] | None = None) -> Tracker:  # fmt: skip
+def tracker(
+    latest: dict[str, Any] | None = None,
+    slots: dict[str, Any] | None = None,
+    sender: str = "person-1",
+    channel: str = "rest",
+    active_loop: str | None = None,
+    extracted: dict[str, Any] | None = None,
+) -> Tracker:
     """A tracker whose last user message is `latest`; `extracted` are slots set from that message."""
     all_slots = {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
     all_slots.update(slots or {})
-    events = [{"event": "user", "text": (latest or {}).get("text", ""), "input_channel": channel,
-               "parse_data": latest or {}}]  # fmt: skip
+    events = [
+        {"event": "user", "text": (latest or {}).get("text", ""), "input_channel": channel, "parse_data": latest or {}}
+    ]
     events += [{"event": "slot", "name": name, "value": value} for name, value in (extracted or {}).items()]
-    return Tracker(sender, all_slots, latest or {}, events, False, None,
-                   {"name": active_loop} if active_loop else {}, "action_listen")  # fmt: skip
+    return Tracker(
+        sender,
+        all_slots,
+        latest or {},
+        events,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
 
 
 def from_fixture(name: str) -> Tracker:
     data = json.loads((FIXTURES / f"{name}.json").read_text())
-    return tracker(data["latest_message"], data.get("slots"), data.get("sender", "person-1"),
-                   data.get("channel", "rest"), data.get("active_loop"))  # fmt: skip
+    return tracker(
+        data["latest_message"],
+        data.get("slots"),
+        data.get("sender", "person-1"),
+        data.get("channel", "rest"),
+        data.get("active_loop"),
+    )
 
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,0 +1,58 @@
+"""Start Steady's real servers (from the project's own files) on free loopback ports for a test."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot import run as steady_run
+
+MODEL_HINT = "No trained model at models/steady.tar.gz: run `make test` (it trains first)."
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Steady:
+    ports: steady_run.Ports
+    parts: list[steady_run.Part]
+    log_dir: Path
+
+    def part(self, name: str) -> steady_run.Part:
+        return next(part for part in self.parts if part.name == name)
+
+    def say(self, sender: str, text: str | None = None, payload: str | None = None) -> list[dict[str, Any]]:
+        """One message through the chat page's API, as the browser sends it."""
+        body = {"sender": sender, **({"text": text} if text is not None else {"payload": payload})}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.ports.web}/api/messages",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())["messages"]
+
+
+def start_steady(env: dict[str, str], log_dir: Path) -> Steady:
+    if not steady_run.MODEL.exists():
+        raise RuntimeError(MODEL_HINT)
+    ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    full_env = {**steady_run.environment(ports), **env}
+    parts = steady_run.parts(ports)
+    for part in parts:
+        steady_run.start(part, full_env, log_dir)
+    try:
+        steady_run.wait_until_ready(parts, log_dir)
+    except RuntimeError:
+        steady_run.stop(parts)
+        raise
+    return Steady(ports, parts, log_dir)

@@ -1,0 +1,124 @@
+"""End to end over HTTP: the real Rasa server, action server and chat page, on a private SQLite file.
+
+Needs the trained model (make test trains it first). Starting Rasa takes about a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import yaml
+from sqlalchemy import text
+
+from bot.config import CONTENT_DIR
+from bot.db import Escalation, UsageEvent, engine_for, session_scope
+from bot.exercises import fill, load_common, load_exercises
+from bot.pseudonym import pseudonymise
+from tests.integration.servers import Steady, start_steady
+
+pytestmark = pytest.mark.integration
+HELPLINES = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steady]:
+    var_dir = tmp_path_factory.mktemp("steady-var")
+    env = {
+        "STEADY_VAR_DIR": str(var_dir),
+        "STEADY_DATABASE_URL": f"sqlite:///{var_dir / 'steady.db'}",
+        "STEADY_PSEUDONYM_KEY": "integration-key",
+        "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
+    }
+    old = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)  # so this process reads the same database as the servers
+    servers = start_steady(env, var_dir)
+    yield servers
+    from bot.run import stop
+
+    stop(servers.parts)
+    for key, value in old.items():
+        os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+
+
+def new_sender() -> str:
+    return uuid.uuid4().hex
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [message.get("text", "") for message in messages]
+
+
+def services_of(code: str) -> list[str]:
+    entry = HELPLINES["countries"][code] if code != "fallback" else HELPLINES["fallback"]
+    return [service["contact"] for service in entry["services"]]
+
+
+def test_a_whole_grounding_exercise_over_http_is_logged_pseudonymously(steady: Steady) -> None:
+    person = new_sender()
+    first = steady.say(person, text="hi")
+    assert "automated assistant" in first[0]["text"] and "not a therapist" in first[0]["text"]
+    steady.say(person, text="im really anxious tonight")
+    started = steady.say(person, payload='/request_exercise{"exercise": "grounding"}')
+    assert any(button["payload"] == "0" for button in started[-1]["buttons"]), "asks distress 0-10 first"
+    for answer in [
+        "8",
+        "my lamp, the window, a mug, my phone, the door",
+        "the blanket",
+        "skip",
+        "coffee and rain",
+        "toothpaste",
+    ]:
+        replies = steady.say(person, text=answer)
+        assert replies, f"no reply to {answer!r}"
+    closing = steady.say(person, text="4")
+    title = load_exercises()["grounding"].title
+    better = {fill(line, before=8, after=4, exercise=title) for line in load_common().lines("closing", "better")}
+    assert better & set(texts(closing)), "the closing line reflects the drop from 8 to 4"
+    assert closing[-1]["buttons"][-1]["title"] == "Talk to a person"
+    with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:
+        rows = session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonymise(person)).order_by(UsageEvent.id)
+        kinds = [(row.kind, row.step, row.value) for row in rows]
+        assert session.query(UsageEvent).filter(UsageEvent.pseudonym == person).count() == 0
+        events = session.execute(text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": person}).scalar()
+    assert kinds[0][0] == "checkin" and kinds[1][0] == "start" and kinds[-1][0] == "complete"
+    assert ("rating", "distress_before", 8.0) in kinds and ("rating", "distress_after", 4.0) in kinds
+    assert [step for kind, step, _ in kinds if kind in ("step", "skip")] == ["see", "touch", "hear", "smell", "taste"]
+    assert events > 20, "Rasa's tracker store keeps the conversation in the same database"
+
+
+def test_risk_mid_exercise_gets_country_resources_in_the_very_next_reply(steady: Steady) -> None:
+    person = new_sender()
+    steady.say(person, text="i'm in the uk")
+    steady.say(person, payload='/request_exercise{"exercise": "breathing"}')
+    steady.say(person, text="7")
+    replies = steady.say(person, text="i've been thinking about killing myself")
+    assert any(contact in replies[0]["text"] for contact in services_of("GB"))
+    assert "cssrs" not in replies[0]["text"]
+    with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:
+        escalation = session.query(Escalation).filter(Escalation.conversation_id == person).one()
+        assert escalation.status == "open" and escalation.channel == "rest"
+    assert "past month" in replies[-1]["text"], "the screener's first question follows"
+
+
+def test_an_idiom_and_a_negation_do_not_escalate(steady: Steady) -> None:
+    person = new_sender()
+    for message in ["this exam is killing me", "i'm not suicidal, just stressed"]:
+        replies = steady.say(person, text=message)
+        assert not any(contact in line for line in texts(replies) for contact in services_of("fallback"))
+    with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:
+        assert session.query(Escalation).filter(Escalation.conversation_id == person).count() == 0
+
+
+def test_crisis_resources_still_reach_the_person_when_the_action_server_is_down(steady: Steady) -> None:
+    """Runs last in this module: it stops the action server."""
+    actions = steady.part("action server")
+    assert actions.process is not None
+    os.killpg(actions.process.pid, signal.SIGTERM)
+    actions.process.wait(timeout=30)
+    person = new_sender()
+    replies = steady.say(person, text="i want to end my life")
+    assert any(contact in replies[0]["text"] for contact in services_of("fallback"))
