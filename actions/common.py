@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import usage
+from bot.db import session_scope
+from bot.escalation.records import open_escalation_for
 from bot.exercises import Exercise, load_exercises
 
 logger = logging.getLogger(__name__)
@@ -52,3 +54,13 @@ def menu_buttons(first: list[str] | None = None) -> list[dict[str, str]]:
 
 def entity_value(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
+
+
+def conversation_is_flagged(sender_id: str) -> bool:
+    """An open escalation keeps a conversation flagged across sessions and fresh starts."""
+    try:
+        with session_scope() as session:
+            return open_escalation_for(session, sender_id) is not None
+    except SQLAlchemyError:
+        logger.exception("Could not check for an open escalation")
+        return False

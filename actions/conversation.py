@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_value, log_usage, menu_buttons
+from actions.common import conversation_is_flagged, entity_value, log_usage, menu_buttons
 from bot.exercises import load_common, load_exercises, parse_number, pick
 
 # Slots that outlive a session: where the person is (for crisis resources) and saved results.
@@ -29,8 +29,14 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        carried = [SlotSet(name, tracker.get_slot(name)) for name in CARRIED_OVER if tracker.get_slot(name)]
-        return [SessionStarted(), *carried, ActionExecuted("action_listen")]
+        carried = {name: tracker.get_slot(name) for name in CARRIED_OVER if tracker.get_slot(name)}
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        if "country" not in carried and metadata.get("country_guess"):
+            carried["country"] = str(metadata["country_guess"]).upper()  # a first guess until they say
+        if conversation_is_flagged(tracker.sender_id):
+            carried["risk_flag"] = True
+        events = [SlotSet(name, value) for name, value in carried.items()]
+        return [SessionStarted(), *events, ActionExecuted("action_listen")]
 
 
 def introduce_if_needed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -102,3 +108,32 @@ class ActionShowMenu(Action):
         lines += [f"• {exercise.title}: {exercise.summary}" for _, exercise in sorted(exercises.items())]
         dispatcher.utter_message(text="\n".join(lines), buttons=menu_buttons())
         return events
+
+
+class ActionStartOver(Action):
+    """A fresh start for the person: any running exercise ends; safety state and country stay."""
+
+    def name(self) -> str:
+        return "action_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if tracker.get_slot("exercise_run"):
+            log_usage(
+                tracker,
+                "abandon",
+                exercise=tracker.get_slot("exercise"),
+                run_id=tracker.get_slot("exercise_run"),
+                step="start_over",
+            )
+        dispatcher.utter_message(response="utter_start_over")
+        dispatcher.utter_message(response="utter_ask_checkin")
+        run_slots = (
+            "exercise",
+            "exercise_run",
+            "exercise_step",
+            "exercise_answers",
+            "exercise_retries",
+            "exercise_status",
+            "exercise_answer",
+        )
+        return [SlotSet(name, None) for name in run_slots]

@@ -20,7 +20,7 @@ from actions.common import log_usage, menu_buttons, who
 from actions.exercise import cleared_run
 from bot import screening
 from bot.db import session_scope
-from bot.escalation.records import open_escalation_for, record_risk, update_cssrs
+from bot.escalation.records import record_risk, update_cssrs
 
 logger = logging.getLogger(__name__)
 
@@ -217,13 +217,3 @@ class ActionCountryNoted(Action):
         if tracker.get_slot("risk_flag"):
             dispatcher.utter_message(response="utter_human_resources")
         return []
-
-
-def conversation_is_flagged(sender_id: str) -> bool:
-    """An open escalation keeps a conversation flagged across sessions and restarts."""
-    try:
-        with session_scope() as session:
-            return open_escalation_for(session, sender_id) is not None
-    except SQLAlchemyError:
-        logger.exception("Could not check for an open escalation")
-        return False

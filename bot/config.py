@@ -56,3 +56,14 @@ def oncall_file() -> Path:
 def console_url() -> str:
     """Base address of the counselor console, used in notification links."""
     return os.environ.get("STEADY_CONSOLE_URL", "http://localhost:8080").rstrip("/")
+
+
+def rasa_api_token() -> str:
+    """Token for Rasa's HTTP API (used by the counselor console for takeovers)."""
+    value = os.environ.get("STEADY_RASA_API_TOKEN")
+    return value if value else _secret_from_file("rasa_api.token").decode()
+
+
+def rasa_url() -> str:
+    """Where the Rasa server listens (loopback only)."""
+    return os.environ.get("STEADY_RASA_URL", "http://127.0.0.1:5005").rstrip("/")

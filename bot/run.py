@@ -46,6 +46,7 @@ def environment(ports: Ports) -> dict[str, str]:
         SANIC_HOST="127.0.0.1",
         STEADY_ACTION_ENDPOINT=f"http://127.0.0.1:{ports.actions}/webhook",
         STEADY_RASA_URL=f"http://127.0.0.1:{ports.rasa}",
+        STEADY_RASA_API_TOKEN=config.rasa_api_token(),
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
@@ -80,6 +81,9 @@ def parts(ports: Ports, shell: bool = False) -> list[Part]:
             "127.0.0.1",
             "--port",
             str(ports.rasa),
+            "--enable-api",
+            "--auth-token",
+            config.rasa_api_token(),
         ],
         f"http://127.0.0.1:{ports.rasa}/",
     )
