@@ -67,3 +67,18 @@ def rasa_api_token() -> str:
 def rasa_url() -> str:
     """Where the Rasa server listens (loopback only)."""
     return os.environ.get("STEADY_RASA_URL", "http://127.0.0.1:5005").rstrip("/")
+
+
+def encryption_key() -> bytes:
+    """Fernet key that encrypts conversation text at rest (STEADY_ENCRYPTION_KEY, base64)."""
+    value = os.environ.get("STEADY_ENCRYPTION_KEY")
+    if value:
+        return value.encode()
+    path = var_dir() / "secrets" / "encryption.key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_bytes().strip()

@@ -18,7 +18,7 @@ import yaml
 
 from bot.config import CONTENT_DIR
 
-STEP_KINDS = ("text", "choice", "scale", "list", "pacer", "pick_from", "rating")
+STEP_KINDS = ("text", "choice", "scale", "list", "pacer", "guide", "pick_from", "rating")
 RATING_BEFORE = "distress_before"
 RATING_AFTER = "distress_after"
 MAX_UNUSABLE_ANSWERS = 2
@@ -67,6 +67,7 @@ class Step:
     rounds_from: str = ""
     source: str = ""
     prompts: tuple[str, ...] = ()  # variations (ratings)
+    lines: tuple[dict[str, Any], ...] = ()  # guide: timed instructions [{say, seconds}]
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def _step_from(data: dict[str, Any], where: str) -> Step:
         pattern_from=str(data.get("pattern_from", "")),
         rounds_from=str(data.get("rounds_from", "")),
         source=str(data.get("source", "")),
+        lines=tuple(dict(line) for line in data.get("lines", [])),
     )
 
 
@@ -325,6 +327,8 @@ class Engine:
             messages.append({"text": pick(self.exercise.outro, seed)})
         if step.kind == "pacer":
             messages.append(self._pacer_message(state, step))
+        if step.kind == "guide":
+            messages.append(self._guide_message(step))
         text = pick(step.prompts, seed) if step.prompts else step.prompt
         if step.kind == "list" and state.answers.get(step.id):
             text = self._list_followup(state, step, seed)
@@ -366,6 +370,18 @@ class Engine:
             "rounds": rounds,
             "phases": phases,
             "total_seconds": rounds * sum(int(phase["seconds"]) for phase in phases),
+            "fallback_text": fallback,
+        }
+        return {"text": fallback, "custom": payload}
+
+    def _guide_message(self, step: Step) -> Message:
+        lines = [{"say": str(line["say"]), "seconds": int(line["seconds"])} for line in step.lines]
+        fallback = "\n".join(f"{line['say']} ({line['seconds']} seconds)" for line in lines)
+        payload = {
+            "type": "guided_sequence",
+            "step": step.id,
+            "lines": lines,
+            "total_seconds": sum(line["seconds"] for line in lines),
             "fallback_text": fallback,
         }
         return {"text": fallback, "custom": payload}
@@ -543,6 +559,8 @@ def _exercise_problems(exercise: Exercise) -> list[str]:
                 problems.append(f"{where}: refers to {ref!r}, which is not an earlier step")
         if step.kind == "pacer" and not exercise.patterns:
             problems.append(f"{where}: a pacer step needs patterns in the file")
+        if step.kind == "guide" and not all(line.get("say") and int(line.get("seconds", 0)) > 0 for line in step.lines):
+            problems.append(f"{where}: a guide step needs lines, each with say and seconds")
         seen.append(step.id)
     for pattern_id, pattern in exercise.patterns.items():
         if not pattern.get("label") or not pattern.get("phases"):

@@ -1,4 +1,8 @@
-"""Rasa's SQL tracker store, pointed at the database Steady's settings name."""
+"""Rasa's SQL tracker store, on the database Steady's settings name, with conversation text encrypted.
+
+The `data` column of Rasa's `events` table (the full event, including what the person wrote) is
+encrypted on insert and decrypted on load; ids, event types, intent and action names stay readable.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,24 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from sqlalchemy import event
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import config
+from bot.crypto import decrypt_text, encrypt_text
 from bot.db import engine_for
+
+SQLEvent = SQLTrackerStore.SQLEvent
+
+
+@event.listens_for(SQLEvent, "before_insert")
+def _encrypt_on_insert(_mapper: Any, _connection: Any, row: SQLEvent) -> None:
+    row.data = encrypt_text(row.data)
+
+
+@event.listens_for(SQLEvent, "load")
+def _decrypt_on_load(row: SQLEvent, _context: Any) -> None:
+    set_committed_value(row, "data", decrypt_text(row.data))  # not a change to write back
 
 
 class SteadyTrackerStore(SQLTrackerStore):
@@ -17,4 +36,5 @@ class SteadyTrackerStore(SQLTrackerStore):
         kwargs.pop("host", None)
         url = config.database_url()
         engine_for(url)  # the project's tables (and SQLite's WAL mode) exist before Rasa writes
+        config.encryption_key()  # fail at start-up, not mid-conversation, if the key is unusable
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
