@@ -82,3 +82,8 @@ def encryption_key() -> bytes:
         path.write_bytes(Fernet.generate_key())
         path.chmod(0o600)
     return path.read_bytes().strip()
+
+
+def redis_url() -> str | None:
+    """Redis for Rasa's lock store when several Rasa servers share one database (scale-out)."""
+    return os.environ.get("STEADY_REDIS_URL") or None
