@@ -23,6 +23,8 @@ RATING_BEFORE = "distress_before"
 RATING_AFTER = "distress_after"
 MAX_UNUSABLE_ANSWERS = 2
 REFLECT_CHARS = 80
+CONTROL_CONFIDENCE = 0.9
+SWITCH_WORDS = frozenset({"something else", "menu", "other options", "show menu", "different exercise"})
 NUMBER_WORDS = {
     "zero": 0,
     "none": 0,
@@ -404,13 +406,15 @@ class Engine:
         return self._accept(state, step, text, value)
 
     def _control_word(self, text: str, intent: str | None, confidence: float) -> str | None:
+        """stop / switch / skip. Single words must be in the word lists: a one-word answer ("mint")
+        is an answer, whatever the classifier guesses; short phrases may also be recognised by intent."""
         said = normalise(text)
-        short = len(said.split()) <= 6 and confidence >= 0.8
-        if said in self.common.words("stop_words") or (short and intent in ("stop", "goodbye")):
+        phrase = 2 <= len(said.split()) <= 6 and confidence >= CONTROL_CONFIDENCE
+        if said in self.common.words("stop_words") or (phrase and intent in ("stop", "goodbye")):
             return "stop"
-        if said in ("something else", "menu", "other options") or (short and intent == "show_menu"):
+        if said in SWITCH_WORDS or (phrase and intent == "show_menu"):
             return "switch"
-        if said in self.common.words("skip_words") or (short and intent == "skip"):
+        if said in self.common.words("skip_words"):
             return "skip"
         return None
 

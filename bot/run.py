@@ -54,6 +54,30 @@ def environment(ports: Ports) -> dict[str, str]:
     return env
 
 
+def rasa_part(port: int, name: str = "Rasa server") -> Part:
+    """A Rasa server on loopback with the HTTP API on (token-protected) for the counselor console."""
+    command = [
+        sys.executable,
+        "-m",
+        "rasa",
+        "run",
+        "--model",
+        str(MODEL),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--enable-api",
+        "--auth-token",
+        config.rasa_api_token(),
+    ]
+    return Part(name, command, f"http://127.0.0.1:{port}/")
+
+
 def parts(ports: Ports, shell: bool = False) -> list[Part]:
     py = sys.executable
     actions = Part(
@@ -64,33 +88,10 @@ def parts(ports: Ports, shell: bool = False) -> list[Part]:
     notifier = Part("escalation notifier", [py, "-m", "bot.escalation.worker"])
     if shell:
         return [actions, notifier]
-    rasa = Part(
-        "Rasa server",
-        [
-            py,
-            "-m",
-            "rasa",
-            "run",
-            "--model",
-            str(MODEL),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(ports.rasa),
-            "--enable-api",
-            "--auth-token",
-            config.rasa_api_token(),
-        ],
-        f"http://127.0.0.1:{ports.rasa}/",
-    )
     web = Part(
         "chat page", [py, "-m", "bot.web.server", "--port", str(ports.web)], f"http://127.0.0.1:{ports.web}/health"
     )
-    return [actions, rasa, web, notifier]
+    return [actions, rasa_part(ports.rasa), web, notifier]
 
 
 def start(part: Part, env: dict[str, str], log_dir: Path) -> None:

@@ -215,3 +215,11 @@ def test_the_after_rating_comes_last_and_the_outro_before_it() -> None:
     assert engine.steps[-1].id == RATING_AFTER
     texts = [message["text"] for message in engine.prompt(state)]
     assert texts[0] in engine.exercise.outro and len(texts) == 2
+
+
+def test_a_one_word_answer_is_an_answer_whatever_the_classifier_guesses() -> None:
+    engine, state = engine_for("grounding")
+    engine.answer(state, "6")
+    for word, guess in (("mint", "skip"), ("traffic", "stop"), ("lamp", "show_menu")):
+        outcome = engine.answer(state, word, intent=guess, confidence=0.99)
+        assert not outcome.finished and outcome.logs[0].kind == "step", word
