@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 export STEADY_ACTION_ENDPOINT ?= http://127.0.0.1:5055/webhook
 
-.PHONY: run test shell setup model validate lint eval-risk lock clean help
+.PHONY: run test shell setup model validate lint eval-risk bench lock clean help
 
 help:
 	@echo "make run    set up, train if needed, start Steady and print where to chat"
@@ -37,6 +37,9 @@ test: model
 	@.venv/bin/ruff check .
 	@$(PY) -m pytest
 	@$(PY) -m rasa test core --model models/steady.tar.gz --stories tests/stories --fail-on-prediction-errors --out var/results/stories
+
+bench: model
+	@$(PY) -m bot.tools.bench
 
 lock:
 	@$(PY) -m pip freeze --exclude-editable > requirements.lock
