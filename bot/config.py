@@ -87,3 +87,9 @@ def encryption_key() -> bytes:
 def redis_url() -> str | None:
     """Redis for Rasa's lock store when several Rasa servers share one database (scale-out)."""
     return os.environ.get("STEADY_REDIS_URL") or None
+
+
+def retention_days() -> int | None:
+    """Conversations idle for longer than this many days are purged; unset keeps them."""
+    value = os.environ.get("STEADY_RETENTION_DAYS", "").strip()
+    return int(value) if value else None

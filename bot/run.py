@@ -91,7 +91,10 @@ def parts(ports: Ports, shell: bool = False) -> list[Part]:
     web = Part(
         "chat page", [py, "-m", "bot.web.server", "--port", str(ports.web)], f"http://127.0.0.1:{ports.web}/health"
     )
-    return [actions, rasa_part(ports.rasa), web, notifier]
+    running = [actions, rasa_part(ports.rasa), web, notifier]
+    if config.retention_days():
+        running.append(Part("retention", [py, "-m", "bot.retention", "--every-hours", "6"]))
+    return running
 
 
 def start(part: Part, env: dict[str, str], log_dir: Path) -> None:
