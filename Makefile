@@ -38,6 +38,10 @@ test: model
 	@$(PY) -m pytest
 	@$(PY) -m rasa test core --model models/steady.tar.gz --stories tests/stories --fail-on-prediction-errors --out var/results/stories
 
+eval-risk: setup
+	@$(PY) -m bot.risk.lexicon build
+	@$(PY) -m bot.risk.evaluate
+
 bench: model
 	@$(PY) -m bot.tools.bench
 

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,6 +17,13 @@ from bot.escalation.records import open_escalation_for
 from bot.exercises import Exercise, load_exercises
 
 logger = logging.getLogger(__name__)
+
+# The exercise engine's state in slots (bot.exercises.RunState), plus its status.
+RUN_SLOTS = ("exercise", "exercise_run", "exercise_step", "exercise_answers", "exercise_retries", "exercise_status")
+
+
+def cleared_run() -> list[EventType]:
+    return [SlotSet(name, None) for name in RUN_SLOTS]
 
 
 def who(tracker: Tracker) -> usage.Who:

@@ -13,12 +13,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import entity_value, log_usage, menu_buttons, say
+from actions.common import cleared_run, entity_value, log_usage, menu_buttons, say
 from actions.conversation import introduce_if_needed
+from actions.safety import DetectedRisk, crisis_events
 from bot.exercises import Engine, Outcome, RunState, get_exercise, load_common, load_exercises, pick
 
-RUN_SLOTS = ("exercise", "exercise_run", "exercise_step", "exercise_answers", "exercise_retries")
-ENDED_BY = {None: "completed", "stop": "stopped", "switch": "switched"}
+ENDED_BY = {None: "completed", "stop": "stopped", "switch": "switched", "risk": "interrupted"}
 
 
 def current_run(tracker: Tracker) -> tuple[RunState, Engine] | None:
@@ -27,10 +27,6 @@ def current_run(tracker: Tracker) -> tuple[RunState, Engine] | None:
     if state is None or exercise is None:
         return None
     return state, Engine(exercise)
-
-
-def cleared_run() -> list[EventType]:
-    return [SlotSet(name, None) for name in RUN_SLOTS] + [SlotSet("exercise_status", None)]
 
 
 class ActionStartExercise(Action):
@@ -124,6 +120,10 @@ class ActionFinishExercise(Action):
             return [*cleared_run(), *saved_result(tracker, engine, state)]
         step = engine.steps[min(state.step_index, len(engine.steps) - 1)].id
         log_usage(tracker, "abandon", exercise=state.exercise_id, run_id=state.run_id, step=step)
+        if status == "interrupted":  # an answer in the script meant risk: help comes first
+            dispatcher.utter_message(response="utter_crisis_resources")
+            risk = DetectedRisk("passive_ideation", "moderate", [{"rule": f"exercise:{state.exercise_id}.{step}"}])
+            return [*cleared_run(), *crisis_events(dispatcher, tracker, risk, start_screening=True)]
         common = load_common()
         line = pick(common.lines("stopped" if status == "stopped" else "menu_prompt"), seed)
         dispatcher.utter_message(text=line, buttons=menu_buttons())

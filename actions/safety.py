@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import log_usage, menu_buttons, who
-from actions.exercise import cleared_run
+from actions.common import cleared_run, log_usage, menu_buttons, who
 from bot import screening
 from bot.db import session_scope
 from bot.escalation.records import record_risk, update_cssrs
@@ -80,23 +79,37 @@ def interrupted_exercise(tracker: Tracker) -> list[EventType]:
     return cleared_run()
 
 
+def crisis_events(
+    dispatcher: CollectingDispatcher, tracker: Tracker, risk: DetectedRisk, start_screening: bool = False
+) -> list[EventType]:
+    """Record the escalation, tell the person honestly whether counselors were alerted, flag the conversation.
+
+    start_screening: begin the C-SSRS questions from here (where no risk rule will do it).
+    """
+    if save_escalation(tracker, risk):
+        dispatcher.utter_message(response="utter_counselor_notified")
+    else:
+        dispatcher.utter_message(response="utter_counselor_unavailable")
+    screened = tracker.get_slot("cssrs_status") == "done"
+    severity = max([risk.severity, tracker.get_slot("risk_severity") or "low"], key=screening.SEVERITIES.index)
+    events: list[EventType] = [
+        SlotSet("risk_flag", True),
+        SlotSet("risk_severity", severity),
+        SlotSet("cssrs_status", "done" if screened else "needed"),
+    ]
+    if start_screening and not screened:
+        events.append(FollowupAction("cssrs_form"))
+    return events
+
+
 class ActionEscalate(Action):
     def name(self) -> str:
         return "action_escalate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        risk = detected_risk(tracker.latest_message)
-        if save_escalation(tracker, risk):
-            dispatcher.utter_message(response="utter_counselor_notified")
-        else:
-            dispatcher.utter_message(response="utter_counselor_unavailable")
-        screened = tracker.get_slot("cssrs_status") == "done"
-        severity = max([risk.severity, tracker.get_slot("risk_severity") or "low"], key=screening.SEVERITIES.index)
         return [
             *interrupted_exercise(tracker),
-            SlotSet("risk_flag", True),
-            SlotSet("risk_severity", severity),
-            SlotSet("cssrs_status", "done" if screened else "needed"),
+            *crisis_events(dispatcher, tracker, detected_risk(tracker.latest_message)),
         ]
 
 

@@ -24,6 +24,8 @@ RATING_AFTER = "distress_after"
 MAX_UNUSABLE_ANSWERS = 2
 REFLECT_CHARS = 80
 CONTROL_CONFIDENCE = 0.9
+OPTION_ALIASES = {"yes": {"yeah", "yep", "yea", "ya", "y", "yes i have", "i have"},
+                  "no": {"nah", "nope", "n", "not really", "no i haven't"}}  # fmt: skip
 SWITCH_WORDS = frozenset({"something else", "menu", "other options", "show menu", "different exercise"})
 NUMBER_WORDS = {
     "zero": 0,
@@ -70,6 +72,7 @@ class Step:
     source: str = ""
     prompts: tuple[str, ...] = ()  # variations (ratings)
     lines: tuple[dict[str, Any], ...] = ()  # guide: timed instructions [{say, seconds}]
+    escalate_on: tuple[str, ...] = ()  # choice values that mean risk: the run ends and help comes first
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ def _step_from(data: dict[str, Any], where: str) -> Step:
         rounds_from=str(data.get("rounds_from", "")),
         source=str(data.get("source", "")),
         lines=tuple(dict(line) for line in data.get("lines", [])),
+        escalate_on=tuple(str(value) for value in data.get("escalate_on", [])),
     )
 
 
@@ -334,6 +338,8 @@ class Engine:
         text = pick(step.prompts, seed) if step.prompts else step.prompt
         if step.kind == "list" and state.answers.get(step.id):
             text = self._list_followup(state, step, seed)
+        if step.kind == "choice" and any(option.get("explain") for option in step.options):
+            text += "\n" + "\n".join(f"• {o['label']}: {o['explain']}" for o in step.options if o.get("explain"))
         if state.unusable and step.help:
             text = f"{step.help}\n{text}"
         messages.append({"text": text, "buttons": self._buttons(state, step)})
@@ -444,6 +450,7 @@ class Engine:
             return None
         for index, option in enumerate(step.options, start=1):
             names = {normalise(option["value"]), normalise(option["label"]), str(index)}
+            names |= OPTION_ALIASES.get(option["value"], set())
             if said in names:
                 return option["value"]
         for option in step.options:
@@ -473,8 +480,11 @@ class Engine:
                 return outcome  # ask for more (or "done") on the same step
             return self._advance(state, step, outcome, logged_value=float(len(items)))
         state.answers[step.id] = value
+        if step.kind == "choice" and set(value if isinstance(value, list) else [value]) & set(step.escalate_on):
+            return Outcome(logs=[LogRecord("step", step.id)], finished=True, ended_by="risk")
         if step.reflect:
-            reflection = fill(pick(step.reflect, f"{state.run_id}:{step.id}:reflect"), answer=shorten(text))
+            shown = self.display(step, value) if step.kind in ("choice", "pick_from") else text
+            reflection = fill(pick(step.reflect, f"{state.run_id}:{step.id}:reflect"), answer=shorten(shown))
             outcome.messages.append({"text": reflection})
         numeric = float(value) if step.kind in ("scale", "rating") else None
         return self._advance(state, step, outcome, logged_value=numeric)
@@ -512,8 +522,15 @@ class Engine:
             outcome.logs.append(LogRecord("skip" if skipped else "step", step.id, logged_value))
         state.step_index += 1
         state.unusable = 0
+        while state.step_index < len(self.steps) and self._nothing_to_pick(state):
+            outcome.logs.append(LogRecord("skip", self.steps[state.step_index].id))
+            state.step_index += 1
         outcome.finished = state.step_index >= len(self.steps)
         return outcome
+
+    def _nothing_to_pick(self, state: RunState) -> bool:
+        step = self.steps[state.step_index]
+        return step.kind == "pick_from" and not state.answers.get(step.source)
 
     # -- closing
 
@@ -527,11 +544,19 @@ class Engine:
         line = pick(self.common.lines("closing", change), f"{state.run_id}:closing")
         return fill(line, before=before, after=after, exercise=self.exercise.title)
 
+    @staticmethod
+    def display(step: Step, value: Any) -> str:
+        """An answer as the person saw it: option labels instead of their values."""
+        labels = {option["value"]: option["label"] for option in step.options}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(str(item), str(item)) for item in values)
+
     def summary(self, answers: dict[str, Any]) -> str:
         """The saved result shown again on request (thought record, plan)."""
         readable = {step_id: "(skipped)" for step_id in self.exercise.step_ids()}
+        steps = {step.id: step for step in self.exercise.steps}
         for key, value in answers.items():
-            readable[key] = ", ".join(map(str, value)) if isinstance(value, list) else value
+            readable[key] = self.display(steps[key], value) if key in steps else value
         return fill(self.exercise.summary_template, **readable)
 
 

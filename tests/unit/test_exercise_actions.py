@@ -15,7 +15,7 @@ from actions.exercise import (
     ActionStartExercise,
     ValidateExerciseForm,
 )
-from bot.db import UsageEvent, session_scope
+from bot.db import Escalation, UsageEvent, session_scope
 from bot.exercises import fill, load_common, load_exercises
 from bot.pseudonym import pseudonymise
 from tests.unit.trackers import DOMAIN, message, slot_events, tracker
@@ -157,3 +157,18 @@ def test_the_menu_lists_every_exercise_with_a_way_to_reach_a_person(steady_env: 
     _, dispatcher = run(ActionShowMenu(), tracker(message("menu", "show_menu"), {"introduced": True}))
     text = dispatcher.messages[-1]["text"]
     assert all(exercise.title in text for exercise in load_exercises().values())
+
+
+def test_a_yes_to_not_wanting_to_be_alive_in_seek_help_puts_help_first(steady_env: Any) -> None:
+    slots = start("seek_help", steady_env)
+    slots, _ = answer(slots, "5")
+    step_ids = [step.id for step in load_exercises()["seek_help"].steps]
+    while step_ids[int(slots["exercise_step"]) - 1] != "not_alive":
+        slots, _ = answer(slots, "no")
+    slots, _ = answer(slots, "yes")
+    assert slots["exercise_status"] == "interrupted"
+    events, dispatcher = run(ActionFinishExercise(), tracker(message("yes", "affirm"), slots))
+    assert dispatcher.messages[0]["response"] == "utter_crisis_resources"
+    assert {"event": "followup", "name": "cssrs_form", "timestamp": None} in events
+    with session_scope() as session:
+        assert session.query(Escalation).one().category == "passive_ideation"

@@ -223,3 +223,29 @@ def test_a_one_word_answer_is_an_answer_whatever_the_classifier_guesses() -> Non
     for word, guess in (("mint", "skip"), ("traffic", "stop"), ("lamp", "show_menu")):
         outcome = engine.answer(state, word, intent=guess, confidence=0.99)
         assert not outcome.finished and outcome.logs[0].kind == "step", word
+
+
+def test_choices_show_their_explanations_and_reflect_the_label_not_the_value() -> None:
+    engine, state = engine_for("breathing")
+    engine.answer(state, "6")
+    asked = engine.prompt(state)[-1]["text"]
+    pattern = engine.exercise.steps[0]
+    assert all(option["explain"] in asked for option in pattern.options if option.get("explain"))
+    engine.answer(state, "box")
+    assert engine.display(pattern, "478") == next(o["label"] for o in pattern.options if o["value"] == "478")
+
+
+def test_a_pick_from_step_is_skipped_when_the_list_it_picks_from_is_empty() -> None:
+    engine, state = engine_for("problem_solving")
+    answer_all(engine, state, ["6", "rent", "skip"])
+    outcome = engine.answer(state, "none really")  # pros and cons
+    assert engine.steps[state.step_index].kind != "pick_from"
+    assert any(log.kind == "skip" and log.step == "chosen" for log in outcome.logs)
+
+
+def test_yes_and_no_options_accept_everyday_spellings() -> None:
+    engine, state = engine_for("seek_help")
+    engine.answer(state, "4")
+    first = engine.steps[state.step_index]
+    engine.answer(state, "nah")
+    assert state.answers[first.id] == "no"

@@ -1,0 +1,139 @@
+"""Rasa 3.6 NLU component that runs the risk detector on every user message.
+
+config.yml (after DIETClassifier, before FallbackClassifier):
+
+    - name: bot.risk.component.RiskDetectorComponent
+      # lexicon_path: var/build/srl_lexicon.json   (optional; this is the default)
+
+For every message it puts RiskAssessment.to_dict() on the message under "risk" (so it is in
+the tracker as latest_message["risk"]) and decides the intent:
+
+* rules find risk             -> intent "risk" (confidence 1.0), first in intent_ranking.
+* rules find none, DIET says "risk":
+    - the detector suppressed something (negation, idiom, third party, history, ...):
+      demote: the intent becomes the best non-risk intent of DIET's ranking; the non-risk
+      confidences are renormalised to sum to 1 (so FallbackClassifier judges them as if risk
+      had not been an option) and "risk" moves to the end of the ranking with its original
+      confidence. "I'm not suicidal, just stressed" must not escalate.
+    - nothing was suppressed: keep "risk" (recall first) and add a hit with rule "model:diet",
+      category "unspecified", severity "moderate", spanning the whole text.
+* neither                      -> intent untouched.
+
+Text starting with "/" (Rasa's typed-intent syntax, e.g. '/deny{"x": 1} i want to die') is
+still assessed: the "/intent" and "@confidence" prefix is blanked, the rest is assessed, so
+hit offsets still point into the original text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.risk.detector import RiskDetector
+from bot.risk.lexicon_store import REPO_ROOT
+from bot.risk.model import MODEL_CATEGORY, MODEL_RULE, RiskAssessment, RiskHit
+
+logger = logging.getLogger(__name__)
+
+RISK_KEY = "risk"
+_TYPED_INTENT = re.compile(r"^(\s*/[^\s{@]*(?:@[0-9.]+)?)")
+
+
+def text_to_assess(text: str) -> str:
+    """The text with a leading typed-intent prefix ("/intent@0.9") blanked out, same length."""
+    match = _TYPED_INTENT.match(text)
+    if not match:
+        return text
+    return " " * len(match.group(1)) + text[match.end(1):]
+
+
+def with_model_hit(assessment: RiskAssessment, text: str) -> RiskAssessment:
+    """The assessment plus a hit saying only the NLU model saw risk here."""
+    hit = RiskHit(MODEL_CATEGORY, "moderate", 0, len(text), text, MODEL_RULE)
+    return RiskAssessment(assessment.hits + (hit,), assessment.guarded, assessment.lexicon)
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class RiskDetectorComponent(GraphComponent, IntentClassifier):
+    """Overrides the intent with "risk" when the risk detector fires (see module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"lexicon_path": None, "risk_intent": "risk"}
+
+    def __init__(self, config: dict[str, Any], detector: RiskDetector) -> None:
+        self.risk_intent = config.get("risk_intent") or "risk"
+        self.detector = detector
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RiskDetectorComponent:
+        path = config.get("lexicon_path")
+        lexicon_path = (REPO_ROOT / path) if path else None
+        return cls(config, RiskDetector(lexicon_path))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self.process_message(message)
+        return messages
+
+    def process_message(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        assessment = self.detector.assess(text_to_assess(text))
+        top = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if assessment.is_risk:
+            self._set_risk_intent(message)
+        elif top == self.risk_intent and assessment.was_guarded:
+            self._demote_risk_intent(message)
+            logger.debug("risk intent from the model demoted: %s", assessment.guarded)
+        elif top == self.risk_intent:
+            assessment = with_model_hit(assessment, text)
+        message.set(RISK_KEY, assessment.to_dict(), add_to_output=True)
+
+    def _set_risk_intent(self, message: Message) -> None:
+        risk = {INTENT_NAME_KEY: self.risk_intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+        ranking = [item for item in message.get(INTENT_RANKING_KEY) or []
+                   if item.get(INTENT_NAME_KEY) != self.risk_intent]
+        message.set(INTENT, risk, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [risk, *ranking], add_to_output=True)
+
+    def _demote_risk_intent(self, message: Message) -> None:
+        ranking = list(message.get(INTENT_RANKING_KEY) or [])
+        risks = [item for item in ranking if item.get(INTENT_NAME_KEY) == self.risk_intent]
+        others = renormalised([item for item in ranking
+                               if item.get(INTENT_NAME_KEY) != self.risk_intent])
+        intent = dict(others[0]) if others else {INTENT_NAME_KEY: None,
+                                                 PREDICTED_CONFIDENCE_KEY: 0.0}
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, others + risks, add_to_output=True)
+
+
+def renormalised(ranking: list[dict]) -> list[dict]:
+    """Ranking entries with confidences scaled to sum to 1 (order kept)."""
+    total = sum(item.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for item in ranking)
+    if total <= 0:
+        return [dict(item) for item in ranking]
+    return [{**item, PREDICTED_CONFIDENCE_KEY: (item.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / total}
+            for item in ranking]

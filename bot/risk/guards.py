@@ -1,0 +1,230 @@
+"""Guards: why a candidate match is NOT risk about the person writing.
+
+Each guard returns a reason "<kind>:<text>" or None. Kinds:
+  negation     "i'm not suicidal", "i would never kill myself", "no thoughts of self harm",
+               "suicidal? no". Hedges are not negations ("not gonna lie", "not sure i want to
+               live", "can't stop thinking about"). A second negation before a reporting verb
+               cancels the first ("i never said i wasn't going to hurt myself" -> risk).
+  idiom        "this exam is killing me", "i'd kill for a coffee", "dying laughing", ...
+  third_party  somebody else ("my friend died by suicide years ago", "she wants to die")
+  historical   long ago ("used to", "years ago", "when i was 16")
+  accident     "cut myself shaving", "hurt myself playing football"
+  hyperbole    jokes around violent words ("i'm gonna kill my sister lol", "i could kill him")
+  topic        talk about suicide as a subject (film, song, essay, awareness, hotline)
+  gaming       "i killed him in fortnite"
+  question     "my therapist asked if i was suicidal"
+  context      a rule's own exclusion ("giving away my old clothes to charity")
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span
+
+SENTENCE_BREAKS = frozenset({".", "!", "?", ";", "but", "however", "though", "although"})
+CLAUSE_BREAKS = SENTENCE_BREAKS | {",", ":", "-", "—", "..."}
+
+NEGATORS = frozenset({"not", "never", "no", "nobody", "noone", "none", "neither", "nor",
+                      "nothing"})
+# Words that may stand between a negation and what it negates.
+NEGATION_BRIDGE = frozenset({
+    "be", "really", "even", "actually", "ever", "at", "all", "that", "so", "feel", "have",
+    "any", "thought", "of", "about", "go", "going", "to", "plan", "think", "want", "do", "get",
+    "try", "just", "currently", "anymore", "would", "will", "could", "should", "can",
+    "intention", "intend", "desire", "urge", "wish", "need", "one", "being", "like",
+    "seriously", "honestly", "a", "an", "the", "suicidal", "self", "harm", "harmed",
+})
+# "not" followed by these words is a hedge, not a negation.
+HEDGES = (("sure",), ("going", "to", "lie"), ("go", "to", "lie"), ("stop",), ("help",),
+          ("wait",), ("only",), ("know",), ("even", "know"), ("okay",), ("ok",), ("fine",),
+          ("alright",), ("coping",), ("doing", "well"), ("doing", "ok"), ("doing", "okay"),
+          ("one", "would"), ("one", "will"), ("body", "would"), ("body", "will"),
+          ("longer",))
+REPORTING = frozenset({"say", "tell", "promise", "mean", "claim", "admit", "said", "swear"})
+POST_NEGATION = frozenset({"no", "nah", "nope", "not", "never"})
+
+FIRST_PERSON = frozenset({"i", "we"})
+SELF_PARTS = frozenset({"mind", "brain", "head", "thought", "voice", "voices", "body"})
+CHILDREN = frozenset({"kid", "kids", "child", "children", "baby", "toddler", "son", "daughter",
+                      "niece", "nephew", "sibling", "siblings", "boy", "girl", "student"})
+PEOPLE = frozenset({
+    "he", "she", "they", "someone", "somebody", "you", "people", "friend", "friends",
+    "bf", "gf", "boyfriend", "girlfriend", "husband", "wife", "partner", "mom", "mum",
+    "mother", "dad", "father", "stepdad", "stepmom", "stepmum", "stepfather", "stepmother",
+    "brother", "sister", "uncle", "aunt", "auntie", "cousin", "grandma", "grandpa", "grandad",
+    "granddad", "grandmother", "grandfather", "nan", "teacher", "boss", "coach", "neighbour",
+    "neighbor", "roommate", "flatmate", "classmate", "classmates", "coworker", "colleague",
+    "guy", "man", "woman", "person", "character", "villain", "hero", "protagonist", "actor",
+    "singer", "celebrity", "ex", "therapist", "doctor", "parent", "parents", "family", "bully",
+    "bullies", "stranger", "men", "manager", "stepbrother", "stepsister", "everyone",
+    "everybody", "guys", "lady", "dude", "rapper", "youtuber", "streamer", "williams",
+    "husband's", "cops", "police", "landlord", "pastor", "priest", "coworkers", "relative",
+}) | CHILDREN
+THINGS = frozenset({"it", "this", "that", "which", "what", "there"})
+
+LAUGHING = re.compile(r"\b(lol|lmao|lmfao|rofl|haha\w*|hehe|jk|just kidding|kidding)\b|"
+                      r"[\U0001F602\U0001F923\U0001F480\U0001F606\U0001F605]")
+HISTORICAL = re.compile(
+    r"\b(years ago|year ago|used to|as a (kid|child|teen|teenager)|in (high|middle) school|"
+    r"back in|in (19|20)\d\d|long time ago|ages ago|when i was( a| in| \d+| little| young\w*)?)\b")
+ACCIDENT = re.compile(
+    r"\b(shav\w*|cook\w*|chopp\w*|bak\w*|playing|play|practi[cs]e|training|gym|lifting|lift|"
+    r"running|skat\w*|fell|falling|tripped|trip|slipp\w*|accident\w*|by mistake|iron|stove|oven|"
+    r"pan|kettle|football|soccer|basketball|rugby|hik\w*|climb\w*|bik\w*|making|workout|"
+    r"sports?|paper|knife while|shaving)\b")
+ON_PURPOSE = re.compile(r"on purpose|deliberately|intentionally|to feel|to punish|to cope")
+TOPIC = re.compile(
+    r"\b(movie|film|show|series|episode|season|book|novel|song|lyrics?|album|band|speech|"
+    r"play|character|documentary|podcast|essay|article|news|class|lesson|lecture|research|"
+    r"awareness|prevention|hotlines?|helplines?|squad|rates?|statistics|stats|month|campaign|"
+    r"charity|volunteer\w*|fundraiser|course|survivors?|hamlet|paper|project|studies|study|"
+    r"reasons why|poem|meme|game)\b")
+ADJACENT_TOPIC = re.compile(
+    r"^(prevention|awareness|hotlines?|helplines?|squad|rates?|statistics|stats|month|"
+    r"survivors?|lines?|crisis line|bomb\w*|forest|doors?|note in the (film|book))")
+GAMING = re.compile(
+    r"\b(fortnite|minecraft|roblox|valorant|overwatch|cod|call of duty|apex|elden ring|"
+    r"game|gaming|level|respawn\w*|ps5|xbox|quest|npc|raid|pvp|lobby|mario|zelda|gta|"
+    r"league|match|headshot|sniper|boss fight|warzone|dungeon|chess|cards|tennis|darts|pool|"
+    r"ping pong|arm wrestl\w*|race|mario kart)\b")
+ASKED_IF = re.compile(r"\b(ask(ed|s)?|wonder(ed|s)?)( me)? (if|whether)\b")
+
+
+def sentence_bounds(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Token bounds of the sentence around doc[start:end]."""
+    left = start
+    while left > 0 and doc[left - 1].lower_ not in SENTENCE_BREAKS:
+        left -= 1
+    right = end
+    while right < len(doc) and doc[right].lower_ not in SENTENCE_BREAKS:
+        right += 1
+    return left, right
+
+
+def sentence_text(doc: Doc, start: int, end: int) -> str:
+    left, right = sentence_bounds(doc, start, end)
+    return doc[left:right].text
+
+
+def _is_hedge(doc: Doc, index: int) -> bool:
+    following = [token.lower_ for token in doc[index + 1:index + 4]]
+    return any(tuple(following[:len(hedge)]) == hedge for hedge in HEDGES)
+
+
+def _is_negator(doc: Doc, index: int) -> bool:
+    token = doc[index]
+    if token.lemma_ in NEGATORS or token.lower_ in NEGATORS:
+        return not _is_hedge(doc, index)
+    return False
+
+
+def _negation_cancelled(doc: Doc, negator: int, left: int) -> bool:
+    """A second negation before a reporting verb: "i never said i wasn't going to ..."."""
+    saw_reporting = False
+    for index in range(negator - 1, left - 1, -1):
+        if doc[index].lemma_ in REPORTING or doc[index].lower_ in REPORTING:
+            saw_reporting = True
+        elif saw_reporting and _is_negator(doc, index):
+            return True
+    return False
+
+
+def negation(doc: Doc, span: Span) -> str | None:
+    """The negation that scopes over span, if any."""
+    left, _ = sentence_bounds(doc, span.start, span.end)
+    index = span.start - 1
+    steps = 0
+    while index >= left and steps < 6 and doc[index].lower_ not in CLAUSE_BREAKS:
+        if _is_negator(doc, index):
+            if _negation_cancelled(doc, index, left):
+                return None
+            return f"negation:{doc[index:span.end].text}"
+        if doc[index].lemma_ not in NEGATION_BRIDGE and doc[index].lower_ not in NEGATION_BRIDGE:
+            break
+        index -= 1
+        steps += 1
+    return _post_negation(doc, span)
+
+
+def _post_negation(doc: Doc, span: Span) -> str | None:
+    """"suicidal? no, not at all" - a question answered with a no."""
+    after = doc[span.end:span.end + 4]
+    if len(after) >= 2 and after[0].text == "?" and any(
+            token.lower_ in POST_NEGATION for token in after[1:3]):
+        return f"negation:{span.text}?"
+    return None
+
+
+def subject_of(doc: Doc, span: Span) -> tuple[str | None, str]:
+    """Who the clause around span is about: "self", "child", "other", "thing" or None.
+
+    Looks back from the match for the nearest subject-like word in the same sentence.
+    """
+    if any(token.lower_ in FIRST_PERSON for token in span):
+        return "self", "i"
+    left, _ = sentence_bounds(doc, span.start, span.end)
+    for index in range(span.start - 1, max(left, span.start - 14) - 1, -1):
+        token = doc[index]
+        word = token.lower_
+        if word in FIRST_PERSON:
+            return "self", word
+        if word in SELF_PARTS and index > 0 and doc[index - 1].lower_ == "my":
+            return "self", f"my {word}"
+        if word in CHILDREN:
+            return "child", word
+        if word in PEOPLE or token.lemma_ in PEOPLE:
+            return "other", word
+        if word in THINGS:
+            return "thing", word
+    return None, ""
+
+
+def historical(doc: Doc, span: Span) -> str | None:
+    match = HISTORICAL.search(sentence_text(doc, span.start, span.end))
+    return f"historical:{match.group(0)}" if match else None
+
+
+def accident(doc: Doc, span: Span) -> str | None:
+    sentence = sentence_text(doc, span.start, span.end)
+    if ON_PURPOSE.search(sentence):
+        return None
+    match = ACCIDENT.search(sentence)
+    return f"accident:{match.group(0)}" if match else None
+
+
+def hyperbole(doc: Doc, span: Span) -> str | None:
+    match = LAUGHING.search(doc.text)
+    if match:
+        return f"hyperbole:{match.group(0)}"
+    if span.root.lemma_ in {"kill", "murder"} or any(t.lemma_ in {"kill", "murder"} for t in span):
+        before = [token.lower_ for token in doc[max(0, span.start - 3):span.start]]
+        if "could" in before:
+            return f"hyperbole:could {span.text}"
+    return None
+
+
+def topic(doc: Doc, span: Span, subject: str | None) -> str | None:
+    following = doc[span.end:span.end + 3].text
+    adjacent = ADJACENT_TOPIC.match(following)
+    if adjacent:
+        return f"topic:{span.text} {adjacent.group(0)}"
+    before = doc[max(0, span.start - 3):span.start].text
+    if re.search(r"\b(essay|article|paper|talk|lecture|book|film|movie|song|speech)\b (on|about)",
+                 before):
+        return f"topic:{before} {span.text}"
+    if subject == "self":
+        return None
+    match = TOPIC.search(sentence_text(doc, span.start, span.end))
+    return f"topic:{match.group(0)}" if match else None
+
+
+def gaming(doc: Doc, span: Span) -> str | None:
+    match = GAMING.search(doc.text)
+    return f"gaming:{match.group(0)}" if match else None
+
+
+def asked_if(doc: Doc, span: Span) -> str | None:
+    left, _ = sentence_bounds(doc, span.start, span.end)
+    match = ASKED_IF.search(doc[left:span.start].text)
+    return f"question:{match.group(0)}" if match else None

@@ -1,0 +1,224 @@
+"""Text normalisation for risk matching, keeping a map back to the original characters.
+
+Steps, in order (each one keeps, for every output character, the span of original
+characters it came from, so a match in normalised text maps back to the original):
+
+1. lower case; curly apostrophes and quotes, back-ticks and odd dashes become ' " -
+2. spaced-out or dotted letters that spell a watched word: "s u i c i d e" -> "suicide"
+3. obfuscated watched words: "su1c1de", "s*icide", "$uicide", "k1ll" -> "suicide", "kill"
+4. letters repeated for emphasis: "sooooo" -> "so", "dieeee" -> "die", "kiiiill" -> "kill";
+   valid doubles stay ("good", "sleep", "too") because a candidate is checked against a
+   word list (spaCy's English lemma tables and stop words)
+5. chat spellings: "kms" -> "kill myself", "kys" -> "kill yourself", "ctb" -> "kill myself",
+   "unalive" -> "kill", "sewerslide" -> "suicide", "rn" -> "right now", "im" -> "i'm",
+   "wanna" -> "want to", "ill be" -> "i'll be", ... (CHAT_SPELLINGS below)
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+_CHAR_MAP = {
+    "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
+    "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u200b": "",
+}
+
+# Words worth decoding when spelled with digits, symbols or spaces to dodge filters.
+WATCHED_WORDS = frozenset({
+    "suicide", "suicidal", "kill", "killing", "killed", "myself", "die", "dying", "dead",
+    "death", "harm", "self", "cut", "cutting", "hurt", "rape", "raped", "abuse", "abused",
+    "overdose", "unalive", "kms", "kys",
+})
+_LEET = {"1": "[il]", "!": "[il]", "3": "e", "0": "o", "4": "a", "@": "a", "$": "s",
+         "5": "s", "7": "t", "*": "[a-z]"}
+
+# Whole-word chat spellings (matched after lower-casing), replacement text.
+CHAT_SPELLINGS: dict[str, str] = {
+    "kms": "kill myself", "kys": "kill yourself", "ctb": "kill myself",
+    "sewerslide": "suicide", "sewer slide": "suicide", "sewer-slide": "suicide",
+    "suicde": "suicide", "sucide": "suicide", "suiside": "suicide", "suicid": "suicide",
+    "suicidel": "suicidal", "sucidal": "suicidal", "suisidal": "suicidal",
+    "unalived": "killed", "unaliving": "killing",
+    "selfharm": "self harm", "self-harm": "self harm", "selfharmed": "self harmed",
+    "selfharming": "self harming", "self-harming": "self harming", "self-harmed": "self harmed",
+    "self-injury": "self injury", "myslef": "myself", "my self": "myself", "mysef": "myself",
+    "od'd": "overdosed", "oded": "overdosed", "od": "overdose",
+    "rn": "right now", "tonite": "tonight", "2nite": "tonight", "2night": "tonight",
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tmrow": "tomorrow", "2moro": "tomorrow",
+    "2morrow": "tomorrow", "im": "i'm", "ive": "i've", "id": "i'd", "dont": "don't",
+    "cant": "can't", "wont": "won't", "didnt": "didn't", "doesnt": "doesn't", "isnt": "isn't",
+    "wasnt": "wasn't", "werent": "weren't", "arent": "aren't", "havent": "haven't",
+    "hasnt": "hasn't", "wouldnt": "wouldn't", "couldnt": "couldn't", "shouldnt": "shouldn't",
+    "wanna": "want to", "gonna": "going to", "gotta": "got to", "tryna": "trying to",
+    "kinda": "kind of", "u": "you", "ur": "your", "ppl": "people", "bc": "because",
+    "cuz": "because", "coz": "because", "idk": "i don't know", "ngl": "not going to lie",
+    "tbh": "to be honest", "pls": "please", "plz": "please", "bf": "boyfriend",
+    "gf": "girlfriend", "thats": "that's", "whats": "what's", "theres": "there's",
+    "hes": "he's", "shes": "she's", "theyre": "they're", "youre": "you're", "r": "are",
+}
+_ILL = re.compile(r"\bill(?=\s+(be|never|just|probably|kill|end|do|go|die|try|make|have|"
+                  r"take|jump|cut|hurt|not|always)\b)")
+_UNALIVE = re.compile(r"\bunalive\b(?!\s+(?:my|your|him|her|them|me|the|our|his|their|myself|yourself|"
+                      r"himself|herself|themselves|ourselves)\b)")
+
+# Short chat words that are not in the lemma tables but must not be "corrected".
+_CHAT_VOCAB = frozenset({"lol", "lmao", "omg", "hi", "bye", "ok", "okay", "haha", "yes", "no"})
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text and, per character, the original span [starts[i], ends[i])."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalised text to the original text."""
+        if not self.text or start >= end:
+            return (0, 0)
+        return (self.starts[start], self.ends[end - 1])
+
+
+class _Chars:
+    """A mutable string with per-character original spans."""
+
+    def __init__(self, chars: list[str], starts: list[int], ends: list[int]) -> None:
+        self.chars, self.starts, self.ends = chars, starts, ends
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+    def substitute(self, pattern: re.Pattern, replace: Callable[[re.Match], str | None]) -> None:
+        """Replace regex matches; replace() returns the new text, or None to keep the match.
+
+        Every new character maps to the whole original span of the replaced text.
+        """
+        text = self.text
+        chars: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        last = 0
+        for match in pattern.finditer(text):
+            new = replace(match)
+            if new is None:
+                continue
+            a, b = match.span()
+            chars += self.chars[last:a]
+            starts += self.starts[last:a]
+            ends += self.ends[last:a]
+            if a < b:
+                orig_start, orig_end = self.starts[a], self.ends[b - 1]
+            else:
+                orig_start = orig_end = self.starts[a] if a < len(self.starts) else 0
+            chars += list(new)
+            starts += [orig_start] * len(new)
+            ends += [orig_end] * len(new)
+            last = b
+        chars += self.chars[last:]
+        starts += self.starts[last:]
+        ends += self.ends[last:]
+        self.chars, self.starts, self.ends = chars, starts, ends
+
+
+def _lower_and_map(text: str) -> _Chars:
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        mapped = _CHAR_MAP.get(char, char).lower()
+        for piece in mapped:
+            chars.append(piece)
+            starts.append(index)
+            ends.append(index + 1)
+    return _Chars(chars, starts, ends)
+
+
+_SPACED = re.compile(r"\b(?:[a-z][.\-_ ]){3,}[a-z]\b")
+_OBFUSCATED = re.compile(r"(?<![\w@$!*])[a-z0-9@$!*]*[a-z][a-z0-9@$!*]*(?![\w@$!*])")
+_REPEATS = re.compile(r"\b[a-z]*([a-z])\1[a-z]*\b")
+_RUN = re.compile(r"([a-z])\1+")
+
+
+def _join_spaced(match: re.Match) -> str | None:
+    joined = re.sub(r"[.\-_ ]", "", match.group(0))
+    return joined if joined in WATCHED_WORDS else None
+
+
+def _decode_obfuscated(match: re.Match) -> str | None:
+    word = match.group(0)
+    if not any(char in _LEET for char in word) or sum(char.isalpha() for char in word) < 2:
+        return None
+    pattern = re.compile("".join(_LEET.get(char, re.escape(char)) for char in word))
+    for candidate in WATCHED_WORDS:
+        if pattern.fullmatch(candidate):
+            return candidate
+    return None
+
+
+def _collapse_candidates(word: str) -> Iterable[str]:
+    """Spellings of word with each run of a repeated letter cut to two or one letters.
+
+    Candidates keeping more doubles come first ("goood" -> "good" before "god").
+    """
+    pieces = [(m.group(1), len(m.group(0))) for m in _RUN.finditer(word)]
+    if not pieces or len(pieces) > 4:
+        return []
+    gaps = _RUN.split(word)[::2]
+    options = []
+    for choice in itertools.product((2, 1), repeat=len(pieces)):
+        if all(n <= length for n, (_, length) in zip(choice, pieces, strict=True)):
+            options.append(choice)
+    options.sort(key=lambda choice: -sum(choice))
+    return [
+        "".join(gap + letter * n for gap, (letter, _), n in zip(gaps, pieces, choice, strict=False)) + gaps[-1]
+        for choice in options
+    ]
+
+
+def _make_collapser(vocabulary: frozenset[str]) -> Callable[[re.Match], str | None]:
+    def collapse(match: re.Match) -> str | None:
+        word = match.group(0)
+        has_triple = _RUN.search(word) and any(len(m.group(0)) >= 3 for m in _RUN.finditer(word))
+        if not has_triple and (word in vocabulary or word in CHAT_SPELLINGS):
+            return None
+        for candidate in _collapse_candidates(word):
+            if candidate in vocabulary:
+                return candidate if candidate != word else None
+        if has_triple:
+            return _RUN.sub(lambda m: m.group(1), word)
+        return None
+
+    return collapse
+
+
+def _chat_pattern() -> re.Pattern:
+    keys = sorted(CHAT_SPELLINGS, key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(key) for key in keys) + r")(?![\w'])")
+
+
+_CHAT = _chat_pattern()
+
+
+class Normalizer:
+    """Normalises chat text. vocabulary: known English words (for repeated-letter repair)."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.vocabulary = frozenset(vocabulary) | _CHAT_VOCAB | WATCHED_WORDS
+        self._collapse = _make_collapser(self.vocabulary)
+
+    def __call__(self, text: str) -> Normalized:
+        chars = _lower_and_map(text)
+        chars.substitute(_SPACED, _join_spaced)
+        chars.substitute(_OBFUSCATED, _decode_obfuscated)
+        chars.substitute(_REPEATS, self._collapse)
+        chars.substitute(_ILL, lambda match: "i'll")
+        chars.substitute(_UNALIVE, lambda match: "kill myself")
+        chars.substitute(_CHAT, lambda match: CHAT_SPELLINGS[match.group(0)])
+        chars.substitute(re.compile(r"\bunalive\b"), lambda match: "kill")
+        return Normalized(chars.text, tuple(chars.starts), tuple(chars.ends))
