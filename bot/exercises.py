@@ -413,14 +413,16 @@ class Engine:
 
     def _control_word(self, text: str, intent: str | None, confidence: float) -> str | None:
         """stop / switch / skip. Single words must be in the word lists: a one-word answer ("mint")
-        is an answer, whatever the classifier guesses; short phrases may also be recognised by intent."""
+        is an answer, whatever the classifier guesses; short phrases may also be recognised by intent.
+        Text starting with "/" is a button or command the channel itself sent (typed slashes are
+        removed by every channel), so its intent is trusted."""
         said = normalise(text)
-        phrase = 2 <= len(said.split()) <= 6 and confidence >= CONTROL_CONFIDENCE
-        if said in self.common.words("stop_words") or (phrase and intent in ("stop", "goodbye")):
+        trusted = text.startswith("/") or (2 <= len(said.split()) <= 6 and confidence >= CONTROL_CONFIDENCE)
+        if said in self.common.words("stop_words") or (trusted and intent in ("stop", "goodbye")):
             return "stop"
-        if said in SWITCH_WORDS or (phrase and intent == "show_menu"):
+        if said in SWITCH_WORDS or (trusted and intent == "show_menu"):
             return "switch"
-        if said in self.common.words("skip_words"):
+        if said in self.common.words("skip_words") or (text.startswith("/") and intent == "skip"):
             return "skip"
         return None
 

@@ -46,7 +46,7 @@ def start_steady(env: dict[str, str], log_dir: Path) -> Steady:
     if not steady_run.MODEL.exists():
         raise RuntimeError(MODEL_HINT)
     ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port())
-    full_env = {**steady_run.environment(ports), **env}
+    full_env = {**steady_run.environment(ports), "TELEGRAM_BOT_TOKEN": "", **env}  # never the real Telegram
     parts = steady_run.parts(ports)
     for part in parts:
         steady_run.start(part, full_env, log_dir)

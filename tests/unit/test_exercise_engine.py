@@ -249,3 +249,10 @@ def test_yes_and_no_options_accept_everyday_spellings() -> None:
     first = engine.steps[state.step_index]
     engine.answer(state, "nah")
     assert state.answers[first.id] == "no"
+
+
+def test_a_channel_command_like_slash_stop_ends_the_run_at_a_rating_step() -> None:
+    engine, state = engine_for("breathing")
+    assert engine.answer(state, "/stop", intent="stop", confidence=1.0).ended_by == "stop"
+    engine, state = engine_for("breathing")
+    assert engine.answer(state, "/show_menu", intent="show_menu", confidence=1.0).ended_by == "switch"

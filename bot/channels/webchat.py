@@ -1,0 +1,199 @@
+"""The web chat widget's channel: Rasa's socket.io channel with Steady's safety checks.
+
+Registered in credentials.yml as `bot.channels.webchat.WebchatInput`. On top of Rasa's behaviour:
+- typed text never forces an intent: leading slashes are stripped unless the message is a click on
+  a button the assistant offered in its latest turn (or one of the channel's own commands);
+- session ids must be long random hex tokens, so nobody can guess a conversation's room;
+- metadata is reduced to what Steady uses: channel, a country guess from the browser's language,
+  whether the message was a button click and the button's title;
+- over-long or empty messages get a clear reply instead of being dropped;
+- replies reach the socket: the room is really entered (Rasa 3.6.21 forgets to await it with
+  python-socketio 5.x) and custom payloads are sent as {"custom": {...}}.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, Sanic
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "webchat"
+MAX_MESSAGE_CHARS = 2000
+SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")
+MIN_DISTINCT_SESSION_CHARS = 8
+# Payloads the widget itself may send: the greeting on a new conversation and "Need urgent help?".
+CHANNEL_COMMANDS = frozenset({"/greet", "/request_human"})
+
+TOO_LONG_REPLY = (
+    "That message is too long for me: {length} characters, and I can read up to {limit}. "
+    "Could you send it in shorter parts? If you need help right now, use “Need urgent help?” at the top."
+)
+EMPTY_REPLY = "I didn't get any words there. Please type a message."
+BAD_SESSION_REPLY = "This conversation could not be found. Please reload the page to start again."
+
+
+def is_valid_session_id(session_id: Any) -> bool:
+    """A long lowercase hex token that does not look hand-made (e.g. all zeros)."""
+    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
+        return False
+    return len(set(session_id)) >= MIN_DISTINCT_SESSION_CHARS
+
+
+def new_session_id() -> str:
+    return secrets.token_hex(32)
+
+
+def neutralise(text: str) -> str:
+    """Typed text can never force an intent: surrounding space and leading slashes are dropped."""
+    return text.strip().lstrip("/").strip()
+
+
+def country_guess(language: Any) -> str | None:
+    """The region of a browser language tag ("en-GB" -> "GB", "zh-Hant-TW" -> "TW"), else None."""
+    if not isinstance(language, str) or len(language) > 35:
+        return None
+    for subtag in re.split(r"[-_]", language)[1:]:
+        if len(subtag) == 2 and subtag.isascii() and subtag.isalpha():
+            return subtag.upper()
+    return None
+
+
+def offered_payloads(events: Iterable[Any]) -> set[str]:
+    """Button payloads the assistant offered since the person last spoke (events oldest first)."""
+    offered: set[str] = set()
+    for event in reversed(list(events)):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            for key in ("buttons", "quick_replies"):
+                offered.update(str(button.get("payload")) for button in event.data.get(key) or [])
+    return offered
+
+
+def clean_metadata(raw: Any, is_button: bool) -> dict[str, Any]:
+    """Only the metadata Steady uses; anything else the browser sent is dropped."""
+    raw = raw if isinstance(raw, dict) else {}
+    metadata: dict[str, Any] = {"channel": CHANNEL_NAME, "country_guess": country_guess(raw.get("language"))}
+    if is_button:
+        metadata["button"] = True
+        title = raw.get("title")
+        if isinstance(title, str) and title.strip():
+            metadata["title"] = title.strip()[:200]
+    return metadata
+
+
+def claims_button(raw_metadata: Any) -> bool:
+    return isinstance(raw_metadata, dict) and raw_metadata.get("button") is True
+
+
+class WebchatOutput(SocketIOOutput):
+    """Rasa's socket.io output, with custom payloads sent as one {"custom": ...} message."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        # Rasa's version spreads the payload into emit()'s keyword arguments, which fails.
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class WebchatInput(SocketIOInput):
+    """Rasa's socket.io input channel with the checks described in this module's docstring."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app: Sanic | None = None
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """Used by Rasa's API with output_channel=latest (e.g. a counselor's message)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return WebchatOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        assert self.sio is not None  # set by SocketIOInput.blueprint
+
+        async def remember_app(app: Sanic, _loop: Any) -> None:
+            self.app = app
+
+        async def session_request(sid: str, data: Any) -> None:
+            await self.session_request(sid, data)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            await self.handle_message(sid, data, on_new_message)
+
+        blueprint.listener("before_server_start")(remember_app)
+        self.sio.on("session_request", session_request, namespace=self.namespace)
+        self.sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+        return blueprint
+
+    async def session_request(self, sid: str, data: Any) -> None:
+        """Confirms the session the browser asked for, or a fresh one if its id is not acceptable."""
+        asked = data.get("session_id") if isinstance(data, dict) else None
+        session_id = asked if is_valid_session_id(asked) else new_session_id()
+        if self.session_persistence:
+            await self._sio().enter_room(sid, session_id, namespace=self.namespace)
+        await self._sio().emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+    async def handle_message(
+        self, sid: str, data: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        data = data if isinstance(data, dict) else {}
+        sender_id = sid
+        if self.session_persistence:
+            sender_id = data.get("session_id")
+            if not is_valid_session_id(sender_id):
+                await self._reply(sid, BAD_SESSION_REPLY)
+                return
+            await self._sio().enter_room(sid, sender_id, namespace=self.namespace)
+        text = data.get("message")
+        text = text if isinstance(text, str) else ""
+        if len(text) > MAX_MESSAGE_CHARS:
+            await self._reply(sid, TOO_LONG_REPLY.format(length=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}"))
+            return
+        raw_metadata = data.get(self.metadata_key)
+        is_button = claims_button(raw_metadata) and await self._was_offered(sender_id, text.strip())
+        text = text.strip() if is_button else neutralise(text)
+        if not text:
+            await self._reply(sid, EMPTY_REPLY)
+            return
+        output = WebchatOutput(self._sio(), self.bot_message_evt)
+        metadata = clean_metadata(raw_metadata, is_button)
+        await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+
+    async def _was_offered(self, sender_id: str, payload: str) -> bool:
+        """Whether a clicked payload is a channel command or one of the assistant's latest buttons."""
+        if payload in CHANNEL_COMMANDS:
+            return True
+        agent = getattr(self.app.ctx, "agent", None) if self.app else None
+        if agent is None or agent.tracker_store is None:
+            return False
+        try:
+            tracker = await agent.tracker_store.retrieve(sender_id)
+        except Exception:  # a storage error must not stop the message; it is just treated as typed
+            logger.exception("Could not read the conversation to check a button click")
+            return False
+        return tracker is not None and payload in offered_payloads(tracker.events)
+
+    async def _reply(self, sid: str, text: str) -> None:
+        await self._sio().emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
+
+    def _sio(self) -> Any:
+        if self.sio is None:
+            raise RuntimeError("The web chat channel is not attached to a server yet.")
+        return self.sio
