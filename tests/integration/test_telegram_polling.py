@@ -18,7 +18,7 @@ from bot.channels.telegram_render import pacer_frames
 from bot.db import UsageEvent, engine_for, session_scope
 from bot.exercises import load_exercises
 from bot.pseudonym import pseudonymise
-from tests.integration.test_telegram_harness import (
+from tests.integration.telegram_harness import (
     SECONDS_PER_COUNT,
     Person,
     TelegramSteady,

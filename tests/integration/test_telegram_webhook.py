@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram import BUTTON_EXPIRED, EDITED, ONLY_TEXT, PRIVATE_ONLY
-from tests.integration.test_telegram_harness import (
+from tests.integration.telegram_harness import (
     Person,
     TelegramSteady,
     http_post,
