@@ -12,6 +12,7 @@ from functools import cache
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -132,3 +133,86 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# --- Counselor console (bot/console/) -------------------------------------------------------
+
+
+class ConsoleAccount(Base):
+    """A counselor or supervisor who signs in to the console; created from the command line."""
+
+    __tablename__ = "console_accounts"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(64), nullable=True)  # told to the person on takeover, if set
+    role = Column(String(16), nullable=False)  # counselor, supervisor
+    password_hash = Column(String(255), nullable=False)
+    disabled = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    password_changed_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "console_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    account_id = Column(Integer, ForeignKey("console_accounts.id"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, kept for lockout (per username and per address)."""
+
+    __tablename__ = "console_login_attempts"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, index=True)
+    address = Column(String(64), nullable=False, index=True)
+    succeeded = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class EscalationNote(Base):
+    """A counselor's note on an escalation (kind "note" or "resolution")."""
+
+    __tablename__ = "escalation_notes"
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
+    author = Column(String(64), nullable=False)
+    kind = Column(String(16), nullable=False, default="note")
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Takeover(Base):
+    """A counselor talking to the person in place of the bot; open while ended_at is empty."""
+
+    __tablename__ = "takeovers"
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
+    counselor = Column(String(64), nullable=False)
+    started_at = Column(DateTime, nullable=False, default=utcnow)
+    ended_at = Column(DateTime, nullable=True)
+    repauses = Column(Integer, nullable=False, default=0)
+
+
+class AuditEntry(Base):
+    """Who saw or did what in the console, and when. Only ever appended to."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    actor = Column(String(64), nullable=False, index=True)
+    action = Column(String(48), nullable=False, index=True)
+    escalation_id = Column(Integer, nullable=True, index=True)
+    detail = Column(Text, nullable=True)
+    address = Column(String(64), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)

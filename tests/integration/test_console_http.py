@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bot.console import passwords, server
 from bot.console.accounts import set_disabled
 from bot.db import AuditEntry, Escalation, EscalationNote, NotificationAttempt, Takeover, session_scope
+from bot.erasure import erase_person
 from tests.fakes.steady_env import SteadyPaths, write_oncall
 from tests.integration.servers import free_port
 from tests.unit.test_console_helpers import (
@@ -406,6 +407,31 @@ async def test_taking_over_while_rasa_is_down_says_so_and_changes_nothing(consol
 
 
 @pytest.mark.asyncio
+async def test_a_takeover_whose_pause_cannot_be_restored_is_flagged_not_crashed(console: str) -> None:
+    escalation_id, _ = await asyncio.to_thread(escalation_with_words)
+    with session_scope() as session:  # a takeover is open, but the tracker shows no pause and Rasa is down
+        session.add(Takeover(escalation_id=escalation_id, counselor="sam"))
+    sam = await signed_in(console, "sam")
+    page = await sam.get(f"/escalations/{escalation_id}")
+    assert page.status == 200 and "pausing it again failed" in page.text
+    live = (await sam.get(f"/escalations/{escalation_id}/live?after=0", json=True)).json()
+    assert "pausing it again failed" in live["pause_problem"] and live["paused"] is False and live["mine"] is True
+    await sam.close()
+
+
+@pytest.mark.asyncio
+async def test_an_erased_conversation_shows_no_words_and_cannot_be_taken_over(console: str) -> None:
+    escalation_id, conversation = await asyncio.to_thread(escalation_with_words)
+    await asyncio.to_thread(erase_person, conversation)
+    sam = await signed_in(console, "sam")
+    page = await sam.get(f"/escalations/{escalation_id}")
+    assert page.status == 200 and "kill myself" not in page.text and 'id="take-over"' not in page.text
+    refused = await sam.post(f"/escalations/{escalation_id}/takeover")
+    assert refused.status == 409 and "erased at their request" in refused.text
+    await sam.close()
+
+
+@pytest.mark.asyncio
 async def test_an_unknown_escalation_is_a_clear_404(console: str) -> None:
     sam = await signed_in(console, "sam")
     reply = await sam.get("/escalations/999")
@@ -436,6 +462,16 @@ async def test_counselors_cannot_read_the_audit_trail_and_supervisors_can(consol
     assert ("sam", "sign_in") in actions and ("sam", "view_audit_refused") in actions
     assert ("sue", "view_audit") in actions
     await sam.close()
+    await sue.close()
+
+
+@pytest.mark.asyncio
+async def test_a_script_typed_as_a_username_is_shown_as_text_in_the_audit_trail(console: str, browser: Browser) -> None:
+    await browser.sign_in(SCRIPT, "whatever it is")
+    sue = await signed_in(console, "sue")
+    trail = await sue.get("/audit")
+    assert "sign in refused" in trail.text and SCRIPT.lower() not in trail.text.lower()
+    assert "&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;" in trail.text
     await sue.close()
 
 

@@ -1,0 +1,252 @@
+"""What a counselor reads about one person: the conversation from Rasa's tracker store with the
+risk language highlighted, the screener answers, and their exercise history.
+
+Highlighting never trusts the text: each segment is escaped on its own and only the matched
+ranges (character offsets from the risk detector) are wrapped in <mark>.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, inspect, text
+
+from bot.crypto import event_data
+from bot.db import UsageEvent, get_engine, session_scope
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_LIMIT = 3000  # events shown at most: the newest
+SHOWN_EVENTS = ("user", "bot", "pause", "resume", "restart", "session_started")
+STATE_EVENTS = ("pause", "resume", "restart", "session_started")  # the latest says whether Rasa is paused
+MARKERS = {
+    "pause": "The assistant was paused: a counselor is talking.",
+    "resume": "The assistant was resumed.",
+    "restart": "The conversation was restarted.",
+    "session_started": "A new session started.",
+}
+CSSRS_QUESTIONS = {
+    "wish_dead": "Wished to be dead or not to wake up (past month)",
+    "thoughts": "Thoughts of killing themselves (past month)",
+    "method": "Thought about how they might do it",
+    "intent": "Some intention of acting on the thoughts",
+    "plan": "Worked out details of a plan and intends to carry it out",
+    "behaviour": "Ever done, started or prepared anything to end their life",
+    "behaviour_recent": "That was within the past 3 months",
+}
+CSSRS_ANSWERS = {"yes": "Yes", "no": "No", "unclear": "Unclear answer", "declined": "Declined to answer"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One shown entry of the conversation."""
+
+    event_id: int
+    kind: str  # user, bot, counselor, marker
+    text: str
+    html: Markup
+    at: datetime | None
+    risk: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.event_id, "kind": self.kind, "html": str(self.html),
+            "at": self.at.strftime("%H:%M:%S") if self.at else "",
+        }
+
+
+def highlight(message: str, ranges: list[tuple[int, int]]) -> Markup:
+    """The message as HTML: every piece escaped, the given character ranges inside <mark>."""
+    pieces: list[Markup] = []
+    position = 0
+    for start, end in _merged(ranges, len(message)):
+        pieces += [escape(message[position:start]), Markup("<mark>"), escape(message[start:end]), Markup("</mark>")]
+        position = end
+    pieces.append(escape(message[position:]))
+    return Markup("").join(pieces)
+
+
+def _merged(ranges: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    clean = sorted((max(0, start), min(length, end)) for start, end in ranges if start < end)
+    merged: list[tuple[int, int]] = []
+    for start, end in clean:
+        if start >= length:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def hit_ranges(message: str, hits: list[dict]) -> list[tuple[int, int]]:
+    """Valid (start, end) offsets of hits; a hit whose offsets do not fit its text is looked up by text."""
+    ranges = []
+    for hit in hits:
+        start, end, words = hit.get("start"), hit.get("end"), hit.get("text") or ""
+        fits = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(message)
+        if fits and (not words or message[start:end] == words):
+            ranges.append((start, end))
+            continue
+        found = message.find(words) if words else -1
+        if found >= 0:
+            ranges.append((found, found + len(words)))
+    return ranges
+
+
+def _when(timestamp: float | None) -> datetime | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(tzinfo=None)
+
+
+def tracker_rows(conversation_id: str, after_id: int = 0, kinds: tuple[str, ...] = SHOWN_EVENTS,
+                 limit: int = TRANSCRIPT_LIMIT) -> list[tuple[int, str, float | None, dict]]:
+    """(id, type, timestamp, data) of a conversation's newest events of these kinds, oldest first."""
+    engine = get_engine()
+    if not inspect(engine).has_table("events"):
+        return []
+    query = text(
+        "SELECT id, type_name, timestamp, data FROM events WHERE sender_id = :sender AND id > :after "
+        "AND type_name IN :kinds ORDER BY id DESC LIMIT :limit"
+    ).bindparams(bindparam("kinds", expanding=True))
+    with engine.connect() as connection:
+        rows = connection.execute(
+            query, {"sender": conversation_id, "after": after_id, "kinds": list(kinds), "limit": limit}
+        ).all()
+    return [(row.id, row.type_name, row.timestamp, _json(row.data)) for row in reversed(rows)]
+
+
+def _json(data: str | None) -> dict:
+    """The event's data, decrypted (the tracker store encrypts it at rest); {} if unreadable."""
+    try:
+        value = event_data(data or "{}")
+    except ValueError:  # DecryptionError (another key) or damaged JSON
+        log.error("an event of the tracker store could not be read (wrong encryption key?)")
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _user_line(event_id: int, at: datetime | None, data: dict, spans: list[dict]) -> Line:
+    message = data.get("text") or ""
+    risk = ((data.get("parse_data") or {}).get("risk") or {}).get("hits") or []
+    if not risk and data.get("message_id"):
+        risk = [span for span in spans if span.get("message_id") == data.get("message_id")]
+    return Line(event_id, "user", message, highlight(message, hit_ranges(message, risk)), at, risk)
+
+
+def _bot_line(event_id: int, at: datetime | None, data: dict) -> Line:
+    message = data.get("text") or ""
+    buttons = (data.get("data") or {}).get("buttons") or []
+    titles = [str(button.get("title", "")) for button in buttons if isinstance(button, dict)]
+    html = escape(message)
+    if titles:
+        html += Markup('<span class="buttons">') + escape(" · ".join(titles)) + Markup("</span>")
+    kind = "counselor" if (data.get("metadata") or {}).get("counselor") else "bot"
+    return Line(event_id, kind, message, Markup(html), at)
+
+
+def lines(conversation_id: str, spans: list[dict] | None = None, after_id: int = 0) -> list[Line]:
+    """The conversation as shown: messages both ways and the pause/resume/restart markers."""
+    shown = []
+    for event_id, kind, timestamp, data in tracker_rows(conversation_id, after_id):
+        at = _when(timestamp)
+        if kind == "user":
+            shown.append(_user_line(event_id, at, data, spans or []))
+        elif kind == "bot":
+            shown.append(_bot_line(event_id, at, data))
+        elif kind in MARKERS:
+            shown.append(Line(event_id, "marker", MARKERS[kind], escape(MARKERS[kind]), at))
+    return shown
+
+
+def is_paused(conversation_id: str) -> bool:
+    """Whether Rasa holds the conversation paused: the latest pause/resume/restart/new session is a pause."""
+    engine = get_engine()
+    if not inspect(engine).has_table("events"):
+        return False
+    query = text(
+        "SELECT type_name FROM events WHERE sender_id = :sender AND type_name IN :kinds ORDER BY id DESC LIMIT 1"
+    ).bindparams(bindparam("kinds", expanding=True))
+    with engine.connect() as connection:
+        return connection.execute(query, {"sender": conversation_id, "kinds": list(STATE_EVENTS)}).scalar() == "pause"
+
+
+def latest_input_channel(conversation_id: str) -> str | None:
+    """The channel the person last wrote from (where a counselor's message will be delivered)."""
+    rows = tracker_rows(conversation_id, kinds=("user",), limit=1)
+    if not rows:
+        return None
+    channel = rows[0][3].get("input_channel")
+    return str(channel) if channel else None
+
+
+def cssrs_summary(cssrs: dict) -> list[tuple[str, str]]:
+    """(question, answer) for every screener question that has an answer, in the order asked."""
+    return [
+        (label, CSSRS_ANSWERS.get(str(cssrs[key]), str(cssrs[key])))
+        for key, label in CSSRS_QUESTIONS.items()
+        if cssrs.get(key) is not None
+    ]
+
+
+@dataclass(frozen=True)
+class ExerciseRun:
+    """One exercise the person started, with how it ended and their distress before and after (0-10)."""
+
+    exercise: str
+    run_id: str
+    started_at: datetime
+    ended: str  # completed, abandoned, unfinished
+    steps_done: int
+    steps_skipped: int
+    before: float | None
+    after: float | None
+
+    @property
+    def change(self) -> float | None:
+        return None if self.before is None or self.after is None else self.after - self.before
+
+
+@dataclass(frozen=True)
+class Checkin:
+    at: datetime
+    mood: str | None
+    rating: float | None
+
+
+def exercise_history(pseudonym: str, limit: int = 2000) -> tuple[list[ExerciseRun], list[Checkin]]:
+    """The person's exercise runs (newest first) and mood check-ins, from the usage log."""
+    with session_scope() as session:
+        rows = (
+            session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym)
+            .order_by(UsageEvent.id.desc()).limit(limit).all()
+        )
+        rows = list(reversed(rows))
+        checkins = [Checkin(row.created_at, row.step, row.value) for row in rows if row.kind == "checkin"]
+        runs: dict[str, list[UsageEvent]] = {}
+        for row in rows:
+            if row.run_id:
+                runs.setdefault(row.run_id, []).append(row)
+        history = [_run(run_id, events) for run_id, events in runs.items()]
+    return sorted(history, key=lambda run: run.started_at, reverse=True), list(reversed(checkins))
+
+
+def _run(run_id: str, events: list[UsageEvent]) -> ExerciseRun:
+    kinds = [event.kind for event in events]
+    ended = "completed" if "complete" in kinds else "abandoned" if "abandon" in kinds else "unfinished"
+    ratings = {event.phase: event.value for event in events if event.kind == "rating" and event.value is not None}
+    return ExerciseRun(
+        exercise=next((event.exercise for event in events if event.exercise), "unknown"),
+        run_id=run_id,
+        started_at=events[0].created_at,
+        ended=ended,
+        steps_done=kinds.count("step"),
+        steps_skipped=kinds.count("skip"),
+        before=ratings.get("before"),
+        after=ratings.get("after"),
+    )
