@@ -107,13 +107,15 @@ def _tune_sqlite(engine: Engine) -> None:
 
 @cache
 def engine_for(url: str) -> Engine:
-    """One engine per database URL per process; creates the project's tables if missing."""
+    """One engine per database URL per process, its schema migrated to the latest version."""
     is_sqlite = url.startswith("sqlite")
     connect_args = {"timeout": 30} if is_sqlite else {}
     engine = create_engine(url, future=True, connect_args=connect_args)
     if is_sqlite:
         _tune_sqlite(engine)
-    Base.metadata.create_all(engine)
+    from bot.migrate import upgrade  # the migrations import this module's tables
+
+    upgrade(engine)
     return engine
 
 
