@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 export STEADY_ACTION_ENDPOINT ?= http://127.0.0.1:5055/webhook
 
-.PHONY: run test shell setup model validate lint eval-risk bench lock clean help
+.PHONY: run test shell setup model browser-deps validate lint eval-risk bench lock clean help
 
 help:
 	@echo "make run    set up, train if needed, start Steady and print where to chat"
@@ -32,7 +32,10 @@ validate: model
 lint: setup
 	@.venv/bin/ruff check .
 
-test: model
+browser-deps:
+	@bot/tools/setup_browser.sh
+
+test: model browser-deps
 	@$(PY) -m rasa data validate --domain var/build/domain --data data --config config.yml
 	@.venv/bin/ruff check .
 	@$(PY) -m pytest
