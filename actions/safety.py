@@ -44,6 +44,19 @@ def detected_risk(message: dict[str, Any]) -> DetectedRisk:
     return DetectedRisk(category or "unspecified", risk.get("severity") or MODEL_ONLY_SEVERITY, spans)
 
 
+def risk_message(tracker: Tracker) -> dict[str, Any]:
+    """The message to escalate on: the latest one, or, when that is a "yes" to Steady's direct
+    question, the earlier message in which risk was suspected."""
+    latest = tracker.latest_message
+    if (latest.get("risk") or {}).get("hits"):
+        return latest
+    for event in reversed(tracker.events[-20:]):
+        parsed = event.get("parse_data") or {} if event.get("event") == "user" else {}
+        if (parsed.get("risk") or {}).get("hits"):
+            return {**parsed, "message_id": event.get("message_id")}
+    return latest
+
+
 def save_escalation(tracker: Tracker, risk: DetectedRisk, cssrs: dict[str, Any] | None = None) -> bool:
     """Write (or update) the escalation record; False if the database could not be reached."""
     person = who(tracker)
@@ -107,10 +120,8 @@ class ActionEscalate(Action):
         return "action_escalate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return [
-            *interrupted_exercise(tracker),
-            *crisis_events(dispatcher, tracker, detected_risk(tracker.latest_message)),
-        ]
+        risk = detected_risk(risk_message(tracker))
+        return [*interrupted_exercise(tracker), *crisis_events(dispatcher, tracker, risk)]
 
 
 def cssrs_answers(tracker: Tracker) -> dict[str, str | None]:

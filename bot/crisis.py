@@ -24,6 +24,7 @@ RESPONSES = {
 BUTTONS = {
     "resources": [{"title": "Ask a counselor to join", "payload": "/request_human"}],
     "human": [{"title": "Ask a counselor to join", "payload": "/request_human"}],
+    "check": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
 }
 
 

@@ -15,8 +15,11 @@ the tracker as latest_message["risk"]) and decides the intent:
       confidences are renormalised to sum to 1 (so FallbackClassifier judges them as if risk
       had not been an option) and "risk" moves to the end of the ranking with its original
       confidence. "I'm not suicidal, just stressed" must not escalate.
-    - nothing was suppressed: keep "risk" (recall first) and add a hit with rule "model:diet",
-      category "unspecified", severity "moderate", spanning the whole text.
+    - nothing was suppressed: the intent becomes "risk_check" (recall first, but not a full
+      escalation: the model alone is often wrong about idioms), and a hit with rule
+      "model:diet", category "unspecified", severity "moderate", spanning the whole text, is
+      added. The dialogue then asks the person directly, with crisis resources in the same
+      message, and escalates if they say yes.
 * neither                      -> intent untouched.
 
 Text starting with "/" (Rasa's typed-intent syntax, e.g. '/deny{"x": 1} i want to die') is
@@ -76,10 +79,11 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"lexicon_path": None, "risk_intent": "risk"}
+        return {"lexicon_path": None, "risk_intent": "risk", "check_intent": "risk_check"}
 
     def __init__(self, config: dict[str, Any], detector: RiskDetector) -> None:
         self.risk_intent = config.get("risk_intent") or "risk"
+        self.check_intent = config.get("check_intent") or "risk_check"
         self.detector = detector
 
     @classmethod
@@ -110,6 +114,7 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
             logger.debug("risk intent from the model demoted: %s", assessment.guarded)
         elif top == self.risk_intent:
             assessment = with_model_hit(assessment, text)
+            self._set_check_intent(message)
         message.set(RISK_KEY, assessment.to_dict(), add_to_output=True)
 
     def _set_risk_intent(self, message: Message) -> None:
@@ -118,6 +123,14 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
                    if item.get(INTENT_NAME_KEY) != self.risk_intent]
         message.set(INTENT, risk, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [risk, *ranking], add_to_output=True)
+
+    def _set_check_intent(self, message: Message) -> None:
+        confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        check = {INTENT_NAME_KEY: self.check_intent, PREDICTED_CONFIDENCE_KEY: confidence}
+        ranking = [item for item in message.get(INTENT_RANKING_KEY) or []
+                   if item.get(INTENT_NAME_KEY) != self.risk_intent]
+        message.set(INTENT, check, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [check, *ranking], add_to_output=True)
 
     def _demote_risk_intent(self, message: Message) -> None:
         ranking = list(message.get(INTENT_RANKING_KEY) or [])

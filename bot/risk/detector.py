@@ -6,7 +6,9 @@ How one message is assessed:
 3. find candidates: curated rules (bot/risk/rules.py) and, when built, lexicon phrases;
 4. find guard phrases (idioms, third-party deaths) and drop candidates they overlap;
 5. check each remaining candidate against the guards in bot/risk/guards.py (negation,
-   subject, history, accident, hyperbole, topic, gaming, reported questions);
+   subject, history, feelings, accident, hyperbole, topic, gaming, reported questions);
+   abuse of somebody else counts only when a child is involved or it is happening now,
+   and not when it is history;
 6. grade survivors (bot/risk/severity.py) and resolve overlaps: a plan beats active ideation
    beats passive ideation on the same words; a rule that "absorbs" swallows hits inside it.
 """
@@ -181,7 +183,7 @@ class RiskDetector:
         if reason:
             return reason
         subject, who = guards.subject_of(doc, span)
-        reason = self._subject_reason(rule, span, subject)
+        reason = self._subject_reason(rule, doc, span, subject)
         if reason:
             return reason
         return self._context_reason(rule, doc, span, subject)
@@ -200,19 +202,27 @@ class RiskDetector:
         return not (rule.requires and not re.search(rule.requires, doc.text))
 
     @staticmethod
-    def _subject_reason(rule: Rule, span: Span, subject: str | None) -> str | None:
+    def _subject_reason(rule: Rule, doc: Doc, span: Span, subject: str | None) -> str | None:
         if rule.subject == "self" and subject in ("other", "child"):
             return f"third_party:{span.text}"
-        if rule.subject == "self_or_child" and subject == "other":
-            return f"third_party:{span.text}"
+        if rule.subject in ("self_or_child", "other_to_other") and subject == "other":
+            return guards.someone_else_at_risk(doc, span)
         if rule.subject == "other" and subject not in ("other", "child"):
             return _SKIP
+        if rule.subject == "other_to_other":
+            return _SKIP  # the person or a child does it: not abuse of somebody else
         return None
 
     @staticmethod
     def _context_reason(rule: Rule, doc: Doc, span: Span, subject: str | None) -> str | None:
-        if rule.category != "abuse_danger":
+        about_someone_else = rule.subject == "other_to_other" or (
+            rule.subject == "self_or_child" and subject in ("other", "child"))
+        if rule.category != "abuse_danger" or about_someone_else:
             reason = guards.historical(doc, span)
+            if reason:
+                return reason
+        if rule.category == "abuse_danger":
+            reason = guards.feelings(doc, span)
             if reason:
                 return reason
         if rule.accident:

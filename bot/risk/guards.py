@@ -5,11 +5,16 @@ Each guard returns a reason "<kind>:<text>" or None. Kinds:
                "suicidal? no". Hedges are not negations ("not gonna lie", "not sure i want to
                live", "can't stop thinking about"). A second negation before a reporting verb
                cancels the first ("i never said i wasn't going to hurt myself" -> risk).
-  idiom        "this exam is killing me", "i'd kill for a coffee", "dying laughing", ...
-  third_party  somebody else ("my friend died by suicide years ago", "she wants to die")
-  historical   long ago ("used to", "years ago", "when i was 16")
-  accident     "cut myself shaving", "hurt myself playing football"
-  hyperbole    jokes around violent words ("i'm gonna kill my sister lol", "i could kill him")
+  idiom        "this exam is killing me", "i'd kill for a coffee", "dying laughing", ...;
+               feelings that "hit" or "hurt" ("losing my dad is really hitting me")
+  third_party  somebody else ("my friend died by suicide years ago", "she wants to die").
+               Abuse of somebody else still counts when a child is involved ("her dad hurts
+               her" about "my little cousin") or it is happening now ("he's hitting her right
+               now"): somebody is in danger. Said about the past it is support talk.
+  historical   long ago ("used to", "years ago", "when i was 16", "when she was little")
+  accident     "cut myself shaving", "hurt myself playing football", "reaching in the sink"
+  hyperbole    jokes around violent words ("i'm gonna kill my sister lol", "i could kill him"),
+               unless the message says it is no joke ("not joking", "i'm serious", "for real")
   topic        talk about suicide as a subject (film, song, essay, awareness, hotline)
   gaming       "i killed him in fortnite"
   question     "my therapist asked if i was suicidal"
@@ -46,8 +51,11 @@ POST_NEGATION = frozenset({"no", "nah", "nope", "not", "never"})
 
 FIRST_PERSON = frozenset({"i", "we"})
 SELF_PARTS = frozenset({"mind", "brain", "head", "thought", "voice", "voices", "body"})
-CHILDREN = frozenset({"kid", "kids", "child", "children", "baby", "toddler", "son", "daughter",
-                      "niece", "nephew", "sibling", "siblings", "boy", "girl", "student"})
+CHILDREN = frozenset({"kid", "kids", "child", "children", "baby", "babies", "toddler", "infant",
+                      "son", "daughter", "stepson", "stepdaughter", "niece", "nephew", "sibling",
+                      "siblings", "boy", "girl", "student", "students", "pupil", "pupils"})
+# "my little brother", "my baby cousin": a child.
+YOUNG = frozenset({"little", "younger", "baby", "kid"})
 PEOPLE = frozenset({
     "he", "she", "they", "someone", "somebody", "you", "people", "friend", "friends",
     "bf", "gf", "boyfriend", "girlfriend", "husband", "wife", "partner", "mom", "mum",
@@ -61,18 +69,23 @@ PEOPLE = frozenset({
     "everybody", "guys", "lady", "dude", "rapper", "youtuber", "streamer", "williams",
     "husband's", "cops", "police", "landlord", "pastor", "priest", "coworkers", "relative",
 }) | CHILDREN
-THINGS = frozenset({"it", "this", "that", "which", "what", "there"})
+THINGS = frozenset({"it", "its", "this", "that", "which", "what", "there"})  # "its": it's
 
 LAUGHING = re.compile(r"\b(lol|lmao|lmfao|rofl|haha\w*|hehe|jk|just kidding|kidding)\b|"
                       r"[\U0001F602\U0001F923\U0001F480\U0001F606\U0001F605]")
 HISTORICAL = re.compile(
     r"\b(years ago|year ago|used to|as a (kid|child|teen|teenager)|in (high|middle) school|"
-    r"back in|in (19|20)\d\d|long time ago|ages ago|when i was( a| in| \d+| little| young\w*)?)\b")
+    r"back in|in (19|20)\d\d|long time ago|ages ago|when i was( a| in| \d+| little| young\w*)?|"
+    r"when (he|she|they) (was|were) (a (kid|child|baby|teen\w*)|little|young\w*|\d+))\b")
 ACCIDENT = re.compile(
     r"\b(shav\w*|cook\w*|chopp\w*|bak\w*|playing|play|practi[cs]e|training|gym|lifting|lift|"
     r"running|skat\w*|fell|falling|tripped|trip|slipp\w*|accident\w*|by mistake|iron|stove|oven|"
     r"pan|kettle|football|soccer|basketball|rugby|hik\w*|climb\w*|bik\w*|making|workout|"
-    r"sports?|paper|knife while|shaving)\b")
+    r"sports?|paper|knife while|shaving|washing up|(doing|washing) the dishes|"
+    # how it happened, right after the injury: "cut myself reaching in the sink"
+    r"(myself|my \w+) (while |when )?(reaching (in|into|under|behind|inside|across|over)|"
+    r"opening (a|the) (tin|can|box|parcel|package|jar)|on (a |an |the |some )?(broken )?"
+    r"(glass|tin|can|tap|door|corner|nail|fence|shelf|drawer|grater|lid|jar|radiator|thorns?)))\b")
 ON_PURPOSE = re.compile(r"on purpose|deliberately|intentionally|to feel|to punish|to cope")
 TOPIC = re.compile(
     r"\b(movie|film|show|series|episode|season|book|novel|song|lyrics?|album|band|speech|"
@@ -88,6 +101,30 @@ GAMING = re.compile(
     r"game|gaming|level|respawn\w*|ps5|xbox|quest|npc|raid|pvp|lobby|mario|zelda|gta|"
     r"league|match|headshot|sniper|boss fight|warzone|dungeon|chess|cards|tennis|darts|pool|"
     r"ping pong|arm wrestl\w*|race|mario kart)\b")
+# Saying it is no joke: cancels the hyperbole guard, not the idiom guards.
+EARNEST = re.compile(
+    r"(\bnot|n't|\bnever) (even )?(joking|kidding)\b|\b(no|not a) joke\b|"
+    r"\bi('m| am)( being)?( dead| deadly| so| completely| totally)? serious\b|"
+    r"\bfor real\b|\bfr\b|\bi mean it\b(?!')")
+# Somebody else being hurt is somebody in danger when a child is involved or it is happening now.
+CHILD_CONTEXT = re.compile(
+    r"\b(kids?|child|children|bab(y|ies)|toddlers?|infants?|nieces?|nephews?|cousins?|sons?|"
+    r"daughters?|stepsons?|stepdaughters?|students?|pupils?|classmates?|"
+    r"(little|younger|baby|kid|small) (brother|sister|girl|boy)s?|"
+    r"([1-9]|1[0-7]) ?(years? old|yo)|(only|just) ([1-9]|1[0-7]))\b")
+HAPPENING_NOW = re.compile(r"\b(right now|as we speak|at the moment|i can hear|happening now)\b")
+# "losing my dad is really hitting me", "what she said really hurt me": feelings, not a blow.
+FEELING_VERBS = frozenset({"hit", "hurt"})
+FEELING_SUBJECTS = frozenset({
+    "everything", "reality", "news", "death", "loss", "grief", "anniversary", "memory",
+    "memories", "realisation", "realization", "truth", "breakup", "divorce", "funeral",
+    "silence", "loneliness", "comment", "comments", "words"})
+SAYING = frozenset({"said", "told", "wrote", "texted", "posted"})
+PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they"})
+LOSS_GERUNDS = frozenset({"losing", "missing", "grieving", "mourning"})
+SUBJECT_FILLERS = frozenset({"be", "really", "just", "finally", "suddenly", "all", "still", "now",
+                             "properly", "actually", "so", "start", "begin", "to"})
+DETERMINERS = frozenset({"my", "the", "his", "her", "our", "their", "your", "a"})
 ASKED_IF = re.compile(r"\b(ask(ed|s)?|wonder(ed|s)?)( me)? (if|whether)\b")
 
 
@@ -159,7 +196,8 @@ def _post_negation(doc: Doc, span: Span) -> str | None:
 def subject_of(doc: Doc, span: Span) -> tuple[str | None, str]:
     """Who the clause around span is about: "self", "child", "other", "thing" or None.
 
-    Looks back from the match for the nearest subject-like word in the same sentence.
+    Looks back from the match for the nearest subject-like word in the same sentence;
+    a person called little, younger, ... ("my little brother") is a child.
     """
     if any(token.lower_ in FIRST_PERSON for token in span):
         return "self", "i"
@@ -174,7 +212,8 @@ def subject_of(doc: Doc, span: Span) -> tuple[str | None, str]:
         if word in CHILDREN:
             return "child", word
         if word in PEOPLE or token.lemma_ in PEOPLE:
-            return "other", word
+            young = index > 0 and doc[index - 1].lower_ in YOUNG
+            return ("child" if young else "other"), word
         if word in THINGS:
             return "thing", word
     return None, ""
@@ -194,6 +233,8 @@ def accident(doc: Doc, span: Span) -> str | None:
 
 
 def hyperbole(doc: Doc, span: Span) -> str | None:
+    if EARNEST.search(doc.text):
+        return None
     match = LAUGHING.search(doc.text)
     if match:
         return f"hyperbole:{match.group(0)}"
@@ -228,3 +269,54 @@ def asked_if(doc: Doc, span: Span) -> str | None:
     left, _ = sentence_bounds(doc, span.start, span.end)
     match = ASKED_IF.search(doc[left:span.start].text)
     return f"question:{match.group(0)}" if match else None
+
+
+def someone_else_at_risk(doc: Doc, span: Span) -> str | None:
+    """A third_party reason for abuse of somebody else, unless a child is involved or it is
+    happening now ("her dad hurts her" about "my little cousin"; "he's hitting her right now").
+    """
+    if CHILD_CONTEXT.search(doc.text) or HAPPENING_NOW.search(doc.text):
+        return None
+    return f"third_party:{span.text}"
+
+
+def feelings(doc: Doc, span: Span) -> str | None:
+    """An idiom reason when "hit me" / "hurt me" is about feelings, not a blow.
+
+    The subject (skipping "is", "really", "starting to", ...) is a thing or a loss ("my
+    grandma's death is really hitting me"), what somebody said ("what she said last night
+    really hurt me"), or a person after "losing / missing" or "the news about" with a finite
+    verb ("missing my mum really hits me"; but "i'm worried about my dad hitting me" is a blow).
+    """
+    if not any(token.lemma_ in FEELING_VERBS for token in span):
+        return None
+    left, _ = sentence_bounds(doc, span.start, span.end)
+    if _what_was_said(doc[left:span.start]):
+        return f"idiom:{doc[left:span.end].text}"
+    index = span.start - 1
+    while index >= left and (doc[index].lemma_ in SUBJECT_FILLERS
+                             or doc[index].lower_ in SUBJECT_FILLERS):
+        index -= 1
+    if index < left:
+        return None
+    reason = f"idiom:{doc[index:span.end].text}"
+    if doc[index].lower_ in FEELING_SUBJECTS:
+        return reason
+    lead = index - 2 if index > left and doc[index - 1].lower_ in DETERMINERS else index - 1
+    finite = not span[0].lower_.endswith("ing") or any(
+        token.lemma_ == "be" for token in doc[index + 1:span.start])
+    if lead < left or not finite:
+        return None
+    if doc[lead].lower_ == "about" and lead > left and doc[lead - 1].lower_ in FEELING_SUBJECTS:
+        lead -= 1
+    if doc[lead].lower_ in LOSS_GERUNDS | FEELING_SUBJECTS:
+        return f"idiom:{doc[lead:span.end].text}"
+    return None
+
+
+def _what_was_said(words: Span) -> bool:
+    """"what my sister said last night": a "what" clause whose verb is saying, no new subject."""
+    if not len(words) or words[0].lower_ != "what":
+        return False
+    said = [index for index, token in enumerate(words) if token.lower_ in SAYING]
+    return bool(said) and not any(token.lower_ in PRONOUNS for token in words[said[-1] + 1:])

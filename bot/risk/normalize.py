@@ -11,7 +11,8 @@ characters it came from, so a match in normalised text maps back to the original
    word list (spaCy's English lemma tables and stop words)
 5. chat spellings: "kms" -> "kill myself", "kys" -> "kill yourself", "ctb" -> "kill myself",
    "unalive" -> "kill", "sewerslide" -> "suicide", "rn" -> "right now", "im" -> "i'm",
-   "wanna" -> "want to", "ill be" -> "i'll be", ... (CHAT_SPELLINGS below)
+   "wanna" -> "want to", "ill be" -> "i'll be", "my self" -> "myself" (but not in
+   "my self harm"), ... (CHAT_SPELLINGS below)
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ CHAT_SPELLINGS: dict[str, str] = {
     "unalived": "killed", "unaliving": "killing",
     "selfharm": "self harm", "self-harm": "self harm", "selfharmed": "self harmed",
     "selfharming": "self harming", "self-harming": "self harming", "self-harmed": "self harmed",
-    "self-injury": "self injury", "myslef": "myself", "my self": "myself", "mysef": "myself",
+    "self-injury": "self injury", "myslef": "myself", "mysef": "myself",
     "od'd": "overdosed", "oded": "overdosed", "od": "overdose",
     "rn": "right now", "tonite": "tonight", "2nite": "tonight", "2night": "tonight",
     "tmrw": "tomorrow", "tmr": "tomorrow", "tmrow": "tomorrow", "2moro": "tomorrow",
@@ -62,6 +63,7 @@ CHAT_SPELLINGS: dict[str, str] = {
 }
 _ILL = re.compile(r"\bill(?=\s+(be|never|just|probably|kill|end|do|go|die|try|make|have|"
                   r"take|jump|cut|hurt|not|always)\b)")
+_MY_SELF = re.compile(r"\bmy self\b(?![- ]?(harm|injur))")  # "my self harm" stays
 _UNALIVE = re.compile(r"\bunalive\b(?!\s+(?:my|your|him|her|them|me|the|our|his|their|myself|yourself|"
                       r"himself|herself|themselves|ourselves)\b)")
 
@@ -218,6 +220,7 @@ class Normalizer:
         chars.substitute(_OBFUSCATED, _decode_obfuscated)
         chars.substitute(_REPEATS, self._collapse)
         chars.substitute(_ILL, lambda match: "i'll")
+        chars.substitute(_MY_SELF, lambda match: "myself")
         chars.substitute(_UNALIVE, lambda match: "kill myself")
         chars.substitute(_CHAT, lambda match: CHAT_SPELLINGS[match.group(0)])
         chars.substitute(re.compile(r"\bunalive\b"), lambda match: "kill")

@@ -37,7 +37,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
                     "dude", "person", "boy"),
     # Family members whose abuse puts the person (or a child) in danger.
     "FAMILY_VICTIM": ("mom", "mum", "mother", "sister", "brother", "son", "daughter", "baby",
-                      "kid", "child", "sibling", "niece", "nephew", "grandma", "nan"),
+                      "kid", "child", "sibling", "niece", "nephew", "cousin", "grandma", "nan"),
     "VIOLENT": ("kill", "hurt", "stab", "shoot", "murder", "strangle", "attack", "poison",
                 "beat", "choke"),
     "ABUSE_VERB": ("hit", "beat", "punch", "kick", "slap", "choke", "strangle", "hurt",
@@ -52,7 +52,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
              "skin", "hip", "hips", "hand", "hands", "knuckles", "chest", "ankle", "ankles"),
     "METHOD_VERB": ("hang", "drown", "shoot", "poison", "suffocate", "electrocute", "gas",
                     "strangle", "end", "overdose"),
-    "KIDS": ("kid", "kids", "child", "children", "baby", "babies", "son", "daughter"),
+    "KIDS": ("kid", "kids", "child", "children", "baby", "babies", "son", "daughter", "student",
+             "students", "pupil", "pupils"),
+    # Things that "die" when their battery runs out, or plants.
+    "DEVICE": ("phone", "laptop", "battery", "plant", "plants", "car", "charger", "tablet",
+               "computer", "console", "pc", "ipad", "iphone", "headphones", "airpods",
+               "controller", "kindle", "macbook"),
 }
 
 MACROS: dict[str, tuple[str, ...]] = {

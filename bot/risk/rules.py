@@ -6,11 +6,15 @@ Written for Steady; patterns use the language in bot/risk/patterns.py. Each rule
              ("kill myself", "without me"). "self": the nearest subject before the match must
              be the person ("i", or no subject at all); another person -> third_party guard.
              "other": somebody else does it to the person ("my dad hits me").
-             "self_or_child": the person, or a child ("the kid next door is being abused").
+             "self_or_child": the person, or a child ("the kid next door is being abused"), or
+             anyone while a child is involved or it is happening now (guards.someone_else_at_risk).
+             "other_to_other": somebody else (not a child) does it to a third person ("her dad
+             hurts her"); it counts only when a child is involved or it is happening now.
   catch_all  a bare mention ("suicide"); suppressed as topic talk when the message is about
              a film, song, class, awareness campaign, ... and no subject says "i".
   hyperbole  prone to jokes ("i'm gonna kill my sister lol"): a laughing marker or "could"
-             ("i could kill him") suppresses it.
+             ("i could kill him") suppresses it, unless the message says it is no joke
+             ("i'm not joking", "for real").
   absorbs    a longer rule that swallows shorter hits inside it ("they tell me to kill myself"
              is bullying, not the person's own ideation).
   requires / excludes   regexes on the normalised message that must / must not match.
@@ -29,7 +33,9 @@ from dataclasses import dataclass
 
 SUICIDE_CONTEXT = r"kill myself|end (it|my life)|suicid|\bdie\b|dying|dead|take my (own )?life"
 DEATH_CONTEXT = r"\b(die|died|dies|dead|death|suicide|killed (him|her|them)sel(f|ves)|passed)\b"
-JOKE = r"as a joke|jokingly|playful|play fight|messing around|joking|pillow|tickl"
+# "joking" but not "not joking" / "wasn't even joking" / "he's not messing around"
+JOKE = (r"as a joke|jokingly|playful|play fight|"
+        r"(?<!not )(?<!n't )(?<!even )(joking|messing around)|pillow|tickl")
 TRIVIAL_THREAT = (r"\b(grades?|mess|report card|bill|late|homework|test|exam|scratch|dent|deadline|miss|"
                   r"broke|lost|spent|sees? the|find(s)? out|found out|haircut|tattoo)\b")
 
@@ -203,7 +209,9 @@ RULES: tuple[Rule, ...] = (
           "say my goodbyes", "say goodbye to everyone/everybody", "write my will",
           "my last night/day alive/on", "last day alive",
           excludes=r"see you|talk (to you )?(tomorrow|later|soon)|next (week|time)|till tomorrow|"
-                   r"coworker|colleague|retir|moving away|lawyer|solicitor|exam|school!|holiday"),
+                   r"coworker|colleague|retir|moving away|lawyer|solicitor|exam|school!|holiday|"
+                   r"leaving (do|party|drinks)|farewell (do|party|drinks)|going away party|"
+                   r"send ?off|new job|last (day|shift) at work"),
     _rule("plan.giving_away", PLAN, "high",
           "give/giving away my thing/things/stuff/possession/possessions/belonging/belongings/everything",
           "give/giving my thing/things/stuff/possession/possessions/belongings/everything away",
@@ -299,7 +307,7 @@ RULES: tuple[Rule, ...] = (
           next_blocked=("up", "like", "back", "to", "on", "with", "as", "too", "off")),
     _rule("abuse.hurts_family", ABUSE, "moderate",
           "hit/beat/hurt/touch/abuse/molest/rape/kick/slap/choke/punch/strangle my little? @FAMILY_VICTIM",
-          "hit/beat/hurt/touch/abuse/molest/kick/slap/choke/punch the/our @KIDS",
+          "hit/beat/hurt/touch/abuse/molest/kick/slap/choke/punch the/our/his/her/their @KIDS",
           "get/be violent", "bruise/bruises from him/her/them/my",
           "come/coming/get into my room/bed at night",
           subject="other", excludes=JOKE, next_blocked=("'s", "feeling", "feelings")),
@@ -307,6 +315,15 @@ RULES: tuple[Rule, ...] = (
           "be/get abuse/rape/molest/assault/stalk/follow/groom/threaten/traffic",
           "be/get sexually assault/abuse", "be/get beat up", "be being abuse/hurt/follow/hit",
           subject="self_or_child", next_blocked=("on", "online", "by the")),
+    _rule("abuse.hurts_someone", ABUSE, "moderate",
+          "hit/beat/hurt/abuse/molest/rape/kick/slap/choke/punch/strangle/smack/burn/starve "
+          "him/her/them",
+          subject="other_to_other", excludes=JOKE,
+          next_allowed=("and", "when", "whenever", "every", "all", "again", "so", "badly",
+                        "really", "a", "if", "because", "cause", "while", "with", "in", "until",
+                        "till", "right", "now", "tonight", "sometimes", "often", "always", "but",
+                        "or", "even", "hard", "up", "too", "daily", "then", "for", "constantly",
+                        "still", "last", "yesterday", "today", "behind")),
     _rule("abuse.threat_to_kill", ABUSE, "high",
           "threaten to * kill/hurt/murder me", "threaten to * kill/hurt @ME",
           "say * kill/hurt me", "will kill/hurt/murder me", "=going to kill/hurt/murder me",
@@ -381,15 +398,17 @@ GUARDS: tuple[Guard, ...] = (
            requires=r"lol|lmao|haha|😂|🤣|💀|tired|gorgeous|death|body|deceased|if my|when my|"
                     r"finds out"),
     _guard("idiom.died_thing", "idiom",
-           "phone/laptop/battery/plant/plants/car/charger/tablet/computer/console * die",
-           "my phone/laptop/battery/plant/plants/car * dying"),
+           "@DEVICE * die", "my @DEVICE * dying", "@DEVICE * about/go to die",
+           "@DEVICE * be * dead"),
     _guard("idiom.self_phrases", "idiom", "shoot @REFL in the foot", "cut @REFL some slack",
            "beat @REFL up", "kick @REFL", "cut @REFL off", "burn @REFL out",
            "hurt @REFL laughing"),
     _guard("idiom.hit_me_up", "idiom", "hit me up/back", "it hit me", "shoot me a"),
-    _guard("idiom.hit_me_with", "idiom", "hit me with",
-           requires=r"hit me with (some|your|a few|more|those|these|that|an? (idea|tip|quote|song|"
-                    r"joke|exercise|fact|question)|breathing|ideas|tips|facts|the (facts|truth))"),
+    _guard("idiom.hit_me_with", "idiom",
+           "hit me with * idea/tip/quote/song/joke/exercise/fact/question/breathing/truth/advice/"
+           "motivation/news/project/deadline/task/work/workload/shift/overtime/assignment/"
+           "homework/essay/coursework/bill/fine/detention/lecture/guilt/surprise/curveball/"
+           "request/email/meeting/paperwork/report/rule"),
     _guard("idiom.could_just_die", "idiom", "i could just die", "i could die",
            requires=r"embarrass|cringe|mortif|awkward|so cute|so good|delicious"),
     _guard("idiom.wanted_to_die_when", "idiom", "=wanted to die when/because/after",

@@ -85,11 +85,12 @@ def test_demotion_without_an_alternative_leaves_no_intent(component: RiskDetecto
     assert message.get(INTENT) == {"name": None, "confidence": 0.0}
 
 
-def test_unguarded_model_risk_is_kept_as_a_model_hit(component: RiskDetectorComponent) -> None:
+def test_unguarded_model_risk_becomes_a_direct_check_with_a_model_hit(component: RiskDetectorComponent) -> None:
     text = "i feel like i am fading and nobody notices"
     message = diet_message(text, [("risk", 0.6), ("mood_low", 0.4)])
     component.process([message])
-    assert message.get(INTENT)["name"] == "risk"
+    assert message.get(INTENT) == {"name": "risk_check", "confidence": 0.6}
+    assert [item["name"] for item in message.get("intent_ranking")] == ["risk_check", "mood_low"]
     risk = message.get("risk")
     assert risk["is_risk"] is True and risk["severity"] == "moderate"
     assert risk["hits"] == [{"category": "unspecified", "severity": "moderate", "start": 0,

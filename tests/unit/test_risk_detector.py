@@ -261,3 +261,145 @@ def test_every_hit_uses_a_known_category_and_severity(detector: RiskDetector) ->
 
 def test_default_lexicon_path_is_optional() -> None:
     assert RiskDetector(Path("/nonexistent/srl.json")).lexicon_label == "curated"
+
+
+# ------------------------------------------------------------------- review: missed risk
+@pytest.mark.parametrize(("text", "category", "min_severity"), [
+    # from the review
+    ("im so angry i could actually kill my flatmate and im not joking", "harm_to_others",
+     "moderate"),
+    ("my little cousin told me her dad hurts her", "abuse_danger", "moderate"),
+    ("i can hear the baby next door screaming every night and i think theyre hurting her",
+     "abuse_danger", "moderate"),
+    ("my self harm is getting worse and i cant stop", "self_harm", "moderate"),
+    # saying it is no joke cancels the joke / hyperbole guard
+    ("i could strangle my ex, not kidding", "harm_to_others", "moderate"),
+    ("honestly i could murder my boss and i'm dead serious", "harm_to_others", "moderate"),
+    ("i'm being serious i could kill him tonight", "harm_to_others", "high"),
+    ("my stepdad said he'll kill me if i tell anyone and he wasn't joking", "abuse_danger",
+     "high"),
+    # a child being hurt, told by the person about someone else
+    ("my niece told me her stepdad hits her", "abuse_danger", "moderate"),
+    ("a kid in my class says his dad beats him", "abuse_danger", "moderate"),
+    ("i think my neighbour is hurting his kids", "abuse_danger", "moderate"),
+    ("my little brother is being hit by our stepdad", "abuse_danger", "moderate"),
+    ("my baby cousin is being abused by her dad", "abuse_danger", "moderate"),
+    ("my uncle hits my cousin when he's drunk", "abuse_danger", "moderate"),
+    ("the teacher keeps hitting the pupils", "abuse_danger", "moderate"),
+    ("my friend's dad hits her and she's only 12", "abuse_danger", "moderate"),
+    # an adult being hurt right now
+    ("he's hitting her right now and i can hear her crying", "abuse_danger", "high"),
+    # "my self harm" is not "myself harm"
+    ("my self-harm has got really bad again", "self_harm", "moderate"),
+])
+def test_review_missed_risk_escalates(detector: RiskDetector, text: str, category: str,
+                                      min_severity: str) -> None:
+    result = detector.assess(text)
+    assert category in result.categories, (result.categories, result.guarded)
+    assert severity_rank(result.severity) >= severity_rank(min_severity)
+
+
+@pytest.mark.parametrize("text", [
+    # from the review
+    "its really hitting me",
+    "my manager hit me with a massive project",
+    "saying goodbye to everyone at my leaving do",
+    "pause, my phone is about to die",
+    "ive cut myself reaching in the sink",
+    # "hit me" / "hurt me" about feelings, with a person named in the subject
+    "my dad moved out and its really hitting me",
+    "losing my grandad is really hitting me this week",
+    "missing my mum really hits me at night",
+    "what my sister said last night really hurt me",
+    "the news about my nan really hit me hard",
+    "my grandma's death is really hitting me now",
+    # figurative "hit me with"
+    "my teacher hit me with three essays this week",
+    "my boss hits me with extra shifts every weekend",
+    # goodbyes at a leaving do / last day at work
+    "said goodbye to everyone on my last day at work",
+    "saying goodbye to everyone at my farewell party tonight",
+    # devices dying
+    "my laptop is going to die, brb",
+    "my phone will be dead soon so ill reply later",
+    # accidents
+    "i cut myself opening a tin of beans",
+    "i hurt myself reaching under the bed for my charger",
+    "i cut my hand on a broken glass doing the dishes",
+    # historical or adult third-party abuse is support talk, not an alarm
+    "my friend's boyfriend used to hit her but she's safe now",
+    "my cousin's dad used to hit her when she was little",
+])
+def test_review_false_alarms_do_not_escalate(detector: RiskDetector, text: str) -> None:
+    result = detector.assess(text)
+    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
+
+
+@pytest.mark.parametrize("earnest", ["and im not joking", "no joke", "for real", "i'm serious",
+                                     "i mean it", "i'm not even kidding"])
+def test_saying_it_is_no_joke_cancels_the_hyperbole_guard(detector: RiskDetector,
+                                                          earnest: str) -> None:
+    assert not detector.assess("i could kill my brother").is_risk
+    assert "harm_to_others" in detector.assess(f"i could kill my brother {earnest}").categories
+
+
+@pytest.mark.parametrize("text", ["this exam is killing me, not joking",
+                                  "i'd kill for a coffee for real",
+                                  "i'm gonna kill my sister lol"])
+def test_no_joke_does_not_cancel_idioms_or_a_plain_joke(detector: RiskDetector,
+                                                        text: str) -> None:
+    assert not detector.assess(text).is_risk
+
+
+def test_an_adult_hurt_by_someone_else_is_support_talk_unless_it_is_happening_now(
+        detector: RiskDetector) -> None:
+    result = detector.assess("my friend's boyfriend hits her")
+    assert not result.is_risk
+    assert any(reason.startswith("third_party:") for reason in result.guarded)
+    assert detector.assess("her boyfriend is hitting her right now").categories == (
+        "abuse_danger",)
+
+
+def test_a_child_hurt_in_the_past_is_support_talk(detector: RiskDetector) -> None:
+    result = detector.assess("my little sister was abused years ago")
+    assert not result.is_risk
+    assert any(reason.startswith("historical:") for reason in result.guarded)
+
+
+def test_the_person_own_past_abuse_still_counts(detector: RiskDetector) -> None:
+    result = detector.assess("my dad used to hit me when i was a kid")
+    assert result.categories == ("abuse_danger",)
+    assert result.severity == "low"
+
+
+@pytest.mark.parametrize("text", ["my dad hit me", "he is hitting me right now",
+                                  "my mum hits me with a belt", "i'm scared of my dad hitting me",
+                                  "i'm worried about my stepdad hitting me again",
+                                  "my boyfriend really hurt me last night",
+                                  "my dad hit me with some kind of cable",
+                                  "my boss hit me with a deadline and my dad hit me with a belt"])
+def test_being_hit_still_escalates(detector: RiskDetector, text: str) -> None:
+    assert "abuse_danger" in detector.assess(text).categories
+
+
+def test_hit_about_feelings_is_reported_as_an_idiom(detector: RiskDetector) -> None:
+    guarded = detector.assess("losing my grandad is really hitting me").guarded
+    assert any(reason.startswith("idiom:") for reason in guarded)
+
+
+@pytest.mark.parametrize("text", ["i cut myself on purpose while washing up",
+                                  "i cut myself reaching for the blade",
+                                  "i sat on the edge of the bath and cut myself",
+                                  "after opening a bottle of vodka i cut myself"])
+def test_accident_words_do_not_hide_deliberate_self_harm(detector: RiskDetector,
+                                                         text: str) -> None:
+    assert "self_harm" in detector.assess(text).categories
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("my self harm", "my self harm"),
+    ("my self-harm", "my self harm"),
+    ("i hate my self", "i hate myself"),
+])
+def test_my_self_harm_is_not_myself(normalize: Normalizer, raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected

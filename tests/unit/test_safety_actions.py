@@ -133,3 +133,16 @@ def test_asking_for_a_person_reaches_the_counselor_queue(steady_env: Any) -> Non
     [escalation] = escalations()
     assert escalation.category == "asked_for_person" and escalation.status == "open"
     assert dispatcher.messages[-1]["response"] == "utter_counselor_requested"
+
+
+def test_yes_to_the_direct_question_escalates_on_the_message_that_raised_it(steady_env: Any) -> None:
+    suspected = message("i feel like i am fading away", "risk_check", 0.7, risk={
+        "hits": [{"category": "unspecified", "severity": "moderate", "start": 0, "end": 28,
+                  "text": "i feel like i am fading away", "rule": "model:diet"}],
+        "severity": "moderate", "categories": ["unspecified"]})  # fmt: skip
+    current = tracker(message("yes", "affirm"))
+    current.events.insert(0, {"event": "user", "text": suspected["text"], "parse_data": suspected,
+                              "message_id": "m0"})  # fmt: skip
+    run(ActionEscalate(), current)
+    [escalation] = escalations()
+    assert escalation.spans[0]["text"] == "i feel like i am fading away" and escalation.severity == "moderate"
