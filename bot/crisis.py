@@ -20,6 +20,7 @@ RESPONSES = {
     "resources": "utter_crisis_resources",
     "imminent": "utter_crisis_imminent",
     "human": "utter_human_resources",
+    "check": "utter_risk_check",
 }
 BUTTONS = {
     "resources": [{"title": "Ask a counselor to join", "payload": "/request_human"}],

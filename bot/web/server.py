@@ -1,12 +1,18 @@
-"""Serves the chat page and passes messages to Rasa's REST channel, which stays on loopback.
+"""The people-facing web server: the chat widget, its demo page, and the only way in to Rasa.
+
+Rasa stays on loopback. This server passes the widget's socket.io traffic (and nothing else of
+Rasa's) through at /socket.io/, serves the widget (/widget.js, /widget.css), the conversation
+history the widget shows after a reload (/api/history) and a small JSON chat API (/api/messages)
+used by scripts and the HTTP integration tests.
 
 Typed text that starts with "/" would be read by Rasa as a forced intent ("/deny"), so typed text
-is neutralised; only button payloads the assistant itself offered may start with "/".
+is neutralised here and in the socket.io channel (bot/channels/webchat.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import re
@@ -15,14 +21,30 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import inspect, text
+
+from bot import config
+from bot.crypto import event_data
+from bot.db import engine_for
 
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 2000
+MAX_HISTORY_MESSAGES = 200
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")  # the same rule as bot/channels/webchat.py
 PAYLOAD_PATTERN = re.compile(r"^/[a-z_]+(\{[^{}]{0,200}\})?$")
 RASA_URL = web.AppKey("rasa_url", str)
+ALLOW_ORIGIN = web.AppKey("allow_origin", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
+DEMO_PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 logger = logging.getLogger(__name__)
+
+
+# -- the JSON chat API (kept for scripts and the HTTP integration tests)
 
 
 def neutralise(text: str) -> str:
@@ -50,20 +72,22 @@ def message_from(body: Any) -> tuple[str, str] | str:
     return sender, neutralise(text)
 
 
-async def post_message(request: web.Request) -> web.Response:
+async def read_json(request: web.Request) -> Any:
     try:
-        body = await request.json()
+        return await request.json()
     except ValueError:
-        body = None
-    parsed = message_from(body)
+        return None
+
+
+async def post_message(request: web.Request) -> web.Response:
+    parsed = message_from(await read_json(request))
     if isinstance(parsed, str):
         return web.json_response({"error": parsed}, status=400)
     sender, text = parsed
     url = f"{request.app[RASA_URL]}/webhooks/rest/webhook"
+    body = {"sender": sender, "message": text, "metadata": {"channel": "web"}}
     try:
-        async with request.app[HTTP].post(
-            url, json={"sender": sender, "message": text, "metadata": {"channel": "web"}}
-        ) as reply:
+        async with request.app[HTTP].post(url, json=body, timeout=REQUEST_TIMEOUT) as reply:
             reply.raise_for_status()
             messages = await reply.json()
     except (aiohttp.ClientError, TimeoutError, ValueError):
@@ -72,39 +96,213 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"messages": messages})
 
 
-async def index(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "index.html")
+# -- conversation history for the widget, read from Rasa's tracker store
+
+
+def shown_user_text(event: dict[str, Any]) -> str | None:
+    """What the person saw themselves send: a button's title, their own words; never a raw payload."""
+    metadata = event.get("metadata") or {}
+    if metadata.get("button") and isinstance(metadata.get("title"), str):
+        return metadata["title"]
+    said = event.get("text")
+    if not isinstance(said, str) or not said or said.startswith("/"):
+        return None
+    return said
+
+
+def shown_bot_message(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A bot event as the widget renders it: text, buttons, a breathing pacer; nothing internal."""
+    data = event.get("data") or {}
+    message: dict[str, Any] = {"from": "bot"}
+    if isinstance(event.get("text"), str) and event["text"]:
+        message["text"] = event["text"]
+    buttons = [
+        {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
+        for button in (data.get("buttons") or data.get("quick_replies") or [])
+        if isinstance(button, dict)
+    ]
+    if buttons:
+        message["buttons"] = buttons
+    custom = data.get("custom")
+    if isinstance(custom, dict) and custom.get("type") == "breathing_pacer":
+        message["custom"] = custom
+    return message if len(message) > 1 else None
+
+
+def transcript(rows: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """User and bot messages of the latest session, oldest first, from (type_name, data) rows.
+
+    `data` is the stored column: JSON, encrypted at rest by bot/tracker_store.py."""
+    messages: list[dict[str, Any]] = []
+    for type_name, data in rows:
+        event = event_data(data) if isinstance(data, str) else (data or {})
+        if type_name == "session_started":
+            messages = []
+        elif type_name == "user" and (said := shown_user_text(event)) is not None:
+            messages.append({"from": "user", "text": said})
+        elif type_name == "bot" and (shown := shown_bot_message(event)) is not None:
+            messages.append(shown)
+    return messages[-MAX_HISTORY_MESSAGES:]
+
+
+def load_history(database_url: str, session_id: str) -> list[dict[str, Any]]:
+    """The transcript of exactly one conversation id (an unguessable token the widget holds)."""
+    engine = engine_for(database_url)
+    if not inspect(engine).has_table("events"):
+        return []  # Rasa has not stored any conversation yet
+    query = text("SELECT type_name, data FROM events WHERE sender_id = :sender_id ORDER BY id")
+    with engine.connect() as connection:
+        rows = [(row[0], row[1]) for row in connection.execute(query, {"sender_id": session_id})]
+    return transcript(rows)
+
+
+def cors_headers(request: web.Request) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Origin": request.app[ALLOW_ORIGIN],
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+async def history(request: web.Request) -> web.Response:
+    """POST {session_id}: the id stays out of URLs and access logs."""
+    headers = {**cors_headers(request), "Cache-Control": "no-store"}
+    body = await read_json(request)
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
+        return web.json_response({"error": "The conversation id is missing or malformed."}, status=400, headers=headers)
+    try:
+        messages = await asyncio.to_thread(load_history, config.database_url(), session_id)
+    except Exception:  # the widget then simply starts without the earlier messages
+        logger.exception("Could not read a conversation's history")
+        return web.json_response({"error": "The earlier messages could not be loaded."}, status=503, headers=headers)
+    return web.json_response({"messages": messages}, headers=headers)
+
+
+async def preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=cors_headers(request))
+
+
+# -- the widget's socket.io traffic, passed to Rasa's socket.io channel on loopback
+
+
+async def socketio_proxy(request: web.Request) -> web.StreamResponse:
+    upstream = f"{request.app[RASA_URL]}/socket.io/"
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return await proxy_websocket(request, upstream.replace("http", "ws", 1))
+    return await proxy_polling(request, upstream)
+
+
+async def proxy_polling(request: web.Request, upstream: str) -> web.Response:
+    headers = {"Access-Control-Allow-Origin": request.app[ALLOW_ORIGIN], "Cache-Control": "no-store"}
+    forwarded = {"Content-Type": request.headers.get("Content-Type", "text/plain;charset=UTF-8")}
+    try:
+        async with request.app[HTTP].request(
+            request.method,
+            upstream,
+            params=request.query,
+            data=await request.read(),
+            headers=forwarded,
+            timeout=REQUEST_TIMEOUT,
+        ) as reply:
+            body = await reply.read()
+            headers["Content-Type"] = reply.headers.get("Content-Type", "text/plain; charset=UTF-8")
+            return web.Response(body=body, status=reply.status, headers=headers)
+    except (aiohttp.ClientError, TimeoutError):
+        return web.Response(text="Steady is not answering right now.", status=502, headers=headers)
+
+
+async def pump(source: Any, target: Any) -> None:
+    async for message in source:
+        if message.type == aiohttp.WSMsgType.TEXT:
+            await target.send_str(message.data)
+        elif message.type == aiohttp.WSMsgType.BINARY:
+            await target.send_bytes(message.data)
+        else:
+            break
+
+
+async def proxy_websocket(request: web.Request, upstream: str) -> web.WebSocketResponse:
+    browser = web.WebSocketResponse(max_msg_size=64 * 1024)
+    await browser.prepare(request)
+    try:
+        async with request.app[HTTP].ws_connect(upstream, params=request.query, max_msg_size=1024 * 1024) as rasa:
+            tasks = [asyncio.create_task(pump(browser, rasa)), asyncio.create_task(pump(rasa, browser))]
+            _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+    except (aiohttp.ClientError, TimeoutError):
+        logger.warning("Could not reach Rasa's socket.io channel")
+    await browser.close()
+    return browser
+
+
+# -- pages and files
+
+
+async def demo_page(_request: web.Request) -> web.FileResponse:
+    headers = {"Content-Security-Policy": DEMO_PAGE_POLICY, "Referrer-Policy": "no-referrer"}
+    return web.FileResponse(STATIC / "index.html", headers=headers)
+
+
+def widget_file(name: str):  # type: ignore[no-untyped-def]
+    async def serve(request: web.Request) -> web.FileResponse:
+        headers = {"Access-Control-Allow-Origin": request.app[ALLOW_ORIGIN], "Cache-Control": "no-cache"}
+        return web.FileResponse(STATIC / name, headers=headers)
+
+    return serve
 
 
 async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+@web.middleware
+async def plain_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
 async def _client(app: web.Application):  # type: ignore[no-untyped-def]
-    app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+    # No overall timeout here: a proxied websocket lives as long as the conversation.
+    app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=10))
     yield
     await app[HTTP].close()
 
 
-def create_app(rasa_url: str) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+def create_app(rasa_url: str, allow_origin: str = "*") -> web.Application:
+    app = web.Application(client_max_size=64 * 1024, middlewares=[plain_headers])
     app[RASA_URL] = rasa_url.rstrip("/")
+    app[ALLOW_ORIGIN] = allow_origin
     app.cleanup_ctx.append(_client)
-    app.router.add_get("/", index)
+    app.router.add_get("/", demo_page)
     app.router.add_get("/health", health)
+    app.router.add_get("/widget.js", widget_file("widget.js"))
+    app.router.add_get("/widget.css", widget_file("widget.css"))
     app.router.add_post("/api/messages", post_message)
+    app.router.add_post("/api/history", history)
+    app.router.add_route("OPTIONS", "/api/history", preflight)
+    app.router.add_route("*", "/socket.io/", socketio_proxy)
     app.router.add_static("/static/", STATIC)
     return app
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Steady's chat page")
+    parser = argparse.ArgumentParser(description="Steady's chat widget and demo page")
     parser.add_argument("--host", default=os.environ.get("STEADY_WEB_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("STEADY_WEB_PORT", "8000")))
     parser.add_argument("--rasa-url", default=os.environ.get("STEADY_RASA_URL", "http://127.0.0.1:5005"))
+    parser.add_argument(
+        "--allow-origin",
+        default=os.environ.get("STEADY_WIDGET_ORIGIN", "*"),
+        help="which web site may embed the widget (an origin such as https://example.org, or *)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    web.run_app(create_app(args.rasa_url), host=args.host, port=args.port, print=None)
+    web.run_app(create_app(args.rasa_url, args.allow_origin), host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import run as steady_run
+from bot.db import engine_for
 
 MODEL_HINT = "No trained model at models/steady.tar.gz: run `make test` (it trains first)."
 
@@ -46,6 +47,7 @@ def start_steady(env: dict[str, str], log_dir: Path) -> Steady:
     if not steady_run.MODEL.exists():
         raise RuntimeError(MODEL_HINT)
     ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    engine_for(env["STEADY_DATABASE_URL"])  # migrate once, before several processes open the database
     full_env = {**steady_run.environment(ports), "TELEGRAM_BOT_TOKEN": "", **env}  # never the real Telegram
     parts = steady_run.parts(ports)
     for part in parts:

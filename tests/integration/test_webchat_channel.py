@@ -21,6 +21,7 @@ import socketio
 import yaml
 
 from bot import run as steady_run
+from bot.db import engine_for
 from tests.integration.servers import MODEL_HINT, Steady, free_port
 
 pytestmark = pytest.mark.integration
@@ -60,10 +61,12 @@ def start_webchat_steady(var_dir: Path) -> tuple[Steady, str]:
     credentials = var_dir / "credentials.yml"
     credentials.write_text(yaml.safe_dump(WEBCHAT_CREDENTIALS))
     ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    database_url = f"sqlite:///{var_dir / 'steady.db'}"
+    engine_for(database_url)  # tables exist before the servers start (as bot/run.py does), no race
     env = {
         **steady_run.environment(ports),
         "STEADY_VAR_DIR": str(var_dir),
-        "STEADY_DATABASE_URL": f"sqlite:///{var_dir / 'steady.db'}",
+        "STEADY_DATABASE_URL": database_url,
         "STEADY_PSEUDONYM_KEY": "webchat-test-key",
         "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
         "STEADY_RASA_API_TOKEN": token,
@@ -113,7 +116,7 @@ class Chat:
         # The browser tests go through the websocket path.
         await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"])
         await self.client.emit("session_request", {"session_id": session_id})
-        self.session_id = await asyncio.wait_for(confirmed, 10)
+        self.session_id = await asyncio.wait_for(confirmed, 30)
         return self.session_id
 
     async def send(self, message: str, **metadata: Any) -> None:
@@ -138,8 +141,15 @@ class Chat:
         return await self.until(done, start)
 
     async def close(self) -> None:
-        if self.client.connected:
-            await self.client.disconnect()
+        """Like closing a tab: drop the connection (a polite disconnect waits out the ~30 s long poll)."""
+        engine = self.client.eio
+        await engine.disconnect(abort=True)
+        loops = [task for task in (engine.read_loop_task, engine.write_loop_task) if task]
+        for task in loops:
+            task.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+        if engine.http is not None and not engine.http.closed:
+            await engine.http.close()
 
 
 def texts(replies: list[dict[str, Any]]) -> str:

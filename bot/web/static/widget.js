@@ -1,0 +1,319 @@
+// Steady's chat widget. Embed it on any page with one tag:
+//   <script src="https://steady.example.org/widget.js" defer></script>
+// Options, as data- attributes on that tag:
+//   data-server  where Steady's web server is (socket.io and /api/history); default: where widget.js is
+//   data-open    "true" to show the chat open instead of behind the "Talk to Steady" button
+// Every message is rendered with textContent: nothing a person or the assistant says becomes HTML.
+(function () {
+  "use strict";
+  if (window.__steadyWidget) return; // embedded twice: keep the first
+  window.__steadyWidget = true;
+
+  const script = document.currentScript;
+  const home = new URL(script.src, location.href);
+  const server = (script.dataset.server || home.origin).replace(/\/+$/, "");
+  const SESSION_KEY = "steady-session";
+  const OPEN_KEY = "steady-open";
+  const MAX_CHARS = 2000;
+  const URGENT = { payload: "/request_human", title: "Need urgent help?" };
+  const OFFLINE_HINT = "If you need help urgently, call your local emergency number.";
+  const OFFLINE = "Steady can't be reached right now. " + OFFLINE_HINT;
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+  const TEMPLATE = `
+    <link rel="stylesheet" href="${new URL("widget.css", home).href}">
+    <button type="button" class="launcher" aria-expanded="false" aria-controls="panel">Talk to Steady</button>
+    <section id="panel" class="panel" aria-label="Chat with Steady" hidden>
+      <header>
+        <div class="heading">
+          <h2>Steady</h2>
+          <button type="button" class="close" aria-label="Close chat">&times;</button>
+        </div>
+        <p class="note">An automated assistant, not a therapist or emergency service.</p>
+        <div class="actions">
+          <button type="button" class="urgent">Need urgent help?</button>
+          <button type="button" class="fresh" aria-label="New chat: forget this conversation on this device">New chat</button>
+        </div>
+      </header>
+      <ol class="log" role="log" aria-live="polite" aria-label="Conversation"></ol>
+      <p class="status" role="status"></p>
+      <form class="composer">
+        <label for="text" class="sr-only">Your message</label>
+        <textarea id="text" rows="2" maxlength="${MAX_CHARS}" placeholder="Type a message" autocomplete="off"></textarea>
+        <button type="submit" class="send">Send</button>
+      </form>
+    </section>`;
+
+  const host = document.createElement("div");
+  host.className = "steady-widget";
+  const root = host.attachShadow({ mode: "open" });
+  root.innerHTML = TEMPLATE; // static markup only; no data goes into it
+  const $ = (selector) => root.querySelector(selector);
+  const ui = {
+    launcher: $(".launcher"), panel: $(".panel"), log: $(".log"), status: $(".status"),
+    form: $(".composer"), input: $("#text"), close: $(".close"), urgent: $(".urgent"), fresh: $(".fresh"),
+  };
+
+  let socket = null;
+  let sessionId = null;
+  let ready = false; // history shown; replies that arrive before are held back
+  let held = [];
+  let stopPacer = () => {};
+
+  // -- storage (may be unavailable, e.g. in some private windows: then the chat lasts one page view)
+
+  function stored(storage, key) {
+    try { return storage.getItem(key); } catch (error) { return null; }
+  }
+  function store(storage, key, value) {
+    try { value === null ? storage.removeItem(key) : storage.setItem(key, value); } catch (error) { /* ignore */ }
+  }
+  function randomId() {
+    const bytes = new Uint8Array(32);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // -- rendering
+
+  function item(className) {
+    const li = document.createElement("li");
+    li.className = className;
+    ui.log.appendChild(li);
+    requestAnimationFrame(() => { ui.log.scrollTop = ui.log.scrollHeight; }); // once it is filled in
+    return li;
+  }
+
+  function say(kind, text) {
+    const li = item("msg " + kind);
+    const who = document.createElement("span");
+    who.className = "sr-only";
+    who.textContent = kind === "user" ? "You said: " : "Steady: ";
+    const words = document.createElement("span");
+    words.textContent = text;
+    li.append(who, words);
+  }
+
+  function offer(buttons) {
+    const li = item("choices");
+    const group = document.createElement("div");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Choices");
+    buttons.forEach((button) => {
+      const element = document.createElement("button");
+      element.type = "button";
+      element.textContent = String(button.title);
+      element.addEventListener("click", (event) => {
+        send(String(button.payload), { button: true, title: String(button.title) }, String(button.title));
+        // The choices are gone now. From the keyboard, go on in the message box; on a phone, a tap
+        // should not pop up the keyboard over the next choices.
+        if (event.detail === 0) ui.input.focus();
+      });
+      group.appendChild(element);
+    });
+    li.appendChild(group);
+  }
+
+  function clearChoices() {
+    ui.log.querySelectorAll(".choices").forEach((li) => li.remove());
+  }
+
+  function show(message, live) {
+    if (!message || typeof message !== "object") return;
+    if (typeof message.text === "string" && message.text) say("bot", message.text);
+    const buttons = message.quick_replies || message.buttons;
+    if (Array.isArray(buttons) && buttons.length) offer(buttons);
+    const custom = message.custom;
+    if (custom && custom.type === "breathing_pacer" && live) pacer(custom);
+    else if (custom && typeof custom.fallback_text === "string" && !message.text) say("bot", custom.fallback_text);
+  }
+
+  // -- the breathing pacer: a circle that grows on "in", stays on "hold", shrinks on "out"
+
+  function validPacer(spec) {
+    const phases = Array.isArray(spec.phases) ? spec.phases : [];
+    const rounds = Number(spec.rounds);
+    return Number.isInteger(rounds) && rounds >= 1 && rounds <= 20 && phases.length > 0 &&
+      phases.every((p) => ["in", "hold", "out"].includes(p.phase) && Number(p.seconds) >= 1 && Number(p.seconds) <= 60);
+  }
+
+  function pacer(spec) {
+    stopPacer();
+    if (!validPacer(spec)) { if (spec.fallback_text) say("bot", String(spec.fallback_text)); return; }
+    const li = item("pacer");
+    li.setAttribute("aria-live", "off"); // the phase line below speaks; the countdown stays quiet
+    li.innerHTML = `<p class="pacer-label"></p>
+      <div class="pacer-ring" aria-hidden="true"><div class="pacer-circle"></div><span class="pacer-count"></span></div>
+      <p class="pacer-phase" aria-live="polite"></p><p class="pacer-round"></p>
+      <button type="button" class="pacer-stop">Stop the breathing guide</button>`; // static markup
+    const part = (name) => li.querySelector(".pacer-" + name);
+    part("label").textContent = String(spec.label || "Breathing");
+    if (reducedMotion.matches) li.classList.add("still");
+    const steps = [];
+    for (let round = 1; round <= spec.rounds; round += 1) spec.phases.forEach((phase) => steps.push({ round, phase }));
+    let timer = null;
+    let index = 0;
+    function finish(words) {
+      clearTimeout(timer);
+      li.dataset.phase = "done";
+      li.dataset.breath = "out";
+      part("phase").textContent = words;
+      part("count").textContent = "";
+      const stop = part("stop");
+      if (stop) stop.remove();
+      stopPacer = () => {};
+    }
+    function next() {
+      if (index >= steps.length) { finish("Done. Let your breathing find its own rhythm."); return; }
+      const { round, phase } = steps[index++];
+      const seconds = Number(phase.seconds);
+      li.dataset.phase = phase.phase;
+      if (phase.phase !== "hold") li.dataset.breath = phase.phase; // a hold keeps the circle's size
+      li.style.setProperty("--seconds", seconds + "s");
+      part("phase").textContent = String(phase.say || phase.phase);
+      part("round").textContent = `Round ${round} of ${spec.rounds}`;
+      let left = seconds;
+      (function tick() {
+        part("count").textContent = String(left);
+        timer = setTimeout(left > 1 ? tick : next, 1000);
+        left -= 1;
+      })();
+    }
+    part("stop").addEventListener("click", () => { finish("Stopped. Breathe normally."); ui.input.focus(); });
+    stopPacer = () => finish("Stopped.");
+    li.getBoundingClientRect(); // lay out the small circle first, so the first breath in animates too
+    next();
+  }
+
+  // -- talking to Steady
+
+  function send(message, metadata, shown) {
+    if (!socket) { ui.status.textContent = "Still connecting. " + OFFLINE_HINT; return false; }
+    clearChoices();
+    if (shown) say("user", shown);
+    socket.emit("user_uttered", {
+      message,
+      session_id: sessionId,
+      metadata: Object.assign({ language: navigator.language || null }, metadata),
+    });
+    return true;
+  }
+
+  function receive(message) {
+    if (ready) show(message, true);
+    else held.push(message);
+  }
+
+  async function loadHistory() {
+    const response = await fetch(server + "/api/history", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session_id: sessionId }),
+    });
+    if (!response.ok) throw new Error("history " + response.status);
+    return (await response.json()).messages || [];
+  }
+
+  async function start(isNew) {
+    let earlier = [];
+    let loaded = !isNew;
+    if (!isNew) {
+      try { earlier = await loadHistory(); } catch (error) { loaded = false; ui.status.textContent = "Earlier messages could not be loaded."; }
+    }
+    // Buttons stay usable only on what Steady said since the person last spoke (as the channel checks).
+    const lastUser = earlier.map((message) => message.from).lastIndexOf("user");
+    earlier.forEach((message, i) => {
+      if (message.from === "user") say("user", message.text);
+      else show(i > lastUser ? message : { text: message.text }, false);
+    });
+    ready = true;
+    held.splice(0).forEach((message) => show(message, true));
+    if (isNew || (loaded && earlier.length === 0)) send("/greet", { button: true }, null);
+  }
+
+  function connect() {
+    const saved = stored(localStorage, SESSION_KEY);
+    sessionId = saved || randomId();
+    store(localStorage, SESSION_KEY, sessionId);
+    let started = false;
+    socket = window.steadyIo(server, { path: "/socket.io" });
+    socket.on("connect", () => {
+      ui.status.textContent = "";
+      socket.emit("session_request", { session_id: sessionId });
+    });
+    socket.on("session_confirm", (confirmed) => {
+      const id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
+      const replaced = Boolean(id) && id !== sessionId;
+      if (replaced) { sessionId = id; store(localStorage, SESSION_KEY, id); }
+      if (!started) { started = true; start(!saved || replaced); }
+    });
+    socket.on("bot_uttered", receive);
+    socket.on("disconnect", () => { ui.status.textContent = "Connection lost. Trying again…"; });
+    socket.on("connect_error", () => { ui.status.textContent = OFFLINE; });
+  }
+
+  function newChat() {
+    stopPacer();
+    store(localStorage, SESSION_KEY, null);
+    if (socket) { socket.off(); socket.disconnect(); }
+    socket = null;
+    ready = false;
+    held = [];
+    ui.log.replaceChildren();
+    ui.status.textContent = "Started a new chat. The earlier one is no longer shown on this device.";
+    connect();
+  }
+
+  // -- loading the socket.io client (vendored next to this file) without disturbing the page's own
+
+  function loadSocketIo() {
+    if (window.steadyIo) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const previous = Object.getOwnPropertyDescriptor(window, "io");
+      const tag = document.createElement("script");
+      tag.src = new URL("static/vendor/socket.io.min.js", home).href;
+      tag.onload = () => {
+        window.steadyIo = window.io;
+        if (previous) Object.defineProperty(window, "io", previous); else delete window.io;
+        resolve();
+      };
+      tag.onerror = reject;
+      document.head.appendChild(tag);
+    });
+  }
+
+  // -- opening, closing, keyboard
+
+  let connecting = null;
+  function setOpen(open, byPerson) {
+    ui.panel.hidden = !open;
+    ui.launcher.hidden = open;
+    ui.launcher.setAttribute("aria-expanded", String(open));
+    store(sessionStorage, OPEN_KEY, open ? "1" : "0");
+    if (byPerson) (open ? ui.input : ui.launcher).focus();
+    if (!open) return;
+    connecting = connecting || loadSocketIo().then(connect, () => { ui.status.textContent = OFFLINE; });
+  }
+
+  ui.launcher.addEventListener("click", () => setOpen(true, true));
+  ui.close.addEventListener("click", () => setOpen(false, true));
+  ui.panel.addEventListener("keydown", (event) => { if (event.key === "Escape") setOpen(false, true); });
+  ui.urgent.addEventListener("click", () => send(URGENT.payload, { button: true, title: URGENT.title }, URGENT.title));
+  ui.fresh.addEventListener("click", newChat);
+  ui.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = ui.input.value.trim();
+    if (text && send(text, {}, text)) ui.input.value = "";
+  });
+  ui.input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); ui.form.requestSubmit(); }
+  });
+  ui.input.addEventListener("input", () => {
+    ui.status.textContent = ui.input.value.length >= MAX_CHARS
+      ? "That is as long as one message can be (2,000 characters). Please send the rest in another message." : "";
+  });
+
+  document.body.appendChild(host);
+  const wasOpen = stored(sessionStorage, OPEN_KEY);
+  setOpen(wasOpen === null ? script.dataset.open === "true" : wasOpen === "1");
+})();
