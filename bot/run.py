@@ -29,6 +29,7 @@ class Ports:
     rasa: int = int(os.environ.get("STEADY_RASA_PORT", "5005"))
     actions: int = int(os.environ.get("STEADY_ACTIONS_PORT", "5055"))
     web: int = int(os.environ.get("STEADY_WEB_PORT", "8000"))
+    console: int = int(os.environ.get("STEADY_CONSOLE_PORT", "8080"))
 
 
 @dataclass
@@ -91,7 +92,12 @@ def parts(ports: Ports, shell: bool = False) -> list[Part]:
     web = Part(
         "chat page", [py, "-m", "bot.web.server", "--port", str(ports.web)], f"http://127.0.0.1:{ports.web}/health"
     )
-    running = [actions, rasa_part(ports.rasa), web, notifier]
+    console = Part(
+        "counselor console",
+        [py, "-m", "bot.console.server", "--port", str(ports.console)],
+        f"http://127.0.0.1:{ports.console}/login",
+    )
+    running = [actions, rasa_part(ports.rasa), web, console, notifier]
     if config.retention_days():
         running.append(Part("retention", [py, "-m", "bot.retention", "--every-hours", "6"]))
     return running
@@ -171,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
             return subprocess.call(shell, cwd=config.REPO_ROOT, env=env)
         print(
             f"\nSteady is running. Chat at http://localhost:{ports.web}\n"
-            f"Logs: {log_dir}/  Database: {config.database_url()}\nPress Ctrl-C to stop.\n"
+            f"Counselor console: http://localhost:{ports.console} "
+            "(create an account: .venv/bin/python -m bot.console.accounts create NAME --role supervisor)\n"
+            f"Logs: {log_dir}/  Database: {config.database_url().split('@')[-1]}\nPress Ctrl-C to stop.\n"
         )
         supervise(running)
         return 1

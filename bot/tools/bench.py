@@ -32,6 +32,7 @@ import aiohttp
 
 from bot import config
 from bot import run as steady_run
+from bot.db import engine_for
 
 STEADY_SCRIPT = [
     "hi",
@@ -155,7 +156,7 @@ def bench_steady(
     name: str, conversations: int, workdir: Path, database: str, redis: str | None, servers: int
 ) -> Result:
     workdir.mkdir(parents=True, exist_ok=True)
-    ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port(), console=free_port())
     env = {
         **steady_run.environment(ports),
         "STEADY_DATABASE_URL": database,
@@ -164,6 +165,7 @@ def bench_steady(
     }
     if redis:
         env["STEADY_REDIS_URL"] = redis
+    engine_for(database)  # migrate once before several processes open the database
     rasa_ports = [ports.rasa] + [free_port() for _ in range(servers - 1)]
     actions = steady_run.parts(ports)[0]
     parts = [actions] + [steady_run.rasa_part(port, f"Rasa server {i}") for i, port in enumerate(rasa_ports)]

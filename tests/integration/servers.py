@@ -46,7 +46,7 @@ class Steady:
 def start_steady(env: dict[str, str], log_dir: Path) -> Steady:
     if not steady_run.MODEL.exists():
         raise RuntimeError(MODEL_HINT)
-    ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port(), console=free_port())
     engine_for(env["STEADY_DATABASE_URL"])  # migrate once, before several processes open the database
     full_env = {**steady_run.environment(ports), "TELEGRAM_BOT_TOKEN": "", **env}  # never the real Telegram
     parts = steady_run.parts(ports)

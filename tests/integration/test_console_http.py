@@ -69,8 +69,9 @@ class Browser:
     async def get(self, path: str, json: bool = False) -> Reply:
         return await self.request("GET", path, headers={"Accept": "application/json"} if json else {})
 
-    async def post(self, path: str, data: dict | None = None, *, token: str | None = None,
-                   headers: dict | None = None) -> Reply:
+    async def post(
+        self, path: str, data: dict | None = None, *, token: str | None = None, headers: dict | None = None
+    ) -> Reply:
         form = {**(data or {}), **({"csrf_token": self.csrf if token is None else token} if token != "" else {})}
         return await self.request("POST", path, data=form, headers=headers or {})
 
@@ -153,8 +154,16 @@ async def test_every_route_but_login_and_static_refuses_a_visitor_without_a_sess
             assert page.status == 401, path
         assert as_api.status == 401 and "kill myself" not in page.text + as_api.text, path
         checked.append(path)
-    assert {"/", "/escalations/1", "/escalations/1/live", "/audit", "/analytics", "/escalations/1/resolve",
-            "/escalations/1/takeover", "/escalations/1/messages"} <= set(checked)
+    assert {
+        "/",
+        "/escalations/1",
+        "/escalations/1/live",
+        "/audit",
+        "/analytics",
+        "/escalations/1/resolve",
+        "/escalations/1/takeover",
+        "/escalations/1/messages",
+    } <= set(checked)
 
 
 @pytest.mark.asyncio
@@ -240,18 +249,21 @@ async def test_a_disabled_account_is_signed_out_at_once(console: str) -> None:
 async def test_every_state_changing_route_refuses_a_request_without_the_csrf_token(console: str) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
     sam = await signed_in(console, "sam")
-    posts = [path.replace("/1/", f"/{escalation_id}/") for method, path in routes()
-             if method == "POST" and path != "/login"]
+    posts = [
+        path.replace("/1/", f"/{escalation_id}/") for method, path in routes() if method == "POST" and path != "/login"
+    ]
     assert len(posts) >= 8
     for path in posts:
         data = {"text": "hello", "outcome": "person_left", "note": "n", "assignee": "sam"}
         assert (await sam.post(path, data, token="")).status == 403, path
         assert (await sam.post(path, data, token="forged-token")).status == 403, path
-        header_only = await sam.request("POST", path, data=data, headers={"X-CSRF-Token": "forged",
-                                                                         "Accept": "application/json"})
+        header_only = await sam.request(
+            "POST", path, data=data, headers={"X-CSRF-Token": "forged", "Accept": "application/json"}
+        )
         assert header_only.status == 403, path
-    cross_site = await sam.post(f"/escalations/{escalation_id}/notes", {"text": "x"},
-                                headers={"Origin": "https://evil.example"})
+    cross_site = await sam.post(
+        f"/escalations/{escalation_id}/notes", {"text": "x"}, headers={"Origin": "https://evil.example"}
+    )
     assert cross_site.status == 403
     with session_scope() as session:
         escalation = session.get(Escalation, escalation_id)
@@ -264,8 +276,12 @@ async def test_every_state_changing_route_refuses_a_request_without_the_csrf_tok
 async def test_the_csrf_token_in_a_header_is_accepted_for_fetch_calls(console: str) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
     sam = await signed_in(console, "sam")
-    reply = await sam.request("POST", f"/escalations/{escalation_id}/notes", data={"text": "called back"},
-                              headers={"X-CSRF-Token": sam.csrf, "Accept": "application/json"})
+    reply = await sam.request(
+        "POST",
+        f"/escalations/{escalation_id}/notes",
+        data={"text": "called back"},
+        headers={"X-CSRF-Token": sam.csrf, "Accept": "application/json"},
+    )
     assert reply.status == 200 and reply.json() == {"ok": True}
     await sam.close()
 
@@ -284,7 +300,8 @@ async def test_signing_in_needs_the_login_forms_token(browser: Browser) -> None:
     await browser.get("/login")
     reply = await browser.post("/login", {"username": "sam", "password": PASSWORD}, token="made-up")
     assert reply.status == 403 and "steady_console=" not in reply.headers.get("Set-Cookie", "").replace(
-        "steady_console_login", "")
+        "steady_console_login", ""
+    )
 
 
 # --- escaping ----------------------------------------------------------------------------------
@@ -344,8 +361,13 @@ async def test_acknowledging_cancels_the_pending_notifications(console: str, ste
     reply = await sam.post(f"/escalations/{escalation_id}/acknowledge")
     assert reply.status == 303
     with session_scope() as session:
-        statuses = session.execute(select(NotificationAttempt.status)
-                                   .where(NotificationAttempt.escalation_id == escalation_id)).scalars().all()
+        statuses = (
+            session.execute(
+                select(NotificationAttempt.status).where(NotificationAttempt.escalation_id == escalation_id)
+            )
+            .scalars()
+            .all()
+        )
         escalation = session.get(Escalation, escalation_id)
         assert statuses == ["cancelled"] and escalation.status == "acknowledged" and escalation.assignee == "sam"
     await sam.close()
@@ -371,8 +393,10 @@ async def test_an_imminent_escalation_cannot_be_resolved_without_a_note(console:
     assert refused.status == 409 and "write a note" in refused.text
     with session_scope() as session:
         assert session.get(Escalation, escalation_id).status != "resolved"
-    done = await sam.post(f"/escalations/{escalation_id}/resolve",
-                          {"outcome": "emergency_services", "note": "Ambulance sent; stayed on the line."})
+    done = await sam.post(
+        f"/escalations/{escalation_id}/resolve",
+        {"outcome": "emergency_services", "note": "Ambulance sent; stayed on the line."},
+    )
     assert done.status == 303
     with session_scope() as session:
         escalation = session.get(Escalation, escalation_id)
@@ -484,11 +508,17 @@ async def test_every_view_and_action_is_recorded_with_who(console: str) -> None:
     await sam.post(f"/escalations/{escalation_id}/acknowledge")
     await sam.get("/analytics")
     with session_scope() as session:
-        rows = [(row.action, row.escalation_id, row.created_at, row.address)
-                for row in session.query(AuditEntry).filter_by(actor="sam")]
+        rows = [
+            (row.action, row.escalation_id, row.created_at, row.address)
+            for row in session.query(AuditEntry).filter_by(actor="sam")
+        ]
     recorded = {(action, escalation) for action, escalation, _, _ in rows}
-    assert {("view_queue", None), ("view_escalation", escalation_id), ("acknowledge", escalation_id),
-            ("view_analytics", None)} <= recorded
+    assert {
+        ("view_queue", None),
+        ("view_escalation", escalation_id),
+        ("acknowledge", escalation_id),
+        ("view_analytics", None),
+    } <= recorded
     assert all(created and address == "127.0.0.1" for _, _, created, address in rows)
     await sam.close()
 
@@ -499,8 +529,11 @@ async def test_every_view_and_action_is_recorded_with_who(console: str) -> None:
 @pytest.mark.asyncio
 async def test_analytics_explains_a_bad_period(console: str) -> None:
     sam = await signed_in(console, "sam")
-    for query, message in (("from=2024-13-01", "is not a date"), ("from=2024-05-02&to=2024-05-01", "after the end"),
-                           ("from=2020-01-01&to=2024-01-01", "at most 366 days")):
+    for query, message in (
+        ("from=2024-13-01", "is not a date"),
+        ("from=2024-05-02&to=2024-05-01", "after the end"),
+        ("from=2020-01-01&to=2024-01-01", "at most 366 days"),
+    ):
         reply = await sam.get(f"/analytics?{query}")
         assert reply.status == 400 and message in reply.text, query
     good = await sam.get("/analytics?from=2024-05-01&to=2024-05-07")

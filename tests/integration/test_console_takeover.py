@@ -59,7 +59,8 @@ class Live:
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.steady.ports.rasa}/webhooks/rest/webhook",
             data=json.dumps({"sender": sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"}, method="POST",
+            headers={"Content-Type": "application/json"},
+            method="POST",
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
@@ -80,7 +81,11 @@ def start_console(env: dict[str, str], log_dir: Path) -> tuple[str, subprocess.P
     log = (log_dir / "console.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.console.server", "--port", str(port)],
-        cwd=config.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=config.REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     wait_for(lambda: steady_run.answers(f"{url}/login"), "the console to answer")
@@ -137,8 +142,9 @@ class Counselor:
         from urllib.parse import urlencode
 
         data = {**form, "csrf_token": form.get("csrf_token", getattr(self, "csrf", ""))}
-        request = urllib.request.Request(self.base + path, data=urlencode(data).encode(), method="POST",
-                                         headers={"Accept": accept})
+        request = urllib.request.Request(
+            self.base + path, data=urlencode(data).encode(), method="POST", headers={"Accept": accept}
+        )
         with self.opener.open(request, timeout=60) as response:
             return response.read().decode()
 
@@ -183,8 +189,9 @@ def test_a_counselor_takes_over_talks_and_hands_back_through_the_real_rasa_serve
     with session_scope() as session:
         assert session.get(Escalation, escalation.id).status == "acknowledged"
 
-    reply = sam.post(f"/escalations/{escalation.id}/messages", {"text": "Hi, I'm Sam. I'm here with you."},
-                     accept="application/json")
+    reply = sam.post(
+        f"/escalations/{escalation.id}/messages", {"text": "Hi, I'm Sam. I'm here with you."}, accept="application/json"
+    )
     assert json.loads(reply) == {"ok": True}
     bot_events = [event for event in live.tracker(person)["events"] if event["event"] == "bot"]
     assert bot_events[-1]["text"] == "Hi, I'm Sam. I'm here with you."
@@ -246,9 +253,14 @@ def test_the_whole_flow_in_a_real_browser(live: Live) -> None:
     artifacts = config.REPO_ROOT / "tests" / "artifacts"
     artifacts.mkdir(exist_ok=True)
     env = {
-        **os.environ, "NODE_PATH": modules, "CHROMIUM": chromium, "ARTIFACTS": str(artifacts),
-        "WEB_URL": f"http://127.0.0.1:{live.steady.ports.web}", "CONSOLE_URL": live.console_url,
-        "USERNAME": "sam", "PASSWORD": PASSWORD,
+        **os.environ,
+        "NODE_PATH": modules,
+        "CHROMIUM": chromium,
+        "ARTIFACTS": str(artifacts),
+        "WEB_URL": f"http://127.0.0.1:{live.steady.ports.web}",
+        "CONSOLE_URL": live.console_url,
+        "USERNAME": "sam",
+        "PASSWORD": PASSWORD,
     }
     script = Path(__file__).with_name("test_console_browser.cjs")
     result = subprocess.run([node, str(script)], env=env, capture_output=True, text=True, timeout=400)

@@ -55,9 +55,7 @@ class Stack:
                     "webhook_url": self.hook.url("/primary"),
                 }
             ],
-            "backup": [
-                {"name": "Bo", "telegram_chat_id": BACKUP_CHAT, "webhook_url": self.hook.url("/backup")}
-            ],
+            "backup": [{"name": "Bo", "telegram_chat_id": BACKUP_CHAT, "webhook_url": self.hook.url("/backup")}],
             "smtp": {
                 "host": "127.0.0.1",
                 "port": self.smtp.port,
@@ -145,7 +143,9 @@ async def test_a_new_escalation_notifies_all_three_transports(stack: Stack) -> N
     payload = post.json()
     assert payload["escalation_id"] == escalation_id
     assert (payload["severity"], payload["category"], payload["reason"]) == (
-        "high", "suicidal_ideation", "new",
+        "high",
+        "suicidal_ideation",
+        "new",
     )
     assert payload["url"] == link
     assert {(a.status, a.attempts) for a in attempts(escalation_id)} == {("sent", 1)}
@@ -324,16 +324,19 @@ async def test_no_words_or_identifiers_of_the_person_reach_any_transport(stack: 
 
 
 @pytest.mark.asyncio
-async def test_email_over_starttls_with_login(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+async def test_email_over_starttls_with_login(stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cert, key = make_test_certificate(tmp_path / "tls")
     monkeypatch.setenv("STEADY_TEST_SMTP_PASSWORD", "s3cret-pw")
     async with SmtpServer(tls_cert=(cert, key), users={"steady": "s3cret-pw"}) as secure:
         smtp = {
-            "host": "127.0.0.1", "port": secure.port, "from": "steady-alerts@example.org",
-            "starttls": True, "username": "steady", "password_env": "STEADY_TEST_SMTP_PASSWORD",
-            "ca_file": str(cert), "timeout_seconds": 5,
+            "host": "127.0.0.1",
+            "port": secure.port,
+            "from": "steady-alerts@example.org",
+            "starttls": True,
+            "username": "steady",
+            "password_env": "STEADY_TEST_SMTP_PASSWORD",
+            "ca_file": str(cert),
+            "timeout_seconds": 5,
         }
         stack.write_oncall(smtp=smtp)
         escalation_id = open_escalation()
@@ -393,9 +396,7 @@ async def test_a_rejected_bot_token_is_not_written_to_the_database(
 
 
 @pytest.mark.asyncio
-async def test_a_missing_secret_is_a_clear_delivery_error(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_missing_secret_is_a_clear_delivery_error(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TOKEN_ENV)
     escalation_id = open_escalation()
     assert await deliver_due() == 2

@@ -81,9 +81,7 @@ async def test_bad_parameters_get_telegrams_errors(api: FakeTelegramApi, bot: te
 
 
 @pytest.mark.asyncio
-async def test_injected_failures_blocked_chats_and_wrong_tokens(
-    api: FakeTelegramApi, bot: telegram.Bot
-) -> None:
+async def test_injected_failures_blocked_chats_and_wrong_tokens(api: FakeTelegramApi, bot: telegram.Bot) -> None:
     api.fail_next("sendMessage", count=2)
     api.fail_next("sendMessage", count=1, status=429, description="Too Many Requests", retry_after=3)
     for _ in range(2):
@@ -124,9 +122,7 @@ async def test_get_updates_serves_queued_updates_and_confirms_by_offset(
 
 
 @pytest.mark.asyncio
-async def test_long_polling_returns_as_soon_as_an_update_arrives(
-    api: FakeTelegramApi, bot: telegram.Bot
-) -> None:
+async def test_long_polling_returns_as_soon_as_an_update_arrives(api: FakeTelegramApi, bot: telegram.Bot) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=30, read_timeout=40))
     await asyncio.sleep(0.1)
     assert not poll.done()
@@ -136,9 +132,7 @@ async def test_long_polling_returns_as_soon_as_an_update_arrives(
 
 
 @pytest.mark.asyncio
-async def test_webhook_mode_delivers_updates_with_the_secret_header(
-    api: FakeTelegramApi, bot: telegram.Bot
-) -> None:
+async def test_webhook_mode_delivers_updates_with_the_secret_header(api: FakeTelegramApi, bot: telegram.Bot) -> None:
     async with WebhookReceiver() as receiver:
         assert await bot.set_webhook(receiver.url("/telegram"), secret_token="s3cret_token")
         info = await bot.get_webhook_info()

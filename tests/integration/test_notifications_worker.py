@@ -27,8 +27,13 @@ PROCESS_LIMIT = 60  # seconds; a hang fails the test instead of blocking the run
 def record(conversation: str = "conv-1") -> int:
     with session_scope() as session:
         escalation, _ = record_risk(
-            session, pseudonym="p-1", conversation_id=conversation, channel="web",
-            category="suicidal_ideation", severity="high", spans=[],
+            session,
+            pseudonym="p-1",
+            conversation_id=conversation,
+            channel="web",
+            category="suicidal_ideation",
+            severity="high",
+            spans=[],
         )
         return escalation.id
 
@@ -43,8 +48,14 @@ def oncall_with(hook: WebhookReceiver) -> dict:
 async def start_worker(*args: str) -> asyncio.subprocess.Process:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.escalation.worker", *args,
-        cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.escalation.worker",
+        *args,
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -120,10 +131,12 @@ async def test_a_pass_logs_failing_steps_and_keeps_going(
 ) -> None:
     isolate_steady(monkeypatch, tmp_path)
     monkeypatch.setenv("STEADY_DATABASE_URL", f"sqlite:///{tmp_path}/missing-dir/steady.db")
-    oncall = parse_oncall({
-        "primary": [{"name": "Pager", "webhook_url": "http://127.0.0.1:9/hook"}],
-        "backup": [{"name": "Lead", "webhook_url": "http://127.0.0.1:9/lead"}],
-    })
+    oncall = parse_oncall(
+        {
+            "primary": [{"name": "Pager", "webhook_url": "http://127.0.0.1:9/hook"}],
+            "backup": [{"name": "Lead", "webhook_url": "http://127.0.0.1:9/lead"}],
+        }
+    )
     with caplog.at_level(logging.ERROR, logger="bot.escalation.worker"):
         result = await run_pass(oncall)
     assert result.errors == 3 and result.sent == 0
@@ -131,14 +144,16 @@ async def test_a_pass_logs_failing_steps_and_keeps_going(
 
 
 @pytest.mark.asyncio
-async def test_check_validates_the_file_without_sending(
-    paths: SteadyPaths, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_check_validates_the_file_without_sending(paths: SteadyPaths, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STEADY_TEST_HOOK_SECRET", raising=False)
     async with WebhookReceiver() as hook:
-        write_oncall(paths.oncall_file, {
-            **oncall_with(hook), "webhook": {"secret_env": "STEADY_TEST_HOOK_SECRET"},
-        })
+        write_oncall(
+            paths.oncall_file,
+            {
+                **oncall_with(hook),
+                "webhook": {"secret_env": "STEADY_TEST_HOOK_SECRET"},
+            },
+        )
         record()
         process = await start_worker("--check")
         out, err = await asyncio.wait_for(process.communicate(), PROCESS_LIMIT)

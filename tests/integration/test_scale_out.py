@@ -63,7 +63,8 @@ def two_servers(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "STEADY_VAR_DIR": str(log_dir),
         "STEADY_PSEUDONYM_KEY": "scale-key",
     }
-    first = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    engine_for(database)  # migrate once before three processes open the database
+    first = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port(), console=free_port())
     second_rasa = free_port()
     full_env = {**steady_run.environment(first), **env}
     actions = steady_run.parts(first)[0]

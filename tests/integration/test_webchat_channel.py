@@ -60,7 +60,7 @@ def start_webchat_steady(var_dir: Path) -> tuple[Steady, str]:
     token = secrets.token_hex(16)
     credentials = var_dir / "credentials.yml"
     credentials.write_text(yaml.safe_dump(WEBCHAT_CREDENTIALS))
-    ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port())
+    ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port(), console=free_port())
     database_url = f"sqlite:///{var_dir / 'steady.db'}"
     engine_for(database_url)  # tables exist before the servers start (as bot/run.py does), no race
     env = {
@@ -71,7 +71,7 @@ def start_webchat_steady(var_dir: Path) -> tuple[Steady, str]:
         "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
         "STEADY_RASA_API_TOKEN": token,
     }
-    parts = steady_run.parts(ports)
+    parts = [part for part in steady_run.parts(ports) if part.name != "counselor console"]  # tests start their own
     rasa = next(part for part in parts if part.name == "Rasa server")
     rasa.command = rasa_command(rasa.command, credentials, token)
     for part in parts:
