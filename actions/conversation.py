@@ -7,8 +7,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import conversation_is_flagged, entity_value, log_usage, menu_buttons
+from actions.common import conversation_is_flagged, entity_value, log_usage, menu_buttons, who
+from bot import usage
 from bot.exercises import load_common, load_exercises, parse_number, pick
 
 # Slots that outlive a session: where the person is (for crisis resources) and saved results.
@@ -70,10 +72,17 @@ def mood_tag(tracker: Tracker) -> tuple[str | None, float | None]:
     return None, None if rating is None else float(rating)
 
 
-def suggested_exercises(tag: str | None) -> list[str]:
-    if tag is None:
+def suggested_exercises(tag: str | None, helped: list[str]) -> list[str]:
+    """Exercises that fit how the person feels; those that helped them before come first."""
+    fitting = [name for name, exercise in sorted(load_exercises().items()) if tag and tag in exercise.suits]
+    return sorted(fitting, key=lambda name: helped.index(name) if name in helped else len(helped))
+
+
+def helped_before(tracker: Tracker) -> list[str]:
+    try:
+        return usage.helped_most(who(tracker).pseudonym)
+    except SQLAlchemyError:
         return []
-    return [name for name, exercise in sorted(load_exercises().items()) if tag in exercise.suits]
 
 
 class ActionCheckin(Action):
@@ -93,7 +102,11 @@ class ActionCheckin(Action):
         if intent == "mood_okay":
             line = pick(common.lines("suggest", "okay"), seed) or "I'm glad to hear that."
         text = line or pick(common.lines("menu_prompt"), seed)
-        dispatcher.utter_message(text=text, buttons=menu_buttons(suggested_exercises(tag)))
+        helped = helped_before(tracker)
+        if helped and tag:
+            title = load_exercises()[helped[0]].title if helped[0] in load_exercises() else helped[0]
+            text += f"\nLast time, {title} seemed to help you."
+        dispatcher.utter_message(text=text, buttons=menu_buttons(suggested_exercises(tag, helped)))
         return [*events, SlotSet("mood", intent)]
 
 

@@ -58,3 +58,24 @@ def history(pseudonym: str, limit: int = 200) -> list[UsageEvent]:
         )
         session.expunge_all()
     return list(reversed(rows))
+
+
+def distress_drops(pseudonym: str) -> dict[str, float]:
+    """Mean fall in distress (before minus after) per exercise, over this person's rated runs."""
+    before: dict[str, tuple[str, float]] = {}
+    drops: dict[str, list[float]] = {}
+    for row in history(pseudonym, limit=2000):
+        if row.kind != "rating" or row.value is None or not row.run_id or not row.exercise:
+            continue
+        if row.phase == "before":
+            before[row.run_id] = (row.exercise, row.value)
+        elif row.phase == "after" and row.run_id in before:
+            exercise, start = before.pop(row.run_id)
+            drops.setdefault(exercise, []).append(start - row.value)
+    return {exercise: sum(values) / len(values) for exercise, values in drops.items()}
+
+
+def helped_most(pseudonym: str) -> list[str]:
+    """Exercises that lowered this person's distress, the most helpful first."""
+    drops = distress_drops(pseudonym)
+    return [exercise for exercise, drop in sorted(drops.items(), key=lambda item: -item[1]) if drop > 0]

@@ -172,3 +172,23 @@ def test_a_yes_to_not_wanting_to_be_alive_in_seek_help_puts_help_first(steady_en
     assert {"event": "followup", "name": "cssrs_form", "timestamp": None} in events
     with session_scope() as session:
         assert session.query(Escalation).one().category == "passive_ideation"
+
+
+def test_suggestions_favour_what_helped_this_person_before(steady_env: Any) -> None:
+    person = pseudonymise("person-1")
+    with session_scope() as session:
+        for run_id, exercise, before, after in (("r1", "breathing", 6, 7), ("r2", "grounding", 8, 3)):
+            session.add(
+                UsageEvent(
+                    pseudonym=person, kind="rating", exercise=exercise, run_id=run_id, phase="before", value=before
+                )
+            )
+            session.add(
+                UsageEvent(
+                    pseudonym=person, kind="rating", exercise=exercise, run_id=run_id, phase="after", value=after
+                )
+            )
+    _, dispatcher = run(ActionCheckin(), tracker(message("so anxious", "mood_anxious"), {"introduced": True}))
+    buttons = [button["payload"] for button in dispatcher.messages[-1]["buttons"]]
+    assert "grounding" in buttons[0] and buttons.index(next(b for b in buttons if "breathing" in b)) > 0
+    assert load_exercises()["grounding"].title in dispatcher.messages[-1]["text"]
