@@ -28,6 +28,7 @@ from bot import config
 from bot.console import analytics, audit, auth, charts, queue, takeover, transcript
 from bot.console.accounts import active_usernames
 from bot.db import get_engine, utcnow
+from bot.erasure import erase_person
 from bot.escalation.records import SEVERITIES
 
 HERE = Path(__file__).parent
@@ -48,6 +49,7 @@ DONE = {
     "resolved": "Resolved.",
     "taken_over": "You are talking to the person now; the assistant is paused.",
     "handed_back": "Handed back: the assistant is talking to the person again.",
+    "erased": "Erased: the conversation and usage records are gone; this record is kept without their words.",
 }
 JINJA = web.AppKey("jinja", jinja2.Environment)
 TAKEOVERS = web.AppKey("takeovers", takeover.Takeovers)
@@ -297,6 +299,25 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     return await _act(request, "resolve", "resolved", work)
 
 
+async def erase(request: web.Request) -> web.StreamResponse:
+    """Supervisors erase a person's data on their request (bot/erasure.py; escalation kept, redacted)."""
+    if not counselor_of(request).is_supervisor:
+        record(request, "erase_refused", escalation_id_of(request), "not a supervisor")
+        return error_response(request, 403, "Only supervisors can erase a person's data.")
+
+    async def work(escalation_id: int, who: auth.Counselor, form: dict) -> None:
+        escalation = queue.get_escalation(escalation_id)
+        if escalation is None or escalation.conversation_id.startswith("erased:"):
+            raise queue.QueueError("This person's data has already been erased.")
+        if form.get("confirm") != "yes":
+            raise queue.QueueError("Tick the box to confirm the person asked for their data to be erased.")
+        if escalation.taken_over_by:
+            raise queue.QueueError("Hand the conversation back before erasing it.")
+        erase_person(escalation.conversation_id)
+
+    return await _act(request, "erase", "erased", work)
+
+
 async def take_over(request: web.Request) -> web.StreamResponse:
     async def work(escalation_id: int, who: auth.Counselor, _form: dict) -> None:
         await request.app[TAKEOVERS].take_over(escalation_id, who.username)
@@ -441,7 +462,7 @@ def create_app(rasa_url: str | None = None, rasa_token: str | None = None, watch
     app.router.add_get("/escalations/{id}/live", live)
     for name, handler in (("acknowledge", acknowledge), ("assign", assign), ("notes", add_note),
                           ("resolve", resolve), ("takeover", take_over), ("messages", send_message),
-                          ("handback", hand_back)):
+                          ("handback", hand_back), ("erase", erase)):
         app.router.add_post(f"/escalations/{{id}}/{name}", handler)
     app.router.add_get("/analytics", analytics_page)
     app.router.add_get("/audit", audit_page)

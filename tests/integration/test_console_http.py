@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.console import passwords, server
 from bot.console.accounts import set_disabled
@@ -539,3 +539,25 @@ async def test_analytics_explains_a_bad_period(console: str) -> None:
     good = await sam.get("/analytics?from=2024-05-01&to=2024-05-07")
     assert good.status == 200 and good.text.count("<svg") == 1, "escalation chart only: no exercise in May 2024"
     await sam.close()
+
+
+@pytest.mark.asyncio
+async def test_only_a_supervisor_erases_a_persons_data_and_the_record_stays_redacted(console: str) -> None:
+    escalation_id, conversation = await asyncio.to_thread(escalation_with_words, "i want to kill myself", "high")
+    sam = await signed_in(console, "sam")
+    assert (await sam.post(f"/escalations/{escalation_id}/erase", {"confirm": "yes"})).status == 403
+    sue = await signed_in(console, "sue")
+    unconfirmed = await sue.post(f"/escalations/{escalation_id}/erase", {})
+    assert unconfirmed.status == 409 and "confirm" in unconfirmed.text
+    assert (await sue.post(f"/escalations/{escalation_id}/erase", {"confirm": "yes"})).status == 303
+    with session_scope() as session:
+        escalation = session.get(Escalation, escalation_id)
+        assert escalation.spans == [] and escalation.conversation_id.startswith("erased:")
+        left = session.execute(text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": conversation})
+        assert left.scalar() == 0
+        actions = [(row.actor, row.action) for row in session.query(AuditEntry).order_by(AuditEntry.id)]
+    assert ("sam", "erase_refused") in actions and ("sue", "erase") in actions
+    page = await sue.get(f"/escalations/{escalation_id}")
+    assert "kill myself" not in page.text
+    await sam.close()
+    await sue.close()
