@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import conversation_is_flagged, entity_value, log_usage, menu_buttons, who
+from actions.common import entity_value, log_usage, menu_buttons, who
 from bot import usage
 from bot.exercises import load_common, load_exercises, parse_number, pick
-
-# Slots that outlive a session: where the person is (for crisis resources) and saved results.
-CARRIED_OVER = ("country", "last_results")
 
 # What a check-in intent says about how the person feels, as `suits` tags in the exercise files.
 MOOD_TAGS = {
@@ -26,27 +23,20 @@ MOOD_TAGS = {
 HIGH_DISTRESS = 7
 
 
-class ActionSessionStart(Action):
-    def name(self) -> str:
-        return "action_session_start"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        carried = {name: tracker.get_slot(name) for name in CARRIED_OVER if tracker.get_slot(name)}
-        metadata = tracker.get_slot("session_started_metadata") or {}
-        if "country" not in carried and metadata.get("country_guess"):
-            carried["country"] = str(metadata["country_guess"]).upper()  # a first guess until they say
-        if conversation_is_flagged(tracker.sender_id):
-            carried["risk_flag"] = True
-        events = [SlotSet(name, value) for name, value in carried.items()]
-        return [SessionStarted(), *events, ActionExecuted("action_listen")]
+def country_guess(tracker: Tracker) -> list[EventType]:
+    """The channel's guess at the person's country (from their language setting), until they say."""
+    guess = (tracker.get_slot("session_started_metadata") or {}).get("country_guess")
+    if tracker.get_slot("country") or not guess:
+        return []
+    return [SlotSet("country", str(guess).upper())]
 
 
 def introduce_if_needed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """First contact always says what Steady is, even when the person skips the hello."""
     if tracker.get_slot("introduced"):
-        return []
+        return country_guess(tracker)
     dispatcher.utter_message(response="utter_intro")
-    return [SlotSet("introduced", True)]
+    return [SlotSet("introduced", True), *country_guess(tracker)]
 
 
 class ActionGreet(Action):

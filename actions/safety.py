@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import cleared_run, log_usage, menu_buttons, who
+from actions.common import cleared_run, conversation_is_flagged, log_usage, menu_buttons, who
 from bot import screening
 from bot.db import session_scope
 from bot.escalation.records import record_risk, update_cssrs
@@ -238,6 +238,6 @@ class ActionCountryNoted(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_country_noted")
-        if tracker.get_slot("risk_flag"):
+        if tracker.get_slot("risk_flag") or conversation_is_flagged(tracker.sender_id):
             dispatcher.utter_message(response="utter_human_resources")
         return []

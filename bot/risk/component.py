@@ -15,6 +15,8 @@ the tracker as latest_message["risk"]) and decides the intent:
       confidences are renormalised to sum to 1 (so FallbackClassifier judges them as if risk
       had not been an option) and "risk" moves to the end of the ranking with its original
       confidence. "I'm not suicidal, just stressed" must not escalate.
+    - the message has fewer than three words: demote as above (the model alone guesses wildly
+      on "ready" or "my sleeve", typical one-word exercise answers).
     - nothing was suppressed: the intent becomes "risk_check" (recall first, but not a full
       escalation: the model alone is often wrong about idioms), and a hit with rule
       "model:diet", category "unspecified", severity "moderate", spanning the whole text, is
@@ -65,6 +67,15 @@ def text_to_assess(text: str) -> str:
     return " " * len(match.group(1)) + text[match.end(1):]
 
 
+MODEL_MIN_WORDS = 3
+
+
+def too_short_for_the_model(text: str) -> bool:
+    """One or two words carry too little for the model alone to suspect risk (the rules still
+    catch short risk phrases such as "kms" or "want to die")."""
+    return len(re.findall(r"[^\W\d_]+", text_to_assess(text))) < MODEL_MIN_WORDS
+
+
 def with_model_hit(assessment: RiskAssessment, text: str) -> RiskAssessment:
     """The assessment plus a hit saying only the NLU model saw risk here."""
     hit = RiskHit(MODEL_CATEGORY, "moderate", 0, len(text), text, MODEL_RULE)
@@ -112,9 +123,11 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
         elif top == self.risk_intent and assessment.was_guarded:
             self._demote_risk_intent(message)
             logger.debug("risk intent from the model demoted: %s", assessment.guarded)
-        elif top == self.risk_intent:
+        elif top == self.risk_intent and not too_short_for_the_model(text):
             assessment = with_model_hit(assessment, text)
             self._set_check_intent(message)
+        elif top == self.risk_intent:
+            self._demote_risk_intent(message)  # e.g. "my sleeve": the model guesses on one or two words
         message.set(RISK_KEY, assessment.to_dict(), add_to_output=True)
 
     def _set_risk_intent(self, message: Message) -> None:

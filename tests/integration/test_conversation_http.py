@@ -121,4 +121,4 @@ def test_crisis_resources_still_reach_the_person_when_the_action_server_is_down(
     actions.process.wait(timeout=30)
     person = new_sender()
     replies = steady.say(person, text="i want to end my life")
-    assert any(contact in replies[0]["text"] for contact in services_of("fallback"))
+    assert any(contact in replies[0]["text"] for contact in services_of("fallback")), replies

@@ -7,9 +7,8 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import ActionGreet, ActionSessionStart, ActionStartOver
+from actions.conversation import ActionGreet, ActionStartOver
 from bot.db import UsageEvent, session_scope
-from bot.escalation.records import record_risk
 from tests.unit.trackers import DOMAIN, message, slot_events, tracker
 
 
@@ -18,29 +17,12 @@ def run(action: Any, tracker_: Any) -> tuple[list[dict], CollectingDispatcher]:
     return asyncio.run(action.run(dispatcher, tracker_, DOMAIN)), dispatcher
 
 
-def test_session_start_uses_the_language_guess_only_until_the_person_says_where_they_are(steady_env: Any) -> None:
+def test_the_language_guess_sets_the_country_only_until_the_person_says_where_they_are(steady_env: Any) -> None:
     guess = {"session_started_metadata": {"channel": "telegram", "country_guess": "gb"}}
-    events, _ = run(ActionSessionStart(), tracker(message("", "session_start"), guess))
-    assert events[0]["event"] == "session_started" and slot_events(events)["country"] == "GB"
-    told = {**guess, "country": "IE"}
-    events, _ = run(ActionSessionStart(), tracker(message("", "session_start"), told))
-    assert slot_events(events)["country"] == "IE"
-    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
-
-
-def test_an_open_escalation_keeps_the_conversation_flagged_in_a_new_session(steady_env: Any) -> None:
-    with session_scope() as session:
-        record_risk(
-            session,
-            pseudonym="p",
-            conversation_id="person-1",
-            channel="rest",
-            category="self_harm",
-            severity="moderate",
-            spans=[],
-        )
-    events, _ = run(ActionSessionStart(), tracker(message("", "session_start")))
-    assert slot_events(events)["risk_flag"] is True
+    events, _ = run(ActionGreet(), tracker(message("hi", "greet"), guess))
+    assert slot_events(events)["country"] == "GB"
+    events, _ = run(ActionGreet(), tracker(message("hi", "greet"), {**guess, "country": "IE"}))
+    assert "country" not in slot_events(events)
 
 
 def test_greeting_introduces_steady_once_then_just_says_hello(steady_env: Any) -> None:

@@ -142,3 +142,17 @@ def test_config_wires_the_component_between_diet_and_fallback() -> None:
     assert schema.nodes[risk_node].uses is RiskDetectorComponent
     assert schema.nodes[risk_node].needs == {"messages": "run_DIETClassifier2"}
     assert schema.nodes[fallback_node].needs == {"messages": risk_node}
+
+
+@pytest.mark.parametrize("text", ["ready", "my sleeve", "mint"])
+def test_the_model_alone_is_not_trusted_on_one_or_two_words(component: RiskDetectorComponent, text: str) -> None:
+    message = diet_message(text, [("risk", 0.99), ("mood_okay", 0.01)])
+    component.process([message])
+    assert message.get(INTENT)["name"] == "mood_okay"
+    assert message.get("risk")["hits"] == []
+
+
+def test_short_risk_phrases_are_still_caught_by_the_rules(component: RiskDetectorComponent) -> None:
+    message = diet_message("kms", [("mood_low", 0.9)])
+    component.process([message])
+    assert message.get(INTENT)["name"] == "risk"
