@@ -3,8 +3,10 @@
     python -m bot.risk.evaluate_pipeline [--model models/steady.tar.gz]
 
 The rules alone are measured by `python -m bot.risk.evaluate`; what a person meets is the
-pipeline: a message escalates when its predicted intent is `risk`. Prints recall, precision and
-false-alarm rate for the evaluation set and the untuned holdout set, and lists the misses.
+pipeline: a message escalates when its predicted intent is `risk`, and gets a direct question with
+crisis resources when it is `risk_check` (the model alone suspected risk). Prints, for the
+evaluation set and the untuned holdout set, recall/precision/false alarms of "escalated" and of
+"escalated or asked directly", and lists the misses of the latter.
 """
 
 from __future__ import annotations
@@ -18,18 +20,14 @@ from bot.config import REPO_ROOT
 from bot.risk.evaluate import EVAL_SET, HOLDOUT_SET, Example, load_eval_set
 
 
-async def escalates(model: Path, examples: list[Example]) -> list[bool]:
+async def predicted_intents(model: Path, examples: list[Example]) -> list[str]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    results = []
-    for example in examples:
-        parsed = await agent.parse_message(example.text)
-        results.append(parsed["intent"]["name"] == "risk")
-    return results
+    return [(await agent.parse_message(example.text))["intent"]["name"] for example in examples]
 
 
-def summary(name: str, examples: list[Example], flagged: list[bool]) -> str:
+def summary(name: str, examples: list[Example], flagged: list[bool], list_misses: bool = True) -> str:
     positives = [hit for example, hit in zip(examples, flagged, strict=True) if example.positive]
     negatives = [hit for example, hit in zip(examples, flagged, strict=True) if not example.positive]
     caught, false_alarms = sum(positives), sum(negatives)
@@ -40,7 +38,7 @@ def summary(name: str, examples: list[Example], flagged: list[bool]) -> str:
         f"{false_alarms / max(len(negatives), 1):.3f}"
     ]
     for example, hit in zip(examples, flagged, strict=True):
-        if hit != example.positive:
+        if list_misses and hit != example.positive:
             lines.append(f"   {'missed' if example.positive else 'false alarm'}: {example.text}")
     return "\n".join(lines)
 
@@ -54,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for name, path in (("evaluation set", EVAL_SET), ("holdout set", HOLDOUT_SET)):
         examples = load_eval_set(path)
-        print(summary(name, examples, asyncio.run(escalates(args.model, examples))))
+        intents = asyncio.run(predicted_intents(args.model, examples))
+        print(summary(f"{name}, escalated", examples, [i == "risk" for i in intents], list_misses=False))
+        print(summary(f"{name}, escalated or asked", examples, [i in ("risk", "risk_check") for i in intents]))
     return 0
 
 
