@@ -179,6 +179,7 @@ def bench_steady(
 
 def bench_rasa_init(conversations: int, workdir: Path) -> Result:
     project = workdir / "moodbot"
+    project.mkdir(parents=True, exist_ok=True)
     rasa = [sys.executable, "-m", "rasa"]
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     print("   training the stock rasa init assistant (about 2 minutes)...", flush=True)
@@ -239,20 +240,34 @@ def main(argv: list[str] | None = None) -> int:
         print("No trained model: run `make model` first.", file=sys.stderr)
         return 1
     workdir = Path(tempfile.mkdtemp(prefix="steady-bench-", dir=config.var_dir()))
-    results = []
-    print(f"==> {args.conversations} concurrent conversations per set-up; logs in {workdir}")
-    print("-> sqlite (one Rasa server)", flush=True)
-    results.append(
-        bench_steady("sqlite", args.conversations, workdir / "sqlite", f"sqlite:///{workdir / 'bench.db'}", None, 1)
-    )
+    runs = [
+        (
+            "sqlite (one Rasa server)",
+            lambda: bench_steady(
+                "sqlite", args.conversations, workdir / "sqlite", f"sqlite:///{workdir / 'bench.db'}", None, 1
+            ),
+        )
+    ]
     if not args.skip_postgres and (database := postgres_database()):
-        print("-> pg+redis (two Rasa servers)", flush=True)
-        results.append(
-            bench_steady("pg+redis", args.conversations, workdir / "pg", database, "redis://127.0.0.1:6379/9", 2)
+        runs.append(
+            (
+                "pg+redis (two Rasa servers)",
+                lambda: bench_steady(
+                    "pg+redis", args.conversations, workdir / "pg", database, "redis://127.0.0.1:6379/9", 2
+                ),
+            )
         )
     if not args.skip_rasa_init:
-        print("-> rasa-init (stock assistant)", flush=True)
-        results.append(bench_rasa_init(args.conversations, workdir))
+        runs.append(("rasa-init (stock assistant)", lambda: bench_rasa_init(args.conversations, workdir)))
+    print(f"==> {args.conversations} concurrent conversations per set-up; logs in {workdir}")
+    results = []
+    for title, run in runs:
+        print(f"-> {title}", flush=True)
+        try:
+            results.append(run())
+            print(f"   {HEADER}\n   {results[-1].row()}", flush=True)
+        except (RuntimeError, subprocess.CalledProcessError) as error:
+            print(f"   failed: {error}; see the logs in {workdir}", flush=True)
     print("\n" + HEADER)
     for result in results:
         print(result.row())

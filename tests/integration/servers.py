@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,3 +61,25 @@ def start_steady(env: dict[str, str], log_dir: Path) -> Steady:
         steady_run.stop(parts)
         raise
     return Steady(ports, parts, log_dir)
+
+
+@contextmanager
+def private_steady_env(var_dir: Path) -> Iterator[dict[str, str]]:
+    """Settings for servers started by a test module: a private SQLite file, keys and on-call path.
+    This process sees them too (to read the same database) until the block ends."""
+    env = {
+        "STEADY_VAR_DIR": str(var_dir),
+        "STEADY_DATABASE_URL": f"sqlite:///{var_dir / 'steady.db'}",
+        "STEADY_PSEUDONYM_KEY": "integration-key",
+        "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
+    }
+    old = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield env
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

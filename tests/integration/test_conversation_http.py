@@ -18,7 +18,8 @@ from bot.config import CONTENT_DIR
 from bot.db import Escalation, UsageEvent, engine_for, session_scope
 from bot.exercises import fill, load_common, load_exercises
 from bot.pseudonym import pseudonymise
-from tests.integration.servers import Steady, start_steady
+from bot.run import stop
+from tests.integration.servers import Steady, private_steady_env, start_steady
 
 pytestmark = pytest.mark.integration
 HELPLINES = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())
@@ -27,21 +28,10 @@ HELPLINES = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())
 @pytest.fixture(scope="module")
 def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steady]:
     var_dir = tmp_path_factory.mktemp("steady-var")
-    env = {
-        "STEADY_VAR_DIR": str(var_dir),
-        "STEADY_DATABASE_URL": f"sqlite:///{var_dir / 'steady.db'}",
-        "STEADY_PSEUDONYM_KEY": "integration-key",
-        "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
-    }
-    old = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # so this process reads the same database as the servers
-    servers = start_steady(env, var_dir)
-    yield servers
-    from bot.run import stop
-
-    stop(servers.parts)
-    for key, value in old.items():
-        os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    with private_steady_env(var_dir) as env:
+        servers = start_steady(env, var_dir)
+        yield servers
+        stop(servers.parts)
 
 
 def new_sender() -> str:

@@ -18,6 +18,7 @@ from bot.channels.telegram_render import pacer_frames
 from bot.db import UsageEvent, engine_for, session_scope
 from bot.exercises import load_exercises
 from bot.pseudonym import pseudonymise
+from tests.integration.servers import private_steady_env
 from tests.integration.telegram_harness import (
     SECONDS_PER_COUNT,
     Person,
@@ -39,20 +40,11 @@ AFTER_PACING = next(step.prompt for step in BREATHING.steps if step.kind == "pac
 @pytest.fixture(scope="module")
 def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelegramSteady]:
     var_dir = tmp_path_factory.mktemp("telegram-polling")
-    env = {
-        "STEADY_VAR_DIR": str(var_dir),
-        "STEADY_DATABASE_URL": f"sqlite:///{var_dir / 'steady.db'}",
-        "STEADY_PSEUDONYM_KEY": "integration-key",
-        "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
-    }
-    old = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # so this process reads the same database as the servers
-    servers = start_telegram_steady(var_dir, env, "polling")
-    yield servers
-    servers.stop()
-    servers.telegram.close()
-    for key, value in old.items():
-        os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    with private_steady_env(var_dir) as env:
+        servers = start_telegram_steady(var_dir, env, "polling")
+        yield servers
+        servers.stop()
+        servers.telegram.close()
 
 
 def rows_of(chat_id: int) -> tuple[int, int]:

@@ -7,13 +7,13 @@ Bot API POSTs updates to Rasa's /webhooks/telegram/webhook as Telegram would.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from bot.channels.telegram import BUTTON_EXPIRED, EDITED, ONLY_TEXT, PRIVATE_ONLY
+from tests.integration.servers import private_steady_env
 from tests.integration.telegram_harness import (
     Person,
     TelegramSteady,
@@ -42,20 +42,11 @@ VOICE = {"file_id": "vo1", "file_unique_id": "u-vo1", "duration": 3, "mime_type"
 @pytest.fixture(scope="module")
 def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelegramSteady]:
     var_dir = tmp_path_factory.mktemp("telegram-webhook")
-    env = {
-        "STEADY_VAR_DIR": str(var_dir),
-        "STEADY_DATABASE_URL": f"sqlite:///{var_dir / 'steady.db'}",
-        "STEADY_PSEUDONYM_KEY": "integration-key",
-        "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
-    }
-    old = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    servers = start_telegram_steady(var_dir, env, "webhook", secret=SECRET)
-    yield servers
-    servers.stop()
-    servers.telegram.close()
-    for key, value in old.items():
-        os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    with private_steady_env(var_dir) as env:
+        servers = start_telegram_steady(var_dir, env, "webhook", secret=SECRET)
+        yield servers
+        servers.stop()
+        servers.telegram.close()
 
 
 def user_turns(steady: TelegramSteady, chat_id: int) -> list[dict[str, Any]]:
