@@ -18,6 +18,7 @@ import psycopg2
 import pytest
 
 from bot import run as steady_run
+from bot.console.queue import active_escalations
 from bot.db import Escalation, UsageEvent, engine_for, session_scope
 from bot.exercises import load_exercises
 from tests.integration.servers import free_port
@@ -119,3 +120,5 @@ def test_risk_raised_on_both_servers_is_one_escalation(two_servers: list[int], d
     with session_scope(engine_for(database)) as session:
         escalations = session.query(Escalation).filter(Escalation.conversation_id == person).all()
         assert len(escalations) == 1 and escalations[0].risk_count >= 2
+    in_queue = [item for item in active_escalations() if item.conversation_id == person]
+    assert len(in_queue) == 1, "the counselor console's queue shows it once"
