@@ -64,7 +64,7 @@ def text_to_assess(text: str) -> str:
     match = _TYPED_INTENT.match(text)
     if not match:
         return text
-    return " " * len(match.group(1)) + text[match.end(1):]
+    return " " * len(match.group(1)) + text[match.end(1) :]
 
 
 MODEL_MIN_WORDS = 3
@@ -82,9 +82,7 @@ def with_model_hit(assessment: RiskAssessment, text: str) -> RiskAssessment:
     return RiskAssessment(assessment.hits + (hit,), assessment.guarded, assessment.lexicon)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RiskDetectorComponent(GraphComponent, IntentClassifier):
     """Overrides the intent with "risk" when the risk detector fires (see module docstring)."""
 
@@ -131,27 +129,32 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
         message.set(RISK_KEY, assessment.to_dict(), add_to_output=True)
 
     def _set_risk_intent(self, message: Message) -> None:
+        """The rules are certain: risk at 1.0, every other intent at 0.0 (order kept). Leaving the
+        model's confidences would let FallbackClassifier call "risk 1.0 vs mood 0.99" ambiguous
+        and turn a disclosure into nlu_fallback."""
         risk = {INTENT_NAME_KEY: self.risk_intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-        ranking = [item for item in message.get(INTENT_RANKING_KEY) or []
-                   if item.get(INTENT_NAME_KEY) != self.risk_intent]
+        ranking = [
+            {**item, PREDICTED_CONFIDENCE_KEY: 0.0}
+            for item in message.get(INTENT_RANKING_KEY) or []
+            if item.get(INTENT_NAME_KEY) != self.risk_intent
+        ]
         message.set(INTENT, risk, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [risk, *ranking], add_to_output=True)
 
     def _set_check_intent(self, message: Message) -> None:
         confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
         check = {INTENT_NAME_KEY: self.check_intent, PREDICTED_CONFIDENCE_KEY: confidence}
-        ranking = [item for item in message.get(INTENT_RANKING_KEY) or []
-                   if item.get(INTENT_NAME_KEY) != self.risk_intent]
+        ranking = [
+            item for item in message.get(INTENT_RANKING_KEY) or [] if item.get(INTENT_NAME_KEY) != self.risk_intent
+        ]
         message.set(INTENT, check, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [check, *ranking], add_to_output=True)
 
     def _demote_risk_intent(self, message: Message) -> None:
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
         risks = [item for item in ranking if item.get(INTENT_NAME_KEY) == self.risk_intent]
-        others = renormalised([item for item in ranking
-                               if item.get(INTENT_NAME_KEY) != self.risk_intent])
-        intent = dict(others[0]) if others else {INTENT_NAME_KEY: None,
-                                                 PREDICTED_CONFIDENCE_KEY: 0.0}
+        others = renormalised([item for item in ranking if item.get(INTENT_NAME_KEY) != self.risk_intent])
+        intent = dict(others[0]) if others else {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, others + risks, add_to_output=True)
 
@@ -161,5 +164,4 @@ def renormalised(ranking: list[dict]) -> list[dict]:
     total = sum(item.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for item in ranking)
     if total <= 0:
         return [dict(item) for item in ranking]
-    return [{**item, PREDICTED_CONFIDENCE_KEY: (item.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / total}
-            for item in ranking]
+    return [{**item, PREDICTED_CONFIDENCE_KEY: (item.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / total} for item in ranking]
