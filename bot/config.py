@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -26,11 +27,12 @@ def database_url() -> str:
     return os.environ.get("STEADY_DATABASE_URL", default)
 
 
-def _secret_from_file(name: str) -> bytes:
+def _secret_from_file(name: str, generate: Callable[[], str] = lambda: secrets.token_hex(32)) -> bytes:
+    """A secret kept under var/secrets/, generated (owner-readable only) on first use."""
     path = var_dir() / "secrets" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
+        path.write_text(generate())
         path.chmod(0o600)
     return path.read_text().strip().encode()
 
@@ -71,17 +73,10 @@ def rasa_url() -> str:
 
 def encryption_key() -> bytes:
     """Fernet key that encrypts conversation text at rest (STEADY_ENCRYPTION_KEY, base64)."""
-    value = os.environ.get("STEADY_ENCRYPTION_KEY")
-    if value:
-        return value.encode()
-    path = var_dir() / "secrets" / "encryption.key"
-    if not path.exists():
-        from cryptography.fernet import Fernet
+    from cryptography.fernet import Fernet
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(Fernet.generate_key())
-        path.chmod(0o600)
-    return path.read_bytes().strip()
+    value = os.environ.get("STEADY_ENCRYPTION_KEY")
+    return value.encode() if value else _secret_from_file("encryption.key", lambda: Fernet.generate_key().decode())
 
 
 def redis_url() -> str | None:

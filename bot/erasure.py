@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
 
 from bot.db import Escalation, UsageEvent, session_scope
 from bot.pseudonym import pseudonymise
@@ -22,17 +23,25 @@ class Erased:
     escalations_redacted: int
 
 
+def delete_conversation(session: Session, sender_id: str) -> int:
+    """Delete one sender's events from Rasa's tracker store and redact their escalation records
+    (kept for safeguarding without the matched words or screener answers); returns events deleted."""
+    deleted = 0
+    if inspect(session.get_bind()).has_table("events"):
+        result = session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id})
+        deleted = result.rowcount or 0
+    for escalation in session.query(Escalation).filter(Escalation.conversation_id == sender_id):
+        escalation.spans, escalation.cssrs = [], {}
+    return deleted
+
+
 def erase_person(sender_id: str) -> Erased:
     """Delete the conversation and usage rows of one sender; redact their escalation records."""
     pseudonym = pseudonymise(sender_id)
     with session_scope() as session:
-        events = 0
-        if inspect(session.get_bind()).has_table("events"):  # Rasa's tracker store table
-            deleted = session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id})
-            events = deleted.rowcount or 0
-        usage = session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym).delete()
         escalations = session.query(Escalation).filter(Escalation.conversation_id == sender_id).all()
+        events = delete_conversation(session, sender_id)
+        usage = session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym).delete()
         for escalation in escalations:
-            escalation.spans, escalation.cssrs = [], {}
             escalation.conversation_id = f"erased:{pseudonym}"
         return Erased(events, usage, len(escalations))

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import inspect, text
 
 from bot import config
-from bot.db import Escalation, session_scope
+from bot.db import session_scope
+from bot.erasure import delete_conversation
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,7 @@ def purge(days: int, now: datetime | None = None) -> list[str]:
             )
         ]
         for sender in stale:
-            session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender})
-            for escalation in session.query(Escalation).filter(Escalation.conversation_id == sender):
-                escalation.spans, escalation.cssrs = [], {}
+            delete_conversation(session, sender)
     if stale:
         log.info("retention: purged %d conversation(s) idle for more than %d days", len(stale), days)
     return stale

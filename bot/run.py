@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -53,6 +54,13 @@ def environment(ports: Ports) -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="2",
     )
     return env
+
+
+def free_port() -> int:
+    """A port on loopback nobody is listening on (for tests and benchmarks that start servers)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def rasa_part(port: int, name: str = "Rasa server") -> Part:

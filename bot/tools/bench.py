@@ -33,6 +33,7 @@ import aiohttp
 from bot import config
 from bot import run as steady_run
 from bot.db import engine_for
+from bot.run import free_port
 
 STEADY_SCRIPT = [
     "hi",
@@ -205,14 +206,6 @@ def bench_rasa_init(conversations: int, workdir: Path) -> Result:
         return asyncio.run(drive("rasa-init", [port], MOODBOT_SCRIPT, conversations, [part.process.pid]))
     finally:
         steady_run.stop([part])
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def postgres_database() -> str | None:

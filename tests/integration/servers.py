@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,14 +13,9 @@ from typing import Any
 
 from bot import run as steady_run
 from bot.db import engine_for
+from bot.run import free_port
 
 MODEL_HINT = "No trained model at models/steady.tar.gz: run `make test` (it trains first)."
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

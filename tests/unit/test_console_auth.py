@@ -33,8 +33,18 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *arg
 def test_the_accounts_command_creates_lists_disables_and_resets(
     steady_env: SteadyPaths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    status, out, _ = run_cli(monkeypatch, capsys, "create", "sam", "--role", "counselor", "--name", "Sam",
-                             "--password-stdin", stdin=PASSWORD + "\n")
+    status, out, _ = run_cli(
+        monkeypatch,
+        capsys,
+        "create",
+        "sam",
+        "--role",
+        "counselor",
+        "--name",
+        "Sam",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     assert status == 0 and "Created counselor account 'sam'" in out
     status, out, _ = run_cli(monkeypatch, capsys, "list")
     assert out.split("\t")[:4] == ["sam", "counselor", "active", "Sam"]
@@ -58,8 +68,12 @@ def test_the_accounts_command_creates_lists_disables_and_resets(
     ],
 )
 def test_the_accounts_command_explains_what_is_wrong(
-    steady_env: SteadyPaths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
-    argv: tuple, stdin: str, message: str,
+    steady_env: SteadyPaths,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+    argv: tuple,
+    stdin: str,
+    message: str,
 ) -> None:
     status, _, err = run_cli(monkeypatch, capsys, *argv, stdin=stdin + "\n")
     assert status == 1 and message in err

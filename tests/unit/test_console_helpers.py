@@ -27,12 +27,19 @@ class Turn:
 
 def hit(message: str, words: str, severity: str = "high", category: str = "active_ideation") -> dict:
     start = message.index(words)
-    return {"category": category, "severity": severity, "start": start, "end": start + len(words), "text": words,
-            "rule": "test"}
+    return {
+        "category": category,
+        "severity": severity,
+        "start": start,
+        "end": start + len(words),
+        "text": words,
+        "rule": "test",
+    }
 
 
-def save_conversation(sender_id: str, turns: list[Turn], channel: str = "socketio",
-                      extra_events: list | None = None) -> None:
+def save_conversation(
+    sender_id: str, turns: list[Turn], channel: str = "socketio", extra_events: list | None = None
+) -> None:
     """Write the turns (and any further Rasa events) into the tracker store, as Rasa would."""
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
@@ -49,8 +56,9 @@ def save_conversation(sender_id: str, turns: list[Turn], channel: str = "socketi
     for turn in turns:
         risk = {"is_risk": bool(turn.hits), "hits": turn.hits}
         intent = {"name": "risk" if turn.hits else "chitchat", "confidence": 1.0}
-        tracker.update(UserUttered(turn.user, intent, [], {"risk": risk}, input_channel=channel,
-                                   message_id=turn.message_id))
+        tracker.update(
+            UserUttered(turn.user, intent, [], {"risk": risk}, input_channel=channel, message_id=turn.message_id)
+        )
         if turn.bot is not None:
             tracker.update(BotUttered(turn.bot))
         tracker.update(ActionExecuted("action_listen"))
@@ -59,13 +67,24 @@ def save_conversation(sender_id: str, turns: list[Turn], channel: str = "socketi
     asyncio.run(store.save(tracker))
 
 
-def open_escalation(conversation_id: str, severity: str = "high", turns: list[Turn] | None = None,
-                    cssrs: dict | None = None, pseudonym: str = "p-test") -> int:
+def open_escalation(
+    conversation_id: str,
+    severity: str = "high",
+    turns: list[Turn] | None = None,
+    cssrs: dict | None = None,
+    pseudonym: str = "p-test",
+) -> int:
     spans = [{**span, "message_id": turn.message_id} for turn in turns or [] for span in turn.hits]
     with session_scope() as session:
         escalation, _ = record_risk(
-            session, pseudonym=pseudonym, conversation_id=conversation_id, channel="web",
-            category="active_ideation", severity=severity, spans=spans, cssrs=cssrs,
+            session,
+            pseudonym=pseudonym,
+            conversation_id=conversation_id,
+            channel="web",
+            category="active_ideation",
+            severity=severity,
+            spans=spans,
+            cssrs=cssrs,
         )
         return escalation.id
 
@@ -75,12 +94,28 @@ def backdate(escalation_id: int, created_at: datetime) -> None:
         session.get(Escalation, escalation_id).created_at = created_at
 
 
-def usage(pseudonym: str, kind: str, *, exercise: str | None = None, run_id: str | None = None,
-          phase: str | None = None, value: float | None = None, step: str | None = None,
-          at: datetime | None = None) -> None:
+def usage(
+    pseudonym: str,
+    kind: str,
+    *,
+    exercise: str | None = None,
+    run_id: str | None = None,
+    phase: str | None = None,
+    value: float | None = None,
+    step: str | None = None,
+    at: datetime | None = None,
+) -> None:
     with session_scope() as session:
-        row = UsageEvent(pseudonym=pseudonym, channel="web", exercise=exercise, run_id=run_id, kind=kind,
-                         phase=phase, value=value, step=step)
+        row = UsageEvent(
+            pseudonym=pseudonym,
+            channel="web",
+            exercise=exercise,
+            run_id=run_id,
+            kind=kind,
+            phase=phase,
+            value=value,
+            step=step,
+        )
         if at is not None:
             row.created_at = at
         session.add(row)

@@ -16,8 +16,13 @@ from tests.unit.test_console_helpers import accounts, backdate, open_escalation
 def test_active_escalations_are_most_severe_first_then_longest_waiting(steady_env: SteadyPaths) -> None:
     now = datetime(2025, 1, 1, 12, 0)
     made = {}
-    for name, severity, minutes in (("low-old", "low", 300), ("high-new", "high", 2), ("high-old", "high", 40),
-                                    ("imminent", "imminent", 1), ("moderate", "moderate", 10)):
+    for name, severity, minutes in (
+        ("low-old", "low", 300),
+        ("high-new", "high", 2),
+        ("high-old", "high", 40),
+        ("imminent", "imminent", 1),
+        ("moderate", "moderate", 10),
+    ):
         made[name] = open_escalation(name, severity)
         backdate(made[name], now - timedelta(minutes=minutes))
     resolved = open_escalation("done", "imminent")
@@ -74,10 +79,13 @@ def test_resolving_during_a_takeover_is_refused(steady_env: SteadyPaths) -> None
         queue.resolve(escalation_id, "sam", "person_left", "")
 
 
-@pytest.mark.parametrize(("outcome", "note", "message"), [
-    ("", "", "Choose an outcome"),
-    ("reached_person", "x" * (queue.MAX_NOTE_CHARS + 1), "at most 5000 characters"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "note", "message"),
+    [
+        ("", "", "Choose an outcome"),
+        ("reached_person", "x" * (queue.MAX_NOTE_CHARS + 1), "at most 5000 characters"),
+    ],
+)
 def test_bad_resolutions_are_explained(steady_env: SteadyPaths, outcome: str, note: str, message: str) -> None:
     escalation_id = open_escalation("c-1")
     with pytest.raises(queue.QueueError, match=message):

@@ -17,7 +17,7 @@ def test_only_the_matched_ranges_are_marked_and_everything_else_is_escaped() -> 
     message = '<b>x</b> i want to kill myself & "die"'
     ranges = transcript.hit_ranges(message, [hit(message, "kill myself"), hit(message, "die")])
     html = str(transcript.highlight(message, ranges))
-    assert html == '&lt;b&gt;x&lt;/b&gt; i want to <mark>kill myself</mark> &amp; &#34;<mark>die</mark>&#34;'
+    assert html == "&lt;b&gt;x&lt;/b&gt; i want to <mark>kill myself</mark> &amp; &#34;<mark>die</mark>&#34;"
 
 
 def test_a_highlight_inside_markup_like_text_cannot_break_out() -> None:
@@ -49,17 +49,22 @@ def test_lines_come_from_the_tracker_store_with_risk_marked_and_counselor_lines_
     steady_env: SteadyPaths,
 ) -> None:
     words = "i keep thinking about ending my life"
-    turns = [Turn("hello", bot="Hi, I'm Steady, an automated assistant."),
-             Turn(words, [hit(words, "ending my life")], bot="Thank you for telling me.")]
+    turns = [
+        Turn("hello", bot="Hi, I'm Steady, an automated assistant."),
+        Turn(words, [hit(words, "ending my life")], bot="Thank you for telling me."),
+    ]
     counselor = BotUttered("Hi, I'm Sam.", metadata={"counselor": "sam"})
     save_conversation("conv-1", turns, extra_events=[ConversationPaused(), counselor, ConversationResumed()])
     lines = transcript.lines("conv-1")
     shown = [(line.kind, line.text) for line in lines]
     assert shown == [
         ("marker", transcript.MARKERS["session_started"]),
-        ("user", "hello"), ("bot", "Hi, I'm Steady, an automated assistant."),
-        ("user", words), ("bot", "Thank you for telling me."),
-        ("marker", transcript.MARKERS["pause"]), ("counselor", "Hi, I'm Sam."),
+        ("user", "hello"),
+        ("bot", "Hi, I'm Steady, an automated assistant."),
+        ("user", words),
+        ("bot", "Thank you for telling me."),
+        ("marker", transcript.MARKERS["pause"]),
+        ("counselor", "Hi, I'm Sam."),
         ("marker", transcript.MARKERS["resume"]),
     ]
     assert "<mark>ending my life</mark>" in str(lines[3].html)
@@ -102,11 +107,24 @@ def test_screener_answers_are_listed_in_the_order_asked() -> None:
 def test_exercise_history_pairs_ratings_by_run_and_lists_check_ins(steady_env: SteadyPaths) -> None:
     start = datetime(2025, 3, 1, 21, 0)
     usage("p-1", "checkin", step="mood_anxious", value=7, at=start)
-    steps = (("start", None, None, 1), ("rating", "before", 8, 2), ("step", None, None, 3),
-             ("skip", None, None, 4), ("rating", "after", 5, 5), ("complete", None, None, 6))
+    steps = (
+        ("start", None, None, 1),
+        ("rating", "before", 8, 2),
+        ("step", None, None, 3),
+        ("skip", None, None, 4),
+        ("rating", "after", 5, 5),
+        ("complete", None, None, 6),
+    )
     for kind, phase, value, minutes in steps:
-        usage("p-1", kind, exercise="grounding", run_id="run-a", phase=phase, value=value,
-              at=start + timedelta(minutes=minutes))
+        usage(
+            "p-1",
+            kind,
+            exercise="grounding",
+            run_id="run-a",
+            phase=phase,
+            value=value,
+            at=start + timedelta(minutes=minutes),
+        )
     usage("p-1", "start", exercise="breathing", run_id="run-b", at=start + timedelta(hours=1))
     usage("p-1", "abandon", exercise="breathing", run_id="run-b", at=start + timedelta(hours=1, minutes=1))
     usage("p-2", "start", exercise="grounding", run_id="run-c", at=start)

@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionGreet, ActionStartOver
 from bot.db import UsageEvent, session_scope
-from tests.unit.trackers import DOMAIN, message, slot_events, tracker
-
-
-def run(action: Any, tracker_: Any) -> tuple[list[dict], CollectingDispatcher]:
-    dispatcher = CollectingDispatcher()
-    return asyncio.run(action.run(dispatcher, tracker_, DOMAIN)), dispatcher
+from tests.unit.trackers import message, run_action, slot_events, tracker
 
 
 def test_the_language_guess_sets_the_country_only_until_the_person_says_where_they_are(steady_env: Any) -> None:
     guess = {"session_started_metadata": {"channel": "telegram", "country_guess": "gb"}}
-    events, _ = run(ActionGreet(), tracker(message("hi", "greet"), guess))
+    events, _ = run_action(ActionGreet(), tracker(message("hi", "greet"), guess))
     assert slot_events(events)["country"] == "GB"
-    events, _ = run(ActionGreet(), tracker(message("hi", "greet"), {**guess, "country": "IE"}))
+    events, _ = run_action(ActionGreet(), tracker(message("hi", "greet"), {**guess, "country": "IE"}))
     assert "country" not in slot_events(events)
 
 
 def test_greeting_introduces_steady_once_then_just_says_hello(steady_env: Any) -> None:
-    events, dispatcher = run(ActionGreet(), tracker(message("hi", "greet")))
+    events, dispatcher = run_action(ActionGreet(), tracker(message("hi", "greet")))
     assert [m["response"] for m in dispatcher.messages] == ["utter_intro", "utter_ask_checkin"]
-    _, dispatcher = run(ActionGreet(), tracker(message("hi", "greet"), slot_events(events)))
+    _, dispatcher = run_action(ActionGreet(), tracker(message("hi", "greet"), slot_events(events)))
     assert [m["response"] for m in dispatcher.messages] == ["utter_greet_again", "utter_ask_checkin"]
 
 
 def test_starting_over_ends_a_running_exercise_but_keeps_safety_state(steady_env: Any) -> None:
     slots = {"exercise": "grounding", "exercise_run": "run-9", "exercise_status": "running", "risk_flag": True}
-    events, _ = run(ActionStartOver(), tracker(message("start over", "start_over"), slots))
+    events, _ = run_action(ActionStartOver(), tracker(message("start over", "start_over"), slots))
     changed = slot_events(events)
     assert changed["exercise"] is None and "risk_flag" not in changed
     with session_scope() as session:

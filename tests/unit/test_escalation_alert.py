@@ -12,8 +12,12 @@ from bot.escalation.notify import Alert, _naive_utc
 
 def alert(reason: str = "new", severity: str = "high") -> Alert:
     return Alert(
-        escalation_id=41, severity=severity, category="self_harm", reason=reason,
-        tier="primary", ack_timeout_minutes=7.5,
+        escalation_id=41,
+        severity=severity,
+        category="self_harm",
+        reason=reason,
+        tier="primary",
+        ack_timeout_minutes=7.5,
     )
 
 
@@ -39,8 +43,7 @@ def test_the_text_carries_id_severity_category_and_console_link(
     [
         ("new", "Risk was detected in a conversation with Steady."),
         ("severity_raised", "Severity raised to IMMINENT on an open escalation."),
-        ("unacknowledged", "Nobody acknowledged this escalation within 7.5 minutes. "
-                           "You are the backup contact."),
+        ("unacknowledged", "Nobody acknowledged this escalation within 7.5 minutes. You are the backup contact."),
     ],
 )
 def test_the_headline_says_why_the_alert_was_sent(reason: str, headline: str) -> None:

@@ -86,8 +86,14 @@ def test_missing_file_disables_notifications_with_one_warning(
         ({"primary": [{"name": "Ana"}]}, "primary[0]", "at least one of"),
         (minimal(backup=[{"name": "Bo", "email": "not-an-address"}]), "backup[0].email", "email"),
         ({"primary": [{"name": "Ana", "webhook_url": "ftp://x.org"}]}, "primary[0].webhook_url", "http"),
-        ({"primary": [{"name": "Ana", "telegram_chat_id": "alice", "webhook_url": "https://x.org"}],
-          "telegram": {"token_env": "T"}}, "primary[0].telegram_chat_id", "chat id"),
+        (
+            {
+                "primary": [{"name": "Ana", "telegram_chat_id": "alice", "webhook_url": "https://x.org"}],
+                "telegram": {"token_env": "T"},
+            },
+            "primary[0].telegram_chat_id",
+            "chat id",
+        ),
         ({"primary": [{"name": "Ana", "email": "a@example.org"}]}, "primary[0].email", "smtp"),
         ({"primary": [{"name": "Ana", "telegram_chat_id": 5}]}, "primary[0].telegram_chat_id", "telegram"),
         (minimal(backup=[{"name": "Ana", "webhook_url": "https://x.org"}]), "backup[0].name", "already used"),
@@ -95,24 +101,34 @@ def test_missing_file_disables_notifications_with_one_warning(
         (minimal(ack_timeout_minutes=0), "ack_timeout_minutes", "at least"),
         (minimal(retry={"max_attempts": 0}), "retry.max_attempts", "between 1 and 100"),
         (minimal(retry={"max_attempts": 2.5}), "retry.max_attempts", "whole number"),
-        (minimal(retry={"base_delay_seconds": 60, "max_delay_seconds": 10}),
-         "retry.max_delay_seconds", "at least"),
+        (minimal(retry={"base_delay_seconds": 60, "max_delay_seconds": 10}), "retry.max_delay_seconds", "at least"),
         (minimal(smtp={"host": "mail.example.org"}), "smtp.from", "required"),
-        (minimal(smtp={"host": "m.example.org", "from": "s@example.org", "port": 99999}),
-         "smtp.port", "between"),
-        (minimal(smtp={"host": "m.example.org", "from": "s@example.org", "starttls": "yes"}),
-         "smtp.starttls", "true or false"),
-        (minimal(smtp={"host": "m.example.org", "from": "s@example.org", "username": "u"}),
-         "smtp.password_env", "required"),
-        (minimal(smtp={"host": "m.example.org", "from": "s@example.org", "password": "hunter2"}),
-         "smtp.password", "environment variable"),
+        (minimal(smtp={"host": "m.example.org", "from": "s@example.org", "port": 99999}), "smtp.port", "between"),
+        (
+            minimal(smtp={"host": "m.example.org", "from": "s@example.org", "starttls": "yes"}),
+            "smtp.starttls",
+            "true or false",
+        ),
+        (
+            minimal(smtp={"host": "m.example.org", "from": "s@example.org", "username": "u"}),
+            "smtp.password_env",
+            "required",
+        ),
+        (
+            minimal(smtp={"host": "m.example.org", "from": "s@example.org", "password": "hunter2"}),
+            "smtp.password",
+            "environment variable",
+        ),
         (minimal(telegram={"token": "123:ABC"}), "telegram.token", "environment variable"),
         (minimal(telegram={}), "telegram.token_env", "required"),
         (minimal(telegram={"token_env": "MY-TOKEN"}), "telegram.token_env", "environment variable name"),
         (minimal(telegram={"token_env": "T", "base_url": "localhost:8081"}), "telegram.base_url", "http"),
         (minimal(webhooks={}), "webhooks", "unknown field"),
-        ({"primary": [{"name": "Ana", "webhook_url": "https://x.org", "phone": "+1"}]},
-         "primary[0].phone", "unknown field"),
+        (
+            {"primary": [{"name": "Ana", "webhook_url": "https://x.org", "phone": "+1"}]},
+            "primary[0].phone",
+            "unknown field",
+        ),
         (["primary"], "(file)", "mapping"),
         (None, "(file)", "empty"),
     ],
@@ -141,13 +157,14 @@ def test_yaml_syntax_errors_give_the_line_without_a_traceback(tmp_path: Path) ->
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
-def test_missing_secrets_are_listed_by_variable_name(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    path = write_oncall(tmp_path / "oncall.yml", minimal(
-        telegram={"token_env": "STEADY_TEST_TOKEN"},
-        webhook={"secret_env": "STEADY_TEST_HOOK_SECRET"},
-    ))
+def test_missing_secrets_are_listed_by_variable_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = write_oncall(
+        tmp_path / "oncall.yml",
+        minimal(
+            telegram={"token_env": "STEADY_TEST_TOKEN"},
+            webhook={"secret_env": "STEADY_TEST_HOOK_SECRET"},
+        ),
+    )
     monkeypatch.delenv("STEADY_TEST_TOKEN", raising=False)
     monkeypatch.setenv("STEADY_TEST_HOOK_SECRET", "s")
     oncall = load_oncall(path)

@@ -78,9 +78,7 @@ def test_a_new_escalation_queues_one_attempt_per_primary_transport(steady: Stead
 def test_repeated_risk_updates_the_escalation_without_new_alerts(steady: SteadyPaths) -> None:
     first_id = open_new(severity="moderate")
     with session_scope() as session:
-        again, created = record_risk(
-            session, **risk("low", spans=[{"start": 3, "end": 9, "text": "more words"}])
-        )
+        again, created = record_risk(session, **risk("low", spans=[{"start": 3, "end": 9, "text": "more words"}]))
         assert not created and again.id == first_id
         assert again.risk_count == 2
         assert again.severity == "moderate"
@@ -133,9 +131,7 @@ def test_cssrs_answers_are_merged_and_can_raise_severity(steady: SteadyPaths) ->
     assert reasons.count("severity_raised") == 3
 
 
-def test_cssrs_without_an_active_escalation_returns_none(
-    steady: SteadyPaths, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_cssrs_without_an_active_escalation_returns_none(steady: SteadyPaths, caplog: pytest.LogCaptureFixture) -> None:
     with session_scope() as session, caplog.at_level(logging.WARNING):
         assert update_cssrs(session, "nobody", {"q1": True}, "high") is None
     assert "without an active escalation" in caplog.text
@@ -191,9 +187,7 @@ def test_a_resolved_escalation_is_not_reused(steady: SteadyPaths) -> None:
         assert created and new.id != old_id
 
 
-def test_missing_oncall_file_still_records_the_escalation(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_missing_oncall_file_still_records_the_escalation(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     isolate_steady(monkeypatch, tmp_path)
     escalation_id = open_new()
     with session_scope() as session:

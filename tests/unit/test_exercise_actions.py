@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionCheckin, ActionShowMenu
 from actions.exercise import (
@@ -18,13 +15,7 @@ from actions.exercise import (
 from bot.db import Escalation, UsageEvent, session_scope
 from bot.exercises import fill, load_common, load_exercises
 from bot.pseudonym import pseudonymise
-from tests.unit.trackers import DOMAIN, message, slot_events, tracker
-
-
-def run(action: Any, tracker_: Any) -> tuple[list[dict], CollectingDispatcher]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker_, DOMAIN))
-    return events, dispatcher
+from tests.unit.trackers import message, run_action, slot_events, tracker
 
 
 def usage_rows() -> list[UsageEvent]:
@@ -36,7 +27,7 @@ def usage_rows() -> list[UsageEvent]:
 
 def start(exercise: str, steady_env: Any) -> dict[str, Any]:
     latest = message("lets do grounding", "request_exercise", entities=[{"entity": "exercise", "value": exercise}])
-    events, dispatcher = run(ActionStartExercise(), tracker(latest, sender="person-1"))
+    events, dispatcher = run_action(ActionStartExercise(), tracker(latest, sender="person-1"))
     slots = slot_events(events)
     assert dispatcher.messages[-1]["text"] == load_exercises()[exercise].intro
     return slots
@@ -47,7 +38,7 @@ def answer(slots: dict[str, Any], text: str, intent: str = "nlu_fallback") -> tu
     current = tracker(
         message(text, intent, 0.5), state, active_loop="exercise_form", extracted={"exercise_answer": text}
     )
-    events, dispatcher = run(ValidateExerciseForm(), current)
+    events, dispatcher = run_action(ValidateExerciseForm(), current)
     return {**slots, **slot_events(events)}, dispatcher.messages
 
 
@@ -61,7 +52,7 @@ def test_starting_a_named_exercise_sets_up_a_run_and_logs_the_start(steady_env: 
 
 
 def test_asking_for_an_exercise_without_a_name_shows_the_menu(steady_env: Any) -> None:
-    events, dispatcher = run(ActionStartExercise(), tracker(message("i need an exercise", "request_exercise")))
+    events, dispatcher = run_action(ActionStartExercise(), tracker(message("i need an exercise", "request_exercise")))
     assert slot_events(events)["exercise_status"] == "not_started"
     titles = [button["title"] for button in dispatcher.messages[-1]["buttons"]]
     assert "Talk to a person" in titles and len(titles) == len(load_exercises()) + 1
@@ -71,7 +62,7 @@ def test_asking_for_an_exercise_without_a_name_shows_the_menu(steady_env: Any) -
 def test_the_form_asks_the_current_step_with_buttons(steady_env: Any) -> None:
     slots = start("breathing", steady_env)
     current = tracker(message("x", "nlu_fallback"), {**slots, "requested_slot": "exercise_answer"})
-    _, dispatcher = run(ActionAskExerciseAnswer(), current)
+    _, dispatcher = run_action(ActionAskExerciseAnswer(), current)
     assert dispatcher.messages[-1]["text"] in load_common().lines("rating", "before")
     assert [button["payload"] for button in dispatcher.messages[-1]["buttons"]] == [str(n) for n in range(11)]
 
@@ -83,7 +74,7 @@ def test_a_whole_breathing_run_through_the_form_logs_every_step(steady_env: Any)
         assert slots["exercise_status"] == "running" and slots["exercise_answer"] is None
     slots, _ = answer(slots, "5")
     assert slots["exercise_status"] == "completed"
-    events, dispatcher = run(ActionFinishExercise(), tracker(message("5", "inform_rating"), slots))
+    events, dispatcher = run_action(ActionFinishExercise(), tracker(message("5", "inform_rating"), slots))
     title = load_exercises()["breathing"].title
     better = {fill(line, before=8, after=5, exercise=title) for line in load_common().lines("closing", "better")}
     assert dispatcher.messages[0]["text"] in better
@@ -100,7 +91,7 @@ def test_stopping_part_way_logs_an_abandonment_and_offers_the_menu(steady_env: A
     slots, _ = answer(slots, "7")
     slots, _ = answer(slots, "stop")
     assert slots["exercise_status"] == "stopped"
-    _, dispatcher = run(ActionFinishExercise(), tracker(message("stop", "stop"), slots))
+    _, dispatcher = run_action(ActionFinishExercise(), tracker(message("stop", "stop"), slots))
     assert dispatcher.messages[-1]["buttons"][-1]["title"] == "Talk to a person"
     last = usage_rows()[-1]
     assert (last.kind, last.exercise, last.step) == ("abandon", "thought_record", "situation")
@@ -123,9 +114,9 @@ def test_a_finished_thought_record_can_be_shown_again(steady_env: Any) -> None:
     ]:
         slots, _ = answer(slots, text)
     assert slots["exercise_status"] == "completed"
-    events, _ = run(ActionFinishExercise(), tracker(message("4", "inform_rating"), slots))
+    events, _ = run_action(ActionFinishExercise(), tracker(message("4", "inform_rating"), slots))
     saved = slot_events(events)["last_results"]
-    _, dispatcher = run(
+    _, dispatcher = run_action(
         ActionShowLastResult(), tracker(message("show my thought record", "show_last_result"), {"last_results": saved})
     )
     shown = dispatcher.messages[-1]["text"]
@@ -133,12 +124,12 @@ def test_a_finished_thought_record_can_be_shown_again(steady_env: Any) -> None:
 
 
 def test_no_saved_result_says_so_kindly(steady_env: Any) -> None:
-    _, dispatcher = run(ActionShowLastResult(), tracker(message("what was my plan", "show_last_result")))
+    _, dispatcher = run_action(ActionShowLastResult(), tracker(message("what was my plan", "show_last_result")))
     assert dispatcher.messages[-1]["response"] == "utter_no_saved_result"
 
 
 def test_check_in_suggests_exercises_that_fit_first_and_logs_it(steady_env: Any) -> None:
-    events, dispatcher = run(ActionCheckin(), tracker(message("im so panicky rn", "mood_anxious")))
+    events, dispatcher = run_action(ActionCheckin(), tracker(message("im so panicky rn", "mood_anxious")))
     assert dispatcher.messages[0]["response"] == "utter_intro", "first contact says what Steady is"
     buttons = [button["payload"] for button in dispatcher.messages[-1]["buttons"]]
     suggested = [name for name, ex in load_exercises().items() if "anxious" in ex.suits]
@@ -149,12 +140,12 @@ def test_check_in_suggests_exercises_that_fit_first_and_logs_it(steady_env: Any)
 
 def test_a_number_check_in_is_recorded_as_a_rating(steady_env: Any) -> None:
     latest = message("like an 8", "inform_rating", entities=[{"entity": "number", "value": "8"}])
-    run(ActionCheckin(), tracker(latest, {"introduced": True}))
+    run_action(ActionCheckin(), tracker(latest, {"introduced": True}))
     assert [(row.kind, row.value) for row in usage_rows()] == [("checkin", 8.0)]
 
 
 def test_the_menu_lists_every_exercise_with_a_way_to_reach_a_person(steady_env: Any) -> None:
-    _, dispatcher = run(ActionShowMenu(), tracker(message("menu", "show_menu"), {"introduced": True}))
+    _, dispatcher = run_action(ActionShowMenu(), tracker(message("menu", "show_menu"), {"introduced": True}))
     text = dispatcher.messages[-1]["text"]
     assert all(exercise.title in text for exercise in load_exercises().values())
 
@@ -167,7 +158,7 @@ def test_a_yes_to_not_wanting_to_be_alive_in_seek_help_puts_help_first(steady_en
         slots, _ = answer(slots, "no")
     slots, _ = answer(slots, "yes")
     assert slots["exercise_status"] == "interrupted"
-    events, dispatcher = run(ActionFinishExercise(), tracker(message("yes", "affirm"), slots))
+    events, dispatcher = run_action(ActionFinishExercise(), tracker(message("yes", "affirm"), slots))
     assert dispatcher.messages[0]["response"] == "utter_crisis_resources"
     assert {"event": "followup", "name": "cssrs_form", "timestamp": None} in events
     with session_scope() as session:
@@ -188,7 +179,7 @@ def test_suggestions_favour_what_helped_this_person_before(steady_env: Any) -> N
                     pseudonym=person, kind="rating", exercise=exercise, run_id=run_id, phase="after", value=after
                 )
             )
-    _, dispatcher = run(ActionCheckin(), tracker(message("so anxious", "mood_anxious"), {"introduced": True}))
+    _, dispatcher = run_action(ActionCheckin(), tracker(message("so anxious", "mood_anxious"), {"introduced": True}))
     buttons = [button["payload"] for button in dispatcher.messages[-1]["buttons"]]
     assert "grounding" in buttons[0] and buttons.index(next(b for b in buttons if "breathing" in b)) > 0
     assert load_exercises()["grounding"].title in dispatcher.messages[-1]["text"]

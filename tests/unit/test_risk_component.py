@@ -20,11 +20,13 @@ COMPONENT_NAME = "bot.risk.component.RiskDetectorComponent"
 @pytest.fixture(scope="module")
 def component(tmp_path_factory: pytest.TempPathFactory) -> RiskDetectorComponent:
     storage_dir = tmp_path_factory.mktemp("model_storage")
-    config = {**RiskDetectorComponent.get_default_config(),
-              "lexicon_path": str(storage_dir / "no_lexicon.json")}
+    config = {**RiskDetectorComponent.get_default_config(), "lexicon_path": str(storage_dir / "no_lexicon.json")}
     return RiskDetectorComponent.create(
-        config, LocalModelStorage(storage_dir), Resource("risk_detector"),
-        ExecutionContext(GraphSchema({}), "test-model"))
+        config,
+        LocalModelStorage(storage_dir),
+        Resource("risk_detector"),
+        ExecutionContext(GraphSchema({}), "test-model"),
+    )
 
 
 def diet_message(text: str, ranking: list[tuple[str, float]]) -> Message:
@@ -48,8 +50,7 @@ def test_component_is_registered_under_its_config_name() -> None:
 
 
 def test_rule_hit_overrides_the_intent(component: RiskDetectorComponent) -> None:
-    message = diet_message("honestly i just want to die", [("mood_low", 0.8), ("risk", 0.1),
-                                                            ("greet", 0.1)])
+    message = diet_message("honestly i just want to die", [("mood_low", 0.8), ("risk", 0.1), ("greet", 0.1)])
     component.process([message])
     assert message.get(INTENT) == {"name": "risk", "confidence": 1.0}
     assert names(message) == ["risk", "mood_low", "greet"]
@@ -66,8 +67,9 @@ def test_no_risk_leaves_the_intent_alone(component: RiskDetectorComponent) -> No
     assert message.get("risk")["is_risk"] is False
 
 
-@pytest.mark.parametrize("text", ["I'm not suicidal, just stressed", "this exam is killing me",
-                                  "my friend died by suicide years ago"])
+@pytest.mark.parametrize(
+    "text", ["I'm not suicidal, just stressed", "this exam is killing me", "my friend died by suicide years ago"]
+)
 def test_guarded_model_risk_is_demoted(component: RiskDetectorComponent, text: str) -> None:
     message = diet_message(text, [("risk", 0.7), ("mood_anxious", 0.2), ("mood_low", 0.1)])
     component.process([message])
@@ -93,8 +95,16 @@ def test_unguarded_model_risk_becomes_a_direct_check_with_a_model_hit(component:
     assert [item["name"] for item in message.get("intent_ranking")] == ["risk_check", "mood_low"]
     risk = message.get("risk")
     assert risk["is_risk"] is True and risk["severity"] == "moderate"
-    assert risk["hits"] == [{"category": "unspecified", "severity": "moderate", "start": 0,
-                             "end": len(text), "text": text, "rule": "model:diet"}]
+    assert risk["hits"] == [
+        {
+            "category": "unspecified",
+            "severity": "moderate",
+            "start": 0,
+            "end": len(text),
+            "text": text,
+            "rule": "model:diet",
+        }
+    ]
 
 
 def test_typed_intent_text_is_still_assessed(component: RiskDetectorComponent) -> None:
@@ -103,14 +113,17 @@ def test_typed_intent_text_is_still_assessed(component: RiskDetectorComponent) -
     component.process([message])
     assert message.get(INTENT)["name"] == "risk"
     hit = message.get("risk")["hits"][0]
-    assert text[hit["start"]:hit["end"]] == "kill myself"
+    assert text[hit["start"] : hit["end"]] == "kill myself"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("/greet", "      "),
-    ("/deny@0.9 i want to die", "          i want to die"),
-    ("hello /there", "hello /there"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/greet", "      "),
+        ("/deny@0.9 i want to die", "          i want to die"),
+        ("hello /there", "hello /there"),
+    ],
+)
 def test_typed_intent_prefix_is_blanked(text: str, expected: str) -> None:
     assert text_to_assess(text) == expected
 
@@ -124,18 +137,29 @@ def test_message_without_intent_or_text(component: RiskDetectorComponent) -> Non
 
 def test_lexicon_path_config_is_relative_to_the_repo(tmp_path: Path) -> None:
     component = RiskDetectorComponent.create(
-        {"lexicon_path": "var/build/definitely_missing.json"}, LocalModelStorage(tmp_path),
-        Resource("r"), ExecutionContext(GraphSchema({})))
+        {"lexicon_path": "var/build/definitely_missing.json"},
+        LocalModelStorage(tmp_path),
+        Resource("r"),
+        ExecutionContext(GraphSchema({})),
+    )
     assert component.detector.lexicon_label == "curated"
 
 
 def test_config_wires_the_component_between_diet_and_fallback() -> None:
     from rasa.shared.data import TrainingType
 
-    config = {"recipe": "default.v1", "language": "en", "policies": [{"name": "RulePolicy"}],
-              "pipeline": [{"name": "WhitespaceTokenizer"}, {"name": "CountVectorsFeaturizer"},
-                           {"name": "DIETClassifier", "epochs": 1}, {"name": COMPONENT_NAME},
-                           {"name": "FallbackClassifier", "threshold": 0.3}]}
+    config = {
+        "recipe": "default.v1",
+        "language": "en",
+        "policies": [{"name": "RulePolicy"}],
+        "pipeline": [
+            {"name": "WhitespaceTokenizer"},
+            {"name": "CountVectorsFeaturizer"},
+            {"name": "DIETClassifier", "epochs": 1},
+            {"name": COMPONENT_NAME},
+            {"name": "FallbackClassifier", "threshold": 0.3},
+        ],
+    }
     schema = DefaultV1Recipe().graph_config_for_recipe(config, {}, TrainingType.NLU).predict_schema
     risk_node = next(name for name in schema.nodes if "RiskDetectorComponent" in name)
     fallback_node = next(name for name in schema.nodes if "FallbackClassifier" in name)

@@ -24,27 +24,30 @@ def normalize() -> Normalizer:
 
 
 # ----------------------------------------------------------------------------- normalisation
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("I’m SO tired", "i'm so tired"),
-    ("sooooo done", "so done"),
-    ("goooood night", "good night"),
-    ("need some sleep, too", "need some sleep, too"),
-    ("i want to dieeee", "i want to die"),
-    ("kiiiill myself", "kill myself"),
-    ("kms rn", "kill myself right now"),
-    ("kys", "kill yourself"),
-    ("gonna ctb", "going to kill myself"),
-    ("i want to unalive myself", "i want to kill myself"),
-    ("i want to unalive", "i want to kill myself"),
-    ("thinking about sewerslide", "thinking about suicide"),
-    ("su1c1de", "suicide"),
-    ("s*icide thoughts", "suicide thoughts"),
-    ("$uicidal", "suicidal"),
-    ("s u i c i d e", "suicide"),
-    ("im not ok", "i'm not ok"),
-    ("wanna off myself", "want to off myself"),
-    ("dont think ill be around", "don't think i'll be around"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("I’m SO tired", "i'm so tired"),
+        ("sooooo done", "so done"),
+        ("goooood night", "good night"),
+        ("need some sleep, too", "need some sleep, too"),
+        ("i want to dieeee", "i want to die"),
+        ("kiiiill myself", "kill myself"),
+        ("kms rn", "kill myself right now"),
+        ("kys", "kill yourself"),
+        ("gonna ctb", "going to kill myself"),
+        ("i want to unalive myself", "i want to kill myself"),
+        ("i want to unalive", "i want to kill myself"),
+        ("thinking about sewerslide", "thinking about suicide"),
+        ("su1c1de", "suicide"),
+        ("s*icide thoughts", "suicide thoughts"),
+        ("$uicidal", "suicidal"),
+        ("s u i c i d e", "suicide"),
+        ("im not ok", "i'm not ok"),
+        ("wanna off myself", "want to off myself"),
+        ("dont think ill be around", "don't think i'll be around"),
+    ],
+)
 def test_normalisation(normalize: Normalizer, raw: str, expected: str) -> None:
     assert normalize(raw).text == expected
 
@@ -58,85 +61,104 @@ def test_normalised_characters_map_back_into_the_original(normalize: Normalizer,
 
 
 # ------------------------------------------------------------------------------- categories
-@pytest.mark.parametrize(("text", "category", "min_severity"), [
-    ("i wish i was never born", "passive_ideation", "low"),
-    ("no one would miss me if i was gone", "passive_ideation", "low"),
-    ("i want to kill myself", "active_ideation", "moderate"),
-    ("been having suicidal thoughts", "active_ideation", "moderate"),
-    ("i'm going to end my life", "plan_intent", "high"),
-    ("i wrote a goodbye note for my mum", "plan_intent", "high"),
-    ("i've been cutting myself", "self_harm", "moderate"),
-    ("i want to hurt my brother", "harm_to_others", "moderate"),
-    ("my stepdad hits me", "abuse_danger", "moderate"),
-    ("someone keeps following me", "abuse_danger", "moderate"),
-    ("my dad hurts my little sister", "abuse_danger", "moderate"),
-])
+@pytest.mark.parametrize(
+    ("text", "category", "min_severity"),
+    [
+        ("i wish i was never born", "passive_ideation", "low"),
+        ("no one would miss me if i was gone", "passive_ideation", "low"),
+        ("i want to kill myself", "active_ideation", "moderate"),
+        ("been having suicidal thoughts", "active_ideation", "moderate"),
+        ("i'm going to end my life", "plan_intent", "high"),
+        ("i wrote a goodbye note for my mum", "plan_intent", "high"),
+        ("i've been cutting myself", "self_harm", "moderate"),
+        ("i want to hurt my brother", "harm_to_others", "moderate"),
+        ("my stepdad hits me", "abuse_danger", "moderate"),
+        ("someone keeps following me", "abuse_danger", "moderate"),
+        ("my dad hurts my little sister", "abuse_danger", "moderate"),
+    ],
+)
 def test_each_category(detector: RiskDetector, text: str, category: str, min_severity: str) -> None:
     result = detector.assess(text)
     assert category in result.categories
     assert severity_rank(result.severity) >= severity_rank(min_severity)
 
 
-@pytest.mark.parametrize("text", [
-    "everyone would be better off without me",
-    "I've been giving my things away",
-    "I wrote goodbye letters",
-    "I don't want to wake up tomorrow",
-    "what's the point of going on",
-    "I won't be a burden much longer",
-    "I just want it all to stop forever",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "everyone would be better off without me",
+        "I've been giving my things away",
+        "I wrote goodbye letters",
+        "I don't want to wake up tomorrow",
+        "what's the point of going on",
+        "I won't be a burden much longer",
+        "I just want it all to stop forever",
+    ],
+)
 def test_indirect_phrasing_is_caught(detector: RiskDetector, text: str) -> None:
     assert detector.assess(text).is_risk
 
 
-@pytest.mark.parametrize(("text", "category"), [
-    ("kys", "harm_to_others"),
-    ("they keep telling me to kys", "abuse_danger"),
-])
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("kys", "harm_to_others"),
+        ("they keep telling me to kys", "abuse_danger"),
+    ],
+)
 def test_kys_is_harm_to_others_unless_it_is_said_to_the_person(
-        detector: RiskDetector, text: str, category: str) -> None:
+    detector: RiskDetector, text: str, category: str
+) -> None:
     assert detector.assess(text).categories == (category,)
 
 
 # ----------------------------------------------------------------------------------- guards
-@pytest.mark.parametrize("text", [
-    "I'm not suicidal, just stressed",
-    "i would never kill myself",
-    "i don't have any thoughts of hurting myself",
-    "no thoughts of self harm at all",
-    "suicidal? no, not at all",
-    "nobody is hurting me at home",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just stressed",
+        "i would never kill myself",
+        "i don't have any thoughts of hurting myself",
+        "no thoughts of self harm at all",
+        "suicidal? no, not at all",
+        "nobody is hurting me at home",
+    ],
+)
 def test_negation_does_not_fire(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk
     assert any(reason.startswith("negation:") for reason in result.guarded)
 
 
-@pytest.mark.parametrize("text", [
-    "I never said I wasn't going to hurt myself",
-    "not gonna lie i want to die",
-    "i can't stop thinking about killing myself",
-    "i'm not sure i want to live anymore",
-    "im not ok i want to end things",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I never said I wasn't going to hurt myself",
+        "not gonna lie i want to die",
+        "i can't stop thinking about killing myself",
+        "i'm not sure i want to live anymore",
+        "im not ok i want to end things",
+    ],
+)
 def test_hedges_and_double_negation_still_fire(detector: RiskDetector, text: str) -> None:
     assert detector.assess(text).is_risk
 
 
-@pytest.mark.parametrize("text", [
-    "this exam is killing me",
-    "I could murder a pizza",
-    "dying laughing at this",
-    "my feet are killing me",
-    "I'd kill for a coffee",
-    "you're killing it",
-    "he's drop dead gorgeous",
-    "i cut myself shaving",
-    "i'm gonna kill my sister lol",
-    "i killed him in fortnite",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this exam is killing me",
+        "I could murder a pizza",
+        "dying laughing at this",
+        "my feet are killing me",
+        "I'd kill for a coffee",
+        "you're killing it",
+        "he's drop dead gorgeous",
+        "i cut myself shaving",
+        "i'm gonna kill my sister lol",
+        "i killed him in fortnite",
+    ],
+)
 def test_idioms_and_hyperbole_do_not_fire(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk
@@ -147,12 +169,15 @@ def test_idiom_guard_names_the_idiom(detector: RiskDetector) -> None:
     assert "idiom:killing me" in detector.assess("this exam is killing me").guarded
 
 
-@pytest.mark.parametrize("text", [
-    "my friend died by suicide years ago",
-    "my uncle took his own life in 2010",
-    "my cousin killed himself",
-    "she says she wants to die",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my friend died by suicide years ago",
+        "my uncle took his own life in 2010",
+        "my cousin killed himself",
+        "she says she wants to die",
+    ],
+)
 def test_third_party_is_support_not_an_alarm(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk
@@ -171,21 +196,24 @@ def test_history_is_guarded(detector: RiskDetector) -> None:
 
 
 # --------------------------------------------------------------------------------- severity
-@pytest.mark.parametrize(("text", "severity"), [
-    ("i want to die", "low"),
-    ("i want to die right now", "moderate"),
-    ("i want to kill myself", "moderate"),
-    ("i want to kill myself tonight", "high"),
-    ("i've been giving my things away", "high"),
-    ("i tried to kill myself last week", "high"),
-    ("i'm going to kill myself tonight", "imminent"),
-    ("I have the pills here", "imminent"),
-    ("I'm on the bridge", "imminent"),
-    ("i just took all my pills", "imminent"),
-    ("i cut myself", "moderate"),
-    ("i'm cutting right now", "high"),
-    ("he threatened to kill me", "high"),
-])
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("i want to die", "low"),
+        ("i want to die right now", "moderate"),
+        ("i want to kill myself", "moderate"),
+        ("i want to kill myself tonight", "high"),
+        ("i've been giving my things away", "high"),
+        ("i tried to kill myself last week", "high"),
+        ("i'm going to kill myself tonight", "imminent"),
+        ("I have the pills here", "imminent"),
+        ("I'm on the bridge", "imminent"),
+        ("i just took all my pills", "imminent"),
+        ("i cut myself", "moderate"),
+        ("i'm cutting right now", "high"),
+        ("he threatened to kill me", "high"),
+    ],
+)
 def test_severity_grading(detector: RiskDetector, text: str, severity: str) -> None:
     assert detector.assess(text).severity == severity
 
@@ -197,17 +225,20 @@ def test_severity_scale_is_ordered() -> None:
 
 
 # ------------------------------------------------------------------------------------ spans
-@pytest.mark.parametrize(("text", "expected"), [
-    ("ok so… I WANT TO KILL MYSELF", "KILL MYSELF"),
-    ("I’m sooooo done with lifeeee", "done with lifeeee"),
-    ("honestly kms", "kms"),
-    ("the s*icide thoughts again", "s*icide"),
-    ("I don’t want to wake up", "don’t want to wake up"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ok so… I WANT TO KILL MYSELF", "KILL MYSELF"),
+        ("I’m sooooo done with lifeeee", "done with lifeeee"),
+        ("honestly kms", "kms"),
+        ("the s*icide thoughts again", "s*icide"),
+        ("I don’t want to wake up", "don’t want to wake up"),
+    ],
+)
 def test_spans_point_into_the_original_text(detector: RiskDetector, text: str, expected: str) -> None:
     hits = detector.assess(text).hits
     assert [hit.text for hit in hits] == [expected]
-    assert all(text[hit.start:hit.end] == hit.text for hit in hits)
+    assert all(text[hit.start : hit.end] == hit.text for hit in hits)
 
 
 # ------------------------------------------------------------------------------- odd input
@@ -226,22 +257,30 @@ def test_very_long_input(detector: RiskDetector) -> None:
     assert len(text) > 10_000
     hits = detector.assess(text).hits
     assert [hit.text for hit in hits] == ["want to die"]
-    assert text[hits[0].start:hits[0].end] == "want to die"
+    assert text[hits[0].start : hits[0].end] == "want to die"
     assert not detector.assess("a" * 10_000).is_risk
 
 
 # ---------------------------------------------------------------------------- result types
 def test_assessment_summarises_its_hits() -> None:
-    hits = (RiskHit("passive_ideation", "low", 0, 4, "want", "r1"),
-            RiskHit("plan_intent", "imminent", 5, 9, "plan", "r2"),
-            RiskHit("passive_ideation", "moderate", 10, 12, "xy", "r3"))
+    hits = (
+        RiskHit("passive_ideation", "low", 0, 4, "want", "r1"),
+        RiskHit("plan_intent", "imminent", 5, 9, "plan", "r2"),
+        RiskHit("passive_ideation", "moderate", 10, 12, "xy", "r3"),
+    )
     result = RiskAssessment(hits, ("negation:x",))
     assert result.is_risk
     assert result.severity == "imminent"
     assert result.categories == ("passive_ideation", "plan_intent")
     data = json.loads(json.dumps(result.to_dict()))
-    assert data["hits"][1] == {"category": "plan_intent", "severity": "imminent", "start": 5,
-                               "end": 9, "text": "plan", "rule": "r2"}
+    assert data["hits"][1] == {
+        "category": "plan_intent",
+        "severity": "imminent",
+        "start": 5,
+        "end": 9,
+        "text": "plan",
+        "rule": "r2",
+    }
     assert data["guarded"] == ["negation:x"] and data["is_risk"] is True
 
 
@@ -251,8 +290,11 @@ def test_no_hits_means_no_risk() -> None:
 
 
 def test_every_hit_uses_a_known_category_and_severity(detector: RiskDetector) -> None:
-    texts = ["i want to die and i'm going to kill myself tonight, he hits me, i cut myself",
-             "i want to stab him", "kys"]
+    texts = [
+        "i want to die and i'm going to kill myself tonight, he hits me, i cut myself",
+        "i want to stab him",
+        "kys",
+    ]
     for text in texts:
         for hit in detector.assess(text).hits:
             assert hit.category in CATEGORIES
@@ -264,100 +306,103 @@ def test_default_lexicon_path_is_optional() -> None:
 
 
 # ------------------------------------------------------------------- review: missed risk
-@pytest.mark.parametrize(("text", "category", "min_severity"), [
-    # from the review
-    ("im so angry i could actually kill my flatmate and im not joking", "harm_to_others",
-     "moderate"),
-    ("my little cousin told me her dad hurts her", "abuse_danger", "moderate"),
-    ("i can hear the baby next door screaming every night and i think theyre hurting her",
-     "abuse_danger", "moderate"),
-    ("my self harm is getting worse and i cant stop", "self_harm", "moderate"),
-    # saying it is no joke cancels the joke / hyperbole guard
-    ("i could strangle my ex, not kidding", "harm_to_others", "moderate"),
-    ("honestly i could murder my boss and i'm dead serious", "harm_to_others", "moderate"),
-    ("i'm being serious i could kill him tonight", "harm_to_others", "high"),
-    ("my stepdad said he'll kill me if i tell anyone and he wasn't joking", "abuse_danger",
-     "high"),
-    # a child being hurt, told by the person about someone else
-    ("my niece told me her stepdad hits her", "abuse_danger", "moderate"),
-    ("a kid in my class says his dad beats him", "abuse_danger", "moderate"),
-    ("i think my neighbour is hurting his kids", "abuse_danger", "moderate"),
-    ("my little brother is being hit by our stepdad", "abuse_danger", "moderate"),
-    ("my baby cousin is being abused by her dad", "abuse_danger", "moderate"),
-    ("my uncle hits my cousin when he's drunk", "abuse_danger", "moderate"),
-    ("the teacher keeps hitting the pupils", "abuse_danger", "moderate"),
-    ("my friend's dad hits her and she's only 12", "abuse_danger", "moderate"),
-    # an adult being hurt right now
-    ("he's hitting her right now and i can hear her crying", "abuse_danger", "high"),
-    # "my self harm" is not "myself harm"
-    ("my self-harm has got really bad again", "self_harm", "moderate"),
-])
-def test_review_missed_risk_escalates(detector: RiskDetector, text: str, category: str,
-                                      min_severity: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "category", "min_severity"),
+    [
+        # from the review
+        ("im so angry i could actually kill my flatmate and im not joking", "harm_to_others", "moderate"),
+        ("my little cousin told me her dad hurts her", "abuse_danger", "moderate"),
+        (
+            "i can hear the baby next door screaming every night and i think theyre hurting her",
+            "abuse_danger",
+            "moderate",
+        ),
+        ("my self harm is getting worse and i cant stop", "self_harm", "moderate"),
+        # saying it is no joke cancels the joke / hyperbole guard
+        ("i could strangle my ex, not kidding", "harm_to_others", "moderate"),
+        ("honestly i could murder my boss and i'm dead serious", "harm_to_others", "moderate"),
+        ("i'm being serious i could kill him tonight", "harm_to_others", "high"),
+        ("my stepdad said he'll kill me if i tell anyone and he wasn't joking", "abuse_danger", "high"),
+        # a child being hurt, told by the person about someone else
+        ("my niece told me her stepdad hits her", "abuse_danger", "moderate"),
+        ("a kid in my class says his dad beats him", "abuse_danger", "moderate"),
+        ("i think my neighbour is hurting his kids", "abuse_danger", "moderate"),
+        ("my little brother is being hit by our stepdad", "abuse_danger", "moderate"),
+        ("my baby cousin is being abused by her dad", "abuse_danger", "moderate"),
+        ("my uncle hits my cousin when he's drunk", "abuse_danger", "moderate"),
+        ("the teacher keeps hitting the pupils", "abuse_danger", "moderate"),
+        ("my friend's dad hits her and she's only 12", "abuse_danger", "moderate"),
+        # an adult being hurt right now
+        ("he's hitting her right now and i can hear her crying", "abuse_danger", "high"),
+        # "my self harm" is not "myself harm"
+        ("my self-harm has got really bad again", "self_harm", "moderate"),
+    ],
+)
+def test_review_missed_risk_escalates(detector: RiskDetector, text: str, category: str, min_severity: str) -> None:
     result = detector.assess(text)
     assert category in result.categories, (result.categories, result.guarded)
     assert severity_rank(result.severity) >= severity_rank(min_severity)
 
 
-@pytest.mark.parametrize("text", [
-    # from the review
-    "its really hitting me",
-    "my manager hit me with a massive project",
-    "saying goodbye to everyone at my leaving do",
-    "pause, my phone is about to die",
-    "ive cut myself reaching in the sink",
-    # "hit me" / "hurt me" about feelings, with a person named in the subject
-    "my dad moved out and its really hitting me",
-    "losing my grandad is really hitting me this week",
-    "missing my mum really hits me at night",
-    "what my sister said last night really hurt me",
-    "the news about my nan really hit me hard",
-    "my grandma's death is really hitting me now",
-    # figurative "hit me with"
-    "my teacher hit me with three essays this week",
-    "my boss hits me with extra shifts every weekend",
-    # goodbyes at a leaving do / last day at work
-    "said goodbye to everyone on my last day at work",
-    "saying goodbye to everyone at my farewell party tonight",
-    # devices dying
-    "my laptop is going to die, brb",
-    "my phone will be dead soon so ill reply later",
-    # accidents
-    "i cut myself opening a tin of beans",
-    "i hurt myself reaching under the bed for my charger",
-    "i cut my hand on a broken glass doing the dishes",
-    # historical or adult third-party abuse is support talk, not an alarm
-    "my friend's boyfriend used to hit her but she's safe now",
-    "my cousin's dad used to hit her when she was little",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        # from the review
+        "its really hitting me",
+        "my manager hit me with a massive project",
+        "saying goodbye to everyone at my leaving do",
+        "pause, my phone is about to die",
+        "ive cut myself reaching in the sink",
+        # "hit me" / "hurt me" about feelings, with a person named in the subject
+        "my dad moved out and its really hitting me",
+        "losing my grandad is really hitting me this week",
+        "missing my mum really hits me at night",
+        "what my sister said last night really hurt me",
+        "the news about my nan really hit me hard",
+        "my grandma's death is really hitting me now",
+        # figurative "hit me with"
+        "my teacher hit me with three essays this week",
+        "my boss hits me with extra shifts every weekend",
+        # goodbyes at a leaving do / last day at work
+        "said goodbye to everyone on my last day at work",
+        "saying goodbye to everyone at my farewell party tonight",
+        # devices dying
+        "my laptop is going to die, brb",
+        "my phone will be dead soon so ill reply later",
+        # accidents
+        "i cut myself opening a tin of beans",
+        "i hurt myself reaching under the bed for my charger",
+        "i cut my hand on a broken glass doing the dishes",
+        # historical or adult third-party abuse is support talk, not an alarm
+        "my friend's boyfriend used to hit her but she's safe now",
+        "my cousin's dad used to hit her when she was little",
+    ],
+)
 def test_review_false_alarms_do_not_escalate(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
 
 
-@pytest.mark.parametrize("earnest", ["and im not joking", "no joke", "for real", "i'm serious",
-                                     "i mean it", "i'm not even kidding"])
-def test_saying_it_is_no_joke_cancels_the_hyperbole_guard(detector: RiskDetector,
-                                                          earnest: str) -> None:
+@pytest.mark.parametrize(
+    "earnest", ["and im not joking", "no joke", "for real", "i'm serious", "i mean it", "i'm not even kidding"]
+)
+def test_saying_it_is_no_joke_cancels_the_hyperbole_guard(detector: RiskDetector, earnest: str) -> None:
     assert not detector.assess("i could kill my brother").is_risk
     assert "harm_to_others" in detector.assess(f"i could kill my brother {earnest}").categories
 
 
-@pytest.mark.parametrize("text", ["this exam is killing me, not joking",
-                                  "i'd kill for a coffee for real",
-                                  "i'm gonna kill my sister lol"])
-def test_no_joke_does_not_cancel_idioms_or_a_plain_joke(detector: RiskDetector,
-                                                        text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["this exam is killing me, not joking", "i'd kill for a coffee for real", "i'm gonna kill my sister lol"]
+)
+def test_no_joke_does_not_cancel_idioms_or_a_plain_joke(detector: RiskDetector, text: str) -> None:
     assert not detector.assess(text).is_risk
 
 
-def test_an_adult_hurt_by_someone_else_is_support_talk_unless_it_is_happening_now(
-        detector: RiskDetector) -> None:
+def test_an_adult_hurt_by_someone_else_is_support_talk_unless_it_is_happening_now(detector: RiskDetector) -> None:
     result = detector.assess("my friend's boyfriend hits her")
     assert not result.is_risk
     assert any(reason.startswith("third_party:") for reason in result.guarded)
-    assert detector.assess("her boyfriend is hitting her right now").categories == (
-        "abuse_danger",)
+    assert detector.assess("her boyfriend is hitting her right now").categories == ("abuse_danger",)
 
 
 def test_a_child_hurt_in_the_past_is_support_talk(detector: RiskDetector) -> None:
@@ -372,12 +417,19 @@ def test_the_person_own_past_abuse_still_counts(detector: RiskDetector) -> None:
     assert result.severity == "low"
 
 
-@pytest.mark.parametrize("text", ["my dad hit me", "he is hitting me right now",
-                                  "my mum hits me with a belt", "i'm scared of my dad hitting me",
-                                  "i'm worried about my stepdad hitting me again",
-                                  "my boyfriend really hurt me last night",
-                                  "my dad hit me with some kind of cable",
-                                  "my boss hit me with a deadline and my dad hit me with a belt"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad hit me",
+        "he is hitting me right now",
+        "my mum hits me with a belt",
+        "i'm scared of my dad hitting me",
+        "i'm worried about my stepdad hitting me again",
+        "my boyfriend really hurt me last night",
+        "my dad hit me with some kind of cable",
+        "my boss hit me with a deadline and my dad hit me with a belt",
+    ],
+)
 def test_being_hit_still_escalates(detector: RiskDetector, text: str) -> None:
     assert "abuse_danger" in detector.assess(text).categories
 
@@ -387,19 +439,26 @@ def test_hit_about_feelings_is_reported_as_an_idiom(detector: RiskDetector) -> N
     assert any(reason.startswith("idiom:") for reason in guarded)
 
 
-@pytest.mark.parametrize("text", ["i cut myself on purpose while washing up",
-                                  "i cut myself reaching for the blade",
-                                  "i sat on the edge of the bath and cut myself",
-                                  "after opening a bottle of vodka i cut myself"])
-def test_accident_words_do_not_hide_deliberate_self_harm(detector: RiskDetector,
-                                                         text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i cut myself on purpose while washing up",
+        "i cut myself reaching for the blade",
+        "i sat on the edge of the bath and cut myself",
+        "after opening a bottle of vodka i cut myself",
+    ],
+)
+def test_accident_words_do_not_hide_deliberate_self_harm(detector: RiskDetector, text: str) -> None:
     assert "self_harm" in detector.assess(text).categories
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("my self harm", "my self harm"),
-    ("my self-harm", "my self harm"),
-    ("i hate my self", "i hate myself"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("my self harm", "my self harm"),
+        ("my self-harm", "my self harm"),
+        ("i hate my self", "i hate myself"),
+    ],
+)
 def test_my_self_harm_is_not_myself(normalize: Normalizer, raw: str, expected: str) -> None:
     assert normalize(raw).text == expected

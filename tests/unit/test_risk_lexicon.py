@@ -29,10 +29,8 @@ def make_wheel(cache_dir: Path, lexicon: dict) -> Path:
     wheel = cache_dir / WHEEL_NAME
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("construct_tracker/__init__.py", "")
-        archive.writestr(LEXICON_DIR + "suicide_risk_lexicon_validated_24-08-02T21-27-35.json",
-                         json.dumps(lexicon))
-        archive.writestr(LEXICON_DIR + "suicide_risk_lexicon_validated_24-08-02T21-27-35"
-                         "_metadata.json", "{}")
+        archive.writestr(LEXICON_DIR + "suicide_risk_lexicon_validated_24-08-02T21-27-35.json", json.dumps(lexicon))
+        archive.writestr(LEXICON_DIR + "suicide_risk_lexicon_validated_24-08-02T21-27-35_metadata.json", "{}")
     return wheel
 
 
@@ -43,8 +41,9 @@ def construct(surface: list[str], lemmatised: list[str]) -> dict:
 @pytest.fixture
 def wheel_lexicon() -> dict:
     return {
-        PASSIVE: construct(["Wish I Was Gone", "oblivion", "quiet forever wish"],
-                           ["wish I be go", "oblivion", "quiet forever wish"]),
+        PASSIVE: construct(
+            ["Wish I Was Gone", "oblivion", "quiet forever wish"], ["wish I be go", "oblivion", "quiet forever wish"]
+        ),
         "Direct self-injury": construct(["skin  picking"], ["skin pick"]),
         "Anxiety": construct(["worried sick"], ["worry sick"]),
     }
@@ -69,8 +68,7 @@ def test_wheel_without_lexicon_is_a_clear_error(tmp_path: Path) -> None:
         read_lexicon_from_wheel(wheel)
 
 
-def test_build_uses_the_cached_wheel_and_writes_mapped_constructs(
-        tmp_path: Path, wheel_lexicon: dict) -> None:
+def test_build_uses_the_cached_wheel_and_writes_mapped_constructs(tmp_path: Path, wheel_lexicon: dict) -> None:
     make_wheel(tmp_path / "cache", wheel_lexicon)
     out = build(tmp_path / "cache", tmp_path / "build" / "srl.json")
     data = json.loads(out.read_text())
@@ -83,8 +81,7 @@ def test_build_uses_the_cached_wheel_and_writes_mapped_constructs(
     assert set(data["constructs"]) == {"passive_suicidal_ideation", "direct_self_injury"}
 
 
-def test_cli_reports_a_broken_wheel_without_a_traceback(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_a_broken_wheel_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / WHEEL_NAME).write_text("not a zip")
     code = main(["build", "--cache-dir", str(tmp_path), "--out", str(tmp_path / "o.json")])
     assert code == 1
@@ -92,7 +89,8 @@ def test_cli_reports_a_broken_wheel_without_a_traceback(
 
 
 def test_detector_uses_enabled_constructs_and_says_so(
-        tmp_path: Path, wheel_lexicon: dict, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, wheel_lexicon: dict, caplog: pytest.LogCaptureFixture
+) -> None:
     make_wheel(tmp_path / "cache", wheel_lexicon)
     out = build(tmp_path / "cache", tmp_path / "srl.json")
     with caplog.at_level(logging.INFO, logger="bot.risk.detector"):
@@ -112,8 +110,7 @@ def test_lexicon_hits_are_guarded_like_rules(tmp_path: Path, wheel_lexicon: dict
     assert result.guarded == ("third_party:quiet forever wish",)
 
 
-def test_without_a_lexicon_the_detector_says_curated_only(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_without_a_lexicon_the_detector_says_curated_only(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="bot.risk.detector"):
         detector = RiskDetector(tmp_path / "missing.json")
     assert "curated rules only" in caplog.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -10,12 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.safety import ActionCssrsResult, ActionEscalate, ActionRequestCounselor, ValidateCssrsForm
 from bot.db import Escalation, UsageEvent, session_scope
 from bot.pseudonym import pseudonymise
-from tests.unit.trackers import DOMAIN, from_fixture, message, slot_events, tracker
-
-
-def run(action: Any, tracker_: Any) -> tuple[list[dict], CollectingDispatcher]:
-    dispatcher = CollectingDispatcher()
-    return asyncio.run(action.run(dispatcher, tracker_, DOMAIN)), dispatcher
+from tests.unit.trackers import from_fixture, message, run_action, slot_events, tracker
 
 
 def escalations() -> list[Escalation]:
@@ -26,7 +20,7 @@ def escalations() -> list[Escalation]:
 
 
 def test_risk_mid_exercise_records_an_escalation_and_abandons_the_exercise(steady_env: Any) -> None:
-    events, dispatcher = run(ActionEscalate(), from_fixture("risk_mid_grounding"))
+    events, dispatcher = run_action(ActionEscalate(), from_fixture("risk_mid_grounding"))
     [escalation] = escalations()
     assert escalation.conversation_id == "tg-4242" and escalation.pseudonym == pseudonymise("tg-4242")
     assert (escalation.channel, escalation.category, escalation.severity) == ("telegram", "passive_ideation", "low")
@@ -40,7 +34,7 @@ def test_risk_mid_exercise_records_an_escalation_and_abandons_the_exercise(stead
 
 
 def test_repeated_risk_updates_the_open_escalation(steady_env: Any) -> None:
-    run(ActionEscalate(), from_fixture("risk_mid_grounding"))
+    run_action(ActionEscalate(), from_fixture("risk_mid_grounding"))
     again = message(
         "i wrote goodbye letters",
         "risk",
@@ -59,7 +53,7 @@ def test_repeated_risk_updates_the_open_escalation(steady_env: Any) -> None:
             "categories": ["plan_intent"],
         },
     )
-    events, _ = run(
+    events, _ = run_action(
         ActionEscalate(), tracker(again, {"cssrs_status": "done", "risk_severity": "low"}, sender="tg-4242")
     )
     [escalation] = escalations()
@@ -68,7 +62,7 @@ def test_repeated_risk_updates_the_open_escalation(steady_env: Any) -> None:
 
 
 def test_a_model_only_risk_prediction_still_escalates_as_moderate(steady_env: Any) -> None:
-    run(ActionEscalate(), tracker(message("idk anymore", "risk", 0.7)))
+    run_action(ActionEscalate(), tracker(message("idk anymore", "risk", 0.7)))
     [escalation] = escalations()
     assert (escalation.category, escalation.severity) == ("unspecified", "moderate")
 
@@ -80,7 +74,7 @@ def screener_turn(
     current = tracker(
         message(text, intent, 0.9, risk=risk), {**slots, asked: text}, active_loop="cssrs_form", extracted={asked: text}
     )
-    events, dispatcher = run(ValidateCssrsForm(), current)
+    events, dispatcher = run_action(ValidateCssrsForm(), current)
     return {**slots, asked: text, **slot_events(events)}, dispatcher
 
 
@@ -100,7 +94,7 @@ def test_the_screener_asks_follow_ups_only_after_a_yes_and_reasks_unclear_answer
 
 
 def test_imminent_grade_urges_emergency_contact_and_offers_no_exercise(steady_env: Any) -> None:
-    run(ActionEscalate(), tracker(message("i want to die", "risk", 1.0), sender="person-9"))
+    run_action(ActionEscalate(), tracker(message("i want to die", "risk", 1.0), sender="person-9"))
     answers = {
         "cssrs_wish_dead": "yes",
         "cssrs_thoughts": "yes",
@@ -109,7 +103,7 @@ def test_imminent_grade_urges_emergency_contact_and_offers_no_exercise(steady_en
         "cssrs_plan": "yes",
         "cssrs_behaviour": "no",
     }
-    events, dispatcher = run(ActionCssrsResult(), tracker(message("yes", "affirm"), answers, sender="person-9"))
+    events, dispatcher = run_action(ActionCssrsResult(), tracker(message("yes", "affirm"), answers, sender="person-9"))
     assert [m.get("response") for m in dispatcher.messages] == ["utter_crisis_imminent"]
     assert not any(m.get("buttons") for m in dispatcher.messages)
     [escalation] = escalations()
@@ -118,9 +112,9 @@ def test_imminent_grade_urges_emergency_contact_and_offers_no_exercise(steady_en
 
 
 def test_a_later_im_fine_does_not_clear_the_flag(steady_env: Any) -> None:
-    run(ActionEscalate(), tracker(message("i want to die", "risk", 1.0), sender="person-3"))
+    run_action(ActionEscalate(), tracker(message("i want to die", "risk", 1.0), sender="person-3"))
     answers = {"cssrs_wish_dead": "no", "cssrs_thoughts": "no", "cssrs_behaviour": "no"}
-    run(
+    run_action(
         ActionCssrsResult(),
         tracker(message("im fine", "deny"), {**answers, "risk_severity": "moderate"}, sender="person-3"),
     )
@@ -129,7 +123,7 @@ def test_a_later_im_fine_does_not_clear_the_flag(steady_env: Any) -> None:
 
 
 def test_asking_for_a_person_reaches_the_counselor_queue(steady_env: Any) -> None:
-    _, dispatcher = run(ActionRequestCounselor(), tracker(message("can i talk to a human", "request_human")))
+    _, dispatcher = run_action(ActionRequestCounselor(), tracker(message("can i talk to a human", "request_human")))
     [escalation] = escalations()
     assert escalation.category == "asked_for_person" and escalation.status == "open"
     assert dispatcher.messages[-1]["response"] == "utter_counselor_requested"
@@ -143,6 +137,6 @@ def test_yes_to_the_direct_question_escalates_on_the_message_that_raised_it(stea
     current = tracker(message("yes", "affirm"))
     current.events.insert(0, {"event": "user", "text": suspected["text"], "parse_data": suspected,
                               "message_id": "m0"})  # fmt: skip
-    run(ActionEscalate(), current)
+    run_action(ActionEscalate(), current)
     [escalation] = escalations()
     assert escalation.spans[0]["text"] == "i feel like i am fading away" and escalation.severity == "moderate"

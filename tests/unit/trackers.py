@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import REPO_ROOT
 
@@ -69,3 +71,9 @@ def from_fixture(name: str) -> Tracker:
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+def run_action(action: Any, tracker_: Tracker) -> tuple[list[dict[str, Any]], CollectingDispatcher]:
+    """Run a custom action as the action server would; returns its events and what it said."""
+    dispatcher = CollectingDispatcher()
+    return asyncio.run(action.run(dispatcher, tracker_, DOMAIN)), dispatcher
