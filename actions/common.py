@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import usage
 from bot.db import session_scope
 from bot.escalation.records import open_escalation_for
-from bot.exercises import Exercise, load_exercises
+from bot.exercises import Engine, Exercise, RunState, offered_exercises
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +53,24 @@ def exercise_button(exercise: Exercise) -> dict[str, str]:
     return {"title": exercise.title, "payload": payload}
 
 
-def menu_buttons(first: list[str] | None = None) -> list[dict[str, str]]:
+def menu_buttons(first: list[str] | tuple[str, ...] | None = None) -> list[dict[str, str]]:
     """Every exercise as a button, the suggested ones first, then a way to reach a person."""
-    exercises = load_exercises()
+    exercises = offered_exercises()
     order = [*(first or []), *sorted(exercises)]
     buttons = [exercise_button(exercises[name]) for name in dict.fromkeys(order) if name in exercises]
     return [*buttons, {"title": "Talk to a person", "payload": "/request_human"}]
+
+
+def start_run(
+    dispatcher: CollectingDispatcher, tracker: Tracker, exercise: Exercise, answers: dict[str, Any] | None = None
+) -> list[EventType]:
+    """Begin a run of a script: logged, its intro said, its state in slots; exercise_form asks the rest.
+    `answers` are earlier words the script may quote (a follow-up quotes the person's plan)."""
+    state = RunState(exercise.id, str(uuid.uuid4()), answers=dict(answers or {}))
+    log_usage(tracker, "start", exercise=exercise.id, run_id=state.run_id)
+    dispatcher.utter_message(text=Engine(exercise).intro(state))
+    slots = [SlotSet(name, value) for name, value in state.as_slots().items()]
+    return [*slots, SlotSet("exercise_status", "running"), SlotSet("exercise_answer", None)]
 
 
 def entity_value(tracker: Tracker, entity: str) -> str | None:

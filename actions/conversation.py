@@ -9,9 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import entity_value, log_usage, menu_buttons, who
+from actions.common import entity_value, log_usage, menu_buttons, start_run, who
+from actions.follow_up import due_follow_up
 from bot import usage
-from bot.exercises import load_common, load_exercises, parse_number, pick
+from bot.exercises import load_common, offered_exercises, parse_number, pick
 
 # What a check-in intent says about how the person feels, as `suits` tags in the exercise files.
 MOOD_TAGS = {
@@ -45,6 +46,10 @@ class ActionGreet(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events = introduce_if_needed(dispatcher, tracker)
+        follow_up = due_follow_up(tracker)
+        if follow_up is not None:  # back after setting a small goal: ask how it went first
+            exercise, answers = follow_up
+            return [*events, *start_run(dispatcher, tracker, exercise, answers), SlotSet("pending_follow_up", None)]
         if not events:
             dispatcher.utter_message(response="utter_greet_again")
         dispatcher.utter_message(response="utter_ask_checkin")
@@ -64,7 +69,7 @@ def mood_tag(tracker: Tracker) -> tuple[str | None, float | None]:
 
 def suggested_exercises(tag: str | None, helped: list[str]) -> list[str]:
     """Exercises that fit how the person feels; those that helped them before come first."""
-    fitting = [name for name, exercise in sorted(load_exercises().items()) if tag and tag in exercise.suits]
+    fitting = [name for name, exercise in sorted(offered_exercises().items()) if tag and tag in exercise.suits]
     return sorted(fitting, key=lambda name: helped.index(name) if name in helped else len(helped))
 
 
@@ -94,7 +99,7 @@ class ActionCheckin(Action):
         text = line or pick(common.lines("menu_prompt"), seed)
         helped = helped_before(tracker)
         if helped and tag:
-            title = load_exercises()[helped[0]].title if helped[0] in load_exercises() else helped[0]
+            title = offered_exercises()[helped[0]].title if helped[0] in offered_exercises() else helped[0]
             text += f"\nLast time, {title} seemed to help you."
         dispatcher.utter_message(text=text, buttons=menu_buttons(suggested_exercises(tag, helped)))
         return [*events, SlotSet("mood", intent)]
@@ -106,7 +111,7 @@ class ActionShowMenu(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events = introduce_if_needed(dispatcher, tracker)
-        exercises = load_exercises()
+        exercises = offered_exercises()
         lines = [pick(load_common().lines("menu_prompt"), f"{tracker.sender_id}:{len(tracker.events)}")]
         lines += [f"• {exercise.title}: {exercise.summary}" for _, exercise in sorted(exercises.items())]
         dispatcher.utter_message(text="\n".join(lines), buttons=menu_buttons())

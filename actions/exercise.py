@@ -5,7 +5,6 @@ All wording and steps come from bot/content/exercises/*.yml through bot.exercise
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -13,10 +12,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import cleared_run, entity_value, log_usage, menu_buttons, say
+from actions.common import cleared_run, entity_value, log_usage, menu_buttons, say, start_run
 from actions.conversation import introduce_if_needed
+from actions.follow_up import follow_up_to_start, pending_follow_up
 from actions.safety import DetectedRisk, crisis_events
-from bot.exercises import Engine, Outcome, RunState, get_exercise, load_common, load_exercises, pick
+from bot.exercises import Engine, Outcome, RunState, get_exercise, load_common, offered_exercises, pick
 
 ENDED_BY = {None: "completed", "stop": "stopped", "switch": "switched", "risk": "interrupted"}
 
@@ -35,16 +35,17 @@ class ActionStartExercise(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         events = introduce_if_needed(dispatcher, tracker)
-        exercise = get_exercise(entity_value(tracker, "exercise") or "")
+        wanted = entity_value(tracker, "exercise") or ""
+        follow_up = follow_up_to_start(tracker, wanted)
+        if follow_up is not None:
+            exercise, answers = follow_up
+            return [*events, *start_run(dispatcher, tracker, exercise, answers), SlotSet("pending_follow_up", None)]
+        exercise = offered_exercises().get(wanted)
         if exercise is None:
             line = pick(load_common().lines("menu_prompt"), f"{tracker.sender_id}:{len(tracker.events)}")
             dispatcher.utter_message(text=line, buttons=menu_buttons())
             return [*events, *cleared_run(), SlotSet("exercise_status", "not_started")]
-        state = RunState(exercise.id, str(uuid.uuid4()))
-        log_usage(tracker, "start", exercise=exercise.id, run_id=state.run_id)
-        dispatcher.utter_message(text=exercise.intro)
-        slots = [SlotSet(name, value) for name, value in state.as_slots().items()]
-        return [*events, *slots, SlotSet("exercise_status", "running"), SlotSet("exercise_answer", None)]
+        return [*events, *start_run(dispatcher, tracker, exercise)]
 
 
 def log_outcome(tracker: Tracker, state: RunState, outcome: Outcome) -> None:
@@ -57,6 +58,7 @@ def log_outcome(tracker: Tracker, state: RunState, outcome: Outcome) -> None:
             step=entry.step,
             value=entry.value,
             phase=entry.phase,
+            choice=entry.choice,
         )
 
 
@@ -116,8 +118,8 @@ class ActionFinishExercise(Action):
         seed = f"{state.run_id}:finish"
         if status == "completed":
             log_usage(tracker, "complete", exercise=state.exercise_id, run_id=state.run_id)
-            dispatcher.utter_message(text=engine.closing(state), buttons=menu_buttons())
-            return [*cleared_run(), *saved_result(tracker, engine, state)]
+            dispatcher.utter_message(text=engine.closing(state), buttons=menu_buttons(engine.exercise.offer_next))
+            return [*cleared_run(), *saved_result(tracker, engine, state), *pending_follow_up(engine.exercise, state)]
         step = engine.steps[min(state.step_index, len(engine.steps) - 1)].id
         log_usage(tracker, "abandon", exercise=state.exercise_id, run_id=state.run_id, step=step)
         if status == "interrupted":  # an answer in the script meant risk: help comes first
@@ -156,4 +158,4 @@ class ActionShowLastResult(Action):
 
 
 def _with_summary() -> list[str]:
-    return [name for name, exercise in sorted(load_exercises().items()) if exercise.summary_template]
+    return [name for name, exercise in sorted(offered_exercises().items()) if exercise.summary_template]

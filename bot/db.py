@@ -50,6 +50,7 @@ class UsageEvent(Base):
     kind = Column(String(16), nullable=False)  # checkin, start, step, rating, complete, abandon
     step = Column(String(64), nullable=True)
     phase = Column(String(16), nullable=True)  # before / after for ratings
+    choice = Column(String(32), nullable=True)  # the option picked at a choice step
     value = Column(Float, nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
 

@@ -3,6 +3,8 @@
 The engine is plain Python with no Rasa imports. It keeps its state in a small dict
 (stored by the actions in Rasa slots) and turns one answer into the next messages.
 Every run is: distress rating before -> the script's steps -> outro + rating after.
+A script may turn the ratings off (`ratings: false`, for the small-goal follow-up) and may be
+`hidden` from menus (run only when the assistant starts it, with earlier answers as context).
 """
 
 from __future__ import annotations
@@ -87,6 +89,10 @@ class Exercise:
     outro: tuple[str, ...] = ()
     summary_template: str = ""
     patterns: dict[str, Any] = field(default_factory=dict)
+    hidden: bool = False  # never offered in menus or started by name; the assistant starts it
+    ratings: bool = True  # the 0-10 distress rating before and after
+    offer_next: tuple[str, ...] = ()  # exercises offered first when this one ends
+    follow_up: str = ""  # a (hidden) script to run when the person comes back after completing this one
 
     def step_ids(self) -> list[str]:
         return [step.id for step in self.steps]
@@ -167,6 +173,10 @@ def _exercise_from(data: dict[str, Any], path: Path) -> Exercise:
         outro=_as_tuple(data.get("outro")),
         summary_template=str(data.get("summary_template", "")).strip(),
         patterns=dict(data.get("patterns", {})),
+        hidden=bool(data.get("hidden", False)),
+        ratings=bool(data.get("ratings", True)),
+        offer_next=_as_tuple(data.get("offer_next")),
+        follow_up=str(data.get("follow_up", "")),
     )
 
 
@@ -196,8 +206,15 @@ def get_exercise(exercise_id: str) -> Exercise | None:
     return load_exercises().get(exercise_id)
 
 
+def offered_exercises() -> dict[str, Exercise]:
+    """The exercises a person can pick: every script except the hidden ones."""
+    return {name: exercise for name, exercise in load_exercises().items() if not exercise.hidden}
+
+
 def full_steps(exercise: Exercise, common: Common) -> list[Step]:
-    """The script's steps wrapped in the distress ratings every run has."""
+    """The script's steps wrapped in the distress ratings (unless the script turns them off)."""
+    if not exercise.ratings:
+        return list(exercise.steps)
     labels = {"low_label": common.raw["rating"]["low_label"], "high_label": common.raw["rating"]["high_label"]}
     before = Step(
         RATING_BEFORE, "rating", common.lines("rating", "before")[0], prompts=common.lines("rating", "before"), **labels
@@ -301,6 +318,7 @@ class LogRecord:
     step: str
     value: float | None = None
     phase: str | None = None
+    choice: str | None = None  # the option picked at a choice step
 
 
 @dataclass
@@ -329,7 +347,7 @@ class Engine:
         step = self.steps[state.step_index]
         seed = f"{state.run_id}:{step.id}:{state.unusable}"
         messages: list[Message] = []
-        if step.id == RATING_AFTER and self.exercise.outro and not state.unusable:
+        if step.id == RATING_AFTER and self.exercise.outro and not state.unusable:  # ratings on: outro first
             messages.append({"text": pick(self.exercise.outro, seed)})
         if step.kind == "pacer":
             messages.append(self._pacer_message(state, step))
@@ -342,8 +360,16 @@ class Engine:
             text += "\n" + "\n".join(f"• {o['label']}: {o['explain']}" for o in step.options if o.get("explain"))
         if state.unusable and step.help:
             text = f"{step.help}\n{text}"
-        messages.append({"text": text, "buttons": self._buttons(state, step)})
+        messages.append({"text": fill(text, **self.context(state)), "buttons": self._buttons(state, step)})
         return messages
+
+    @staticmethod
+    def context(state: RunState) -> dict[str, str]:
+        """Earlier answers (or ones the run started with) that a prompt may quote as {step_id}."""
+        return {key: shorten(value) for key, value in state.answers.items() if isinstance(value, str)}
+
+    def intro(self, state: RunState) -> str:
+        return fill(self.exercise.intro, **self.context(state))
 
     def _list_followup(self, state: RunState, step: Step, seed: str) -> str:
         count = len(state.answers[step.id])
@@ -484,12 +510,23 @@ class Engine:
         state.answers[step.id] = value
         if step.kind == "choice" and set(value if isinstance(value, list) else [value]) & set(step.escalate_on):
             return Outcome(logs=[LogRecord("step", step.id)], finished=True, ended_by="risk")
-        if step.reflect:
+        reply = self._option_reply(step, value)
+        if reply:
+            outcome.messages.append({"text": reply})
+        elif step.reflect:
             shown = self.display(step, value) if step.kind in ("choice", "pick_from") else text
             reflection = fill(pick(step.reflect, f"{state.run_id}:{step.id}:reflect"), answer=shorten(shown))
             outcome.messages.append({"text": reflection})
         numeric = float(value) if step.kind in ("scale", "rating") else None
-        return self._advance(state, step, outcome, logged_value=numeric)
+        choice = value if step.kind == "choice" and isinstance(value, str) else None
+        return self._advance(state, step, outcome, logged_value=numeric, choice=choice)
+
+    @staticmethod
+    def _option_reply(step: Step, value: Any) -> str:
+        """A choice option's own reply (`reply:` in the script), said instead of the step's reflect."""
+        if step.kind != "choice" or not isinstance(value, str):
+            return ""
+        return next((option.get("reply", "") for option in step.options if option["value"] == value), "")
 
     def _finish_list(self, state: RunState, step: Step) -> Outcome:
         items = state.answers.get(step.id, [])
@@ -515,13 +552,19 @@ class Engine:
         return Outcome(messages=[{"text": fill(line, min=step.min, max=step.max)}] if line else [])
 
     def _advance(
-        self, state: RunState, step: Step, outcome: Outcome, logged_value: float | None = None, skipped: bool = False
+        self,
+        state: RunState,
+        step: Step,
+        outcome: Outcome,
+        logged_value: float | None = None,
+        skipped: bool = False,
+        choice: str | None = None,
     ) -> Outcome:
         if step.kind == "rating":
             phase = "before" if step.id == RATING_BEFORE else "after"
             outcome.logs.append(LogRecord("rating", step.id, None if skipped else logged_value, phase))
         else:
-            outcome.logs.append(LogRecord("skip" if skipped else "step", step.id, logged_value))
+            outcome.logs.append(LogRecord("skip" if skipped else "step", step.id, logged_value, choice=choice))
         state.step_index += 1
         state.unusable = 0
         while state.step_index < len(self.steps) and self._nothing_to_pick(state):
@@ -537,6 +580,8 @@ class Engine:
     # -- closing
 
     def closing(self, state: RunState) -> str:
+        if not self.exercise.ratings:  # nothing to compare: the script's own outro closes it
+            return fill(pick(self.exercise.outro, f"{state.run_id}:closing"), **self.context(state))
         before = state.answers.get(RATING_BEFORE)
         after = state.answers.get(RATING_AFTER)
         if before is None or after is None:
@@ -571,12 +616,12 @@ def content_problems(content_dir: Path = CONTENT_DIR) -> list[str]:
     except ContentError as error:
         return [str(error)]
     for exercise in exercises.values():
-        problems += _exercise_problems(exercise)
+        problems += _exercise_problems(exercise, set(exercises))
     problems += _common_problems(common)
     return problems
 
 
-def _exercise_problems(exercise: Exercise) -> list[str]:
+def _exercise_problems(exercise: Exercise, known: set[str]) -> list[str]:
     problems = []
     seen: list[str] = []
     for step in exercise.steps:
@@ -601,6 +646,9 @@ def _exercise_problems(exercise: Exercise) -> list[str]:
                 problems.append(f"{exercise.id}: pattern {pattern_id} has a phase without say/seconds")
     if not exercise.outro:
         problems.append(f"{exercise.id}: needs an outro")
+    for name in (*exercise.offer_next, *([exercise.follow_up] if exercise.follow_up else [])):
+        if name not in known:
+            problems.append(f"{exercise.id}: names {name!r}, which is not an exercise")
     return problems
 
 

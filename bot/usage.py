@@ -29,6 +29,7 @@ def record(
     step: str | None = None,
     value: float | None = None,
     phase: str | None = None,
+    choice: str | None = None,
 ) -> None:
     """Write one usage row; kind is checkin, start, step, skip, rating, complete or abandon."""
     with session_scope() as session:
@@ -42,6 +43,7 @@ def record(
                 step=step,
                 value=value,
                 phase=phase,
+                choice=choice,
             )
         )
 

@@ -13,7 +13,7 @@ from actions.exercise import (
     ValidateExerciseForm,
 )
 from bot.db import Escalation, UsageEvent, session_scope
-from bot.exercises import fill, load_common, load_exercises
+from bot.exercises import fill, load_common, load_exercises, offered_exercises
 from bot.pseudonym import pseudonymise
 from tests.unit.trackers import message, run_action, slot_events, tracker
 
@@ -55,7 +55,8 @@ def test_asking_for_an_exercise_without_a_name_shows_the_menu(steady_env: Any) -
     events, dispatcher = run_action(ActionStartExercise(), tracker(message("i need an exercise", "request_exercise")))
     assert slot_events(events)["exercise_status"] == "not_started"
     titles = [button["title"] for button in dispatcher.messages[-1]["buttons"]]
-    assert "Talk to a person" in titles and len(titles) == len(load_exercises()) + 1
+    assert "Talk to a person" in titles and len(titles) == len(offered_exercises()) + 1
+    assert load_exercises()["goal_review"].title not in titles  # a hidden follow-up is never offered
     assert usage_rows() == []
 
 
@@ -147,7 +148,8 @@ def test_a_number_check_in_is_recorded_as_a_rating(steady_env: Any) -> None:
 def test_the_menu_lists_every_exercise_with_a_way_to_reach_a_person(steady_env: Any) -> None:
     _, dispatcher = run_action(ActionShowMenu(), tracker(message("menu", "show_menu"), {"introduced": True}))
     text = dispatcher.messages[-1]["text"]
-    assert all(exercise.title in text for exercise in load_exercises().values())
+    assert all(exercise.title in text for exercise in offered_exercises().values())
+    assert load_exercises()["goal_review"].title not in text
 
 
 def test_a_yes_to_not_wanting_to_be_alive_in_seek_help_puts_help_first(steady_env: Any) -> None:

@@ -38,11 +38,14 @@ def tracker(
     channel: str = "rest",
     active_loop: str | None = None,
     extracted: dict[str, Any] | None = None,
+    earlier: list[dict[str, Any]] | None = None,
 ) -> Tracker:
-    """A tracker whose last user message is `latest`; `extracted` are slots set from that message."""
+    """A tracker whose last user message is `latest`; `extracted` are slots set from that message;
+    `earlier` are events before it (a session start, say)."""
     all_slots = {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
     all_slots.update(slots or {})
-    events = [
+    events = [*(earlier or [])]
+    events += [
         {"event": "user", "text": (latest or {}).get("text", ""), "input_channel": channel, "parse_data": latest or {}}
     ]
     events += [{"event": "slot", "name": name, "value": value} for name, value in (extracted or {}).items()]

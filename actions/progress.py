@@ -1,0 +1,49 @@
+"""'How have I been doing?': the person's own check-ins and ratings, as text and (widget) a chart."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import logger, menu_buttons, who
+from bot.db import utcnow
+from bot.exercises import load_common, pick
+from bot.progress import chart_payload, progress_for, progress_text
+
+
+def pending_goal(tracker: Tracker) -> tuple[str, str] | None:
+    """(follow-up script, the goal in the person's words) while a small goal waits to be asked about."""
+    pending = tracker.get_slot("pending_follow_up")
+    if not isinstance(pending, dict):
+        return None
+    goal = str((pending.get("answers") or {}).get("goal") or "")
+    return (str(pending.get("exercise")), goal) if goal else None
+
+
+class ActionShowProgress(Action):
+    def name(self) -> str:
+        return "action_show_progress"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        common = load_common()
+        seed = f"{tracker.sender_id}:{len(tracker.events)}"
+        try:
+            progress = progress_for(who(tracker).pseudonym, utcnow())
+        except SQLAlchemyError:
+            logger.exception("Could not read the usage log for a progress summary")
+            dispatcher.utter_message(text=pick(common.lines("progress", "unavailable"), seed), buttons=menu_buttons())
+            return []
+        goal = pending_goal(tracker)
+        text = progress_text(progress, common, seed, goal=goal[1] if goal else None)
+        buttons = menu_buttons([name for name, _ in progress.helped])
+        if goal:
+            payload = "/request_exercise" + json.dumps({"exercise": goal[0]})
+            buttons = [{"title": common.raw["progress"]["goal_button"], "payload": payload}, *buttons]
+        chart = chart_payload(progress, common, text) if progress.runs else None
+        dispatcher.utter_message(text=text, buttons=buttons, json_message=chart)
+        return []
