@@ -2,7 +2,8 @@
 
 After "One small goal" (bot/content/exercises/small_goal.yml, `follow_up: goal_review`) the plan
 waits in the `pending_follow_up` slot. In a later session, the person's hello starts the follow-up
-script, which quotes their own goal; it is asked once, whatever they answer.
+script, which quotes their own goal; it is asked once, whatever they answer, and never while the
+conversation is flagged for risk.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ def session_started_at(tracker: Tracker) -> float | None:
 
 
 def due_follow_up(tracker: Tracker) -> tuple[Exercise, dict[str, Any]] | None:
-    """The follow-up to run now: one set in an earlier session (the person has come back)."""
+    """The follow-up to run now: one set in an earlier session (the person has come back). Not while
+    the conversation is flagged for risk: then the hello gets the usual gentle check-in instead."""
     pending = tracker.get_slot("pending_follow_up")
-    if not isinstance(pending, dict):
+    if not isinstance(pending, dict) or tracker.get_slot("risk_flag"):
         return None
     exercise = get_exercise(str(pending.get("exercise") or ""))
     started = session_started_at(tracker)

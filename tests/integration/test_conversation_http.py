@@ -5,8 +5,10 @@ Needs the trained model (make test trains it first). Starting Rasa takes about a
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import urllib.request
 import uuid
 from collections.abc import Iterator
 
@@ -14,7 +16,7 @@ import pytest
 import yaml
 from sqlalchemy import text
 
-from bot.config import CONTENT_DIR
+from bot.config import CONTENT_DIR, rasa_api_token
 from bot.db import Escalation, UsageEvent, engine_for, session_scope
 from bot.exercises import fill, load_common, load_exercises
 from bot.pseudonym import pseudonymise
@@ -112,3 +114,65 @@ def test_crisis_resources_still_reach_the_person_when_the_action_server_is_down(
     person = new_sender()
     replies = steady.say(person, text="i want to end my life")
     assert any(contact in replies[0]["text"] for contact in services_of("fallback")), replies
+
+
+def rasa_api(steady: Steady, path: str, body: dict) -> dict:
+    """Rasa's own HTTP API (token-protected), as the console and the reminder worker use it."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{steady.ports.rasa}{path}?token={rasa_api_token()}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def finish_grounding(steady: Steady, person: str, before: str, after: str) -> None:
+    steady.say(person, payload='/request_exercise{"exercise": "grounding"}')
+    for answer in [before, "lamp, window, mug, phone, door", "blanket", "rain", "coffee", "toothpaste"]:
+        steady.say(person, text=answer)
+    steady.say(person, text=after)
+
+
+def test_how_have_i_been_doing_reads_back_this_persons_ratings_with_chart_data(steady: Steady) -> None:
+    person = new_sender()
+    steady.say(person, text="hi")
+    finish_grounding(steady, person, "8", "5")
+    replies = steady.say(person, text="how have I been doing?")
+    title = load_exercises()["grounding"].title
+    summary = next(reply for reply in replies if reply.get("text"))
+    assert f"{title}, 8 → 5" in summary["text"] and "Exercises finished: 1." in summary["text"]
+    chart = next(reply["custom"] for reply in replies if reply.get("custom"))
+    assert chart["type"] == "progress_chart"
+    assert [(run["label"], run["before"], run["after"]) for run in chart["runs"]] == [(title, 8.0, 5.0)]
+    stranger = steady.say(new_sender(), text="show me my progress")
+    assert not any(reply.get("custom") for reply in stranger), "nobody else's ratings"
+
+
+def test_a_small_goal_is_followed_up_in_the_next_session(steady: Steady) -> None:
+    person = new_sender()
+    steady.say(person, text="hi")
+    steady.say(person, payload='/request_exercise{"exercise": "small_goal"}')
+    for answer in ["6", "people", "text my friend Jo", "friday evening", "i might chicken out", "send it first thing"]:
+        assert steady.say(person, text=answer)
+    outro = steady.say(person, text="7")
+    assert "next time" in " ".join(texts(outro)).lower(), "the promise to ask how it went"
+    steady.say(person, text="4")
+    same_visit = steady.say(person, text="hello")
+    assert "text my friend Jo" not in " ".join(texts(same_visit)), "not in the same visit"
+    rasa_api(steady, f"/conversations/{person}/execute", {"name": "action_session_start"})  # as after 3 idle hours
+    back = steady.say(person, text="hey")
+    asked = " ".join(texts(back))
+    assert "text my friend Jo" in asked and "friday evening" in asked
+    assert [button["payload"] for button in back[-1]["buttons"]] == ["done", "partly", "not_yet", "changed"]
+    reply = steady.say(person, text="i did some of it")
+    assert "still counts" in " ".join(texts(reply))
+    closing = steady.say(person, text="i was nervous but it helped to plan")
+    assert closing[-1]["buttons"][0]["title"] == load_exercises()["small_goal"].title
+    again = steady.say(person, text="hi")
+    assert "text my friend Jo" not in " ".join(texts(again)), "asked once"
+    with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:
+        rows = session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonymise(person))
+        outcome = [(row.exercise, row.step, row.choice) for row in rows if row.choice]
+    assert ("goal_review", "outcome", "partly") in outcome

@@ -59,6 +59,14 @@ def test_a_hello_in_the_same_session_just_checks_in(steady_env: Any) -> None:
     assert messages[-1]["response"] == "utter_ask_checkin"
 
 
+def test_no_goal_talk_while_the_conversation_is_flagged_for_risk(steady_env: Any) -> None:
+    now = time.time()
+    flagged = {"introduced": True, "risk_flag": True, "pending_follow_up": pending(now - 86_400)}
+    slots, messages = greet(flagged, session_start(now))
+    assert "exercise" not in slots and "pending_follow_up" not in slots  # kept for a calmer visit
+    assert messages[-1]["response"] == "utter_ask_checkin"
+
+
 def test_the_follow_up_has_no_ratings_and_each_outcome_gets_its_own_reply(steady_env: Any) -> None:
     engine = Engine(load_exercises()["goal_review"])
     assert [step.id for step in engine.steps] == ["outcome", "learned"]
