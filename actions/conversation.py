@@ -53,7 +53,7 @@ class ActionGreet(Action):
         if not events:
             dispatcher.utter_message(response="utter_greet_again")
         dispatcher.utter_message(response="utter_ask_checkin")
-        return events
+        return [*events, SlotSet("exercise_status", None)]  # the rules tell this apart from a follow-up
 
 
 def mood_tag(tracker: Tracker) -> tuple[str | None, float | None]:
