@@ -33,6 +33,7 @@ MAX_HISTORY_MESSAGES = 200
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")  # the same rule as bot/channels/webchat.py
 PAYLOAD_PATTERN = re.compile(r"^/[a-z_]+(\{[^{}]{0,200}\})?$")
+WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom payloads the widget draws
 RASA_URL = web.AppKey("rasa_url", str)
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
@@ -111,7 +112,7 @@ def shown_user_text(event: dict[str, Any]) -> str | None:
 
 
 def shown_bot_message(event: dict[str, Any]) -> dict[str, Any] | None:
-    """A bot event as the widget renders it: text, buttons, a breathing pacer; nothing internal."""
+    """A bot event as the widget renders it: text, buttons, a pacer or a chart; nothing internal."""
     data = event.get("data") or {}
     message: dict[str, Any] = {"from": "bot"}
     if isinstance(event.get("text"), str) and event["text"]:
@@ -124,7 +125,7 @@ def shown_bot_message(event: dict[str, Any]) -> dict[str, Any] | None:
     if buttons:
         message["buttons"] = buttons
     custom = data.get("custom")
-    if isinstance(custom, dict) and custom.get("type") == "breathing_pacer":
+    if isinstance(custom, dict) and custom.get("type") in WIDGET_PAYLOADS:
         message["custom"] = custom
     return message if len(message) > 1 else None
 

@@ -89,6 +89,57 @@ async function greeted(page) {
   await button(page, "Anxious or panicky").waitFor({ timeout: REPLY_MS });
 }
 
+async function chartState(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector(".steady-widget").shadowRoot;
+    const log = root.querySelector(".log");
+    return [...root.querySelectorAll(".chart")].map((chart) => {
+      const svg = chart.querySelector("svg");
+      const index = [...log.children].indexOf(chart);
+      return {
+        title: chart.querySelector(".chart-title").textContent,
+        role: svg.getAttribute("role"),
+        label: svg.getAttribute("aria-label"),
+        width: svg.getBoundingClientRect().width,
+        choicesNext: Boolean(chart.nextElementSibling && chart.nextElementSibling.matches(".choices")),
+        frameFits: chart.querySelector(".chart-frame").getBoundingClientRect().right <= log.getBoundingClientRect().right,
+        saidBefore: [...log.children].slice(0, index).filter((li) => li.matches(".msg")).map((li) => ({
+          from: li.matches(".user") ? "user" : "bot", text: li.lastElementChild.textContent })),
+        runs: [...svg.querySelectorAll(".run")].map((run) => ({
+          trend: run.getAttribute("class").replace("run", "").trim(),
+          before: run.getAttribute("data-before"),
+          after: run.getAttribute("data-after"),
+          beforeY: Number(run.querySelector(".run-before")?.getAttribute("cy")),
+          afterY: Number(run.querySelector(".run-after")?.getAttribute("cy")),
+          date: run.querySelector(".chart-date").textContent,
+          tip: run.querySelector("title").textContent,
+        })),
+      };
+    });
+  });
+}
+
+// A stand-in for the socket.io client (the widget uses window.steadyIo when a page already has it):
+// the test hands the widget any message it likes through window.__steadyFake.deliver(message).
+function fakeSocketIo() {
+  const fake = { handlers: {}, emitted: [] };
+  fake.deliver = (message) => fake.handlers.bot_uttered(message);
+  window.__steadyFake = fake;
+  window.steadyIo = () => {
+    const socket = {
+      on(name, handler) { fake.handlers[name] = handler; return socket; },
+      off() { return socket; },
+      disconnect() {},
+      emit(name, data) {
+        fake.emitted.push([name, data]);
+        if (name === "session_request") setTimeout(() => fake.handlers.session_confirm({ session_id: data.session_id }));
+      },
+    };
+    setTimeout(() => fake.handlers.connect && fake.handlers.connect());
+    return socket;
+  };
+}
+
 async function startBreathing(page) {
   await greeted(page);
   await button(page, "Anxious or panicky").click();
@@ -300,6 +351,166 @@ const checks = {
     await shot(page, "09-reduced-motion.png");
   },
 };
+
+Object.assign(checks, {
+  async progress_chart_after_an_exercise(browser) {
+    const context = await browser.newContext({
+      locale: "en-GB", viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    });
+    context.setDefaultTimeout(REPLY_MS);
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    await page.goto(WEB + "/");
+    await greeted(page);
+    // The shortest exercise: box breathing, 3 rounds, ended at once; distress 8 before, 3 after.
+    await button(page, "Anxious or panicky").click();
+    await button(page, "Breathing (box or 4-7-8)").click();
+    await button(page, "8").click();
+    await button(page, "Box (4-4-4-4)").click();
+    await button(page, "3 rounds").click();
+    await page.locator(".pacer").waitFor();
+    await type(page, "done");
+    await waitForLog(page, "How did that feel?");
+    await type(page, "a bit calmer");
+    await button(page, "3").click();
+    await button(page, "Talk to a person").waitFor();
+    await type(page, "how have I been doing?");
+    await page.locator(".chart svg").waitFor();
+    await page.waitForTimeout(500); // anything else in the same reply
+    const expectOne = (charts, when) => {
+      check(charts.length === 1, `${when}: one chart (${charts.length})`);
+      const [chart] = charts;
+      check(chart.role === "img", `${when}: the chart is an image to screen readers`);
+      check(/^.+: 1 exercise; distress went down in 1\.$/.test(chart.label), `${when}: its label summarises (${chart.label})`);
+      check(chart.runs.length === 1, `${when}: exactly one run column (${chart.runs.length})`);
+      const [run] = chart.runs;
+      check(run.before === "8" && run.after === "3" && run.trend === "down",
+        `${when}: the column is 8 before, 3 after, went down (${JSON.stringify(run)})`);
+      check(run.beforeY < run.afterY, `${when}: 8 is drawn higher than 3 (calm at the bottom)`);
+      check(/^\d{1,2}[A-Z][a-z]{2}$/.test(run.date), `${when}: a short date under the column (${run.date})`);
+      check(chart.frameFits, `${when}: the chart fits the phone's screen`);
+      check(chart.choicesNext, `${when}: the summary's buttons come after the chart`);
+      const asked = chart.saidBefore.map((message) => message.from === "user" && message.text).lastIndexOf("how have I been doing?");
+      const summary = chart.saidBefore.slice(asked + 1).filter((message) => message.from === "bot").map((m) => m.text).join("\n");
+      check(asked >= 0 && summary.includes("8 → 3"), `${when}: the text summary comes first (${summary})`);
+      return chart;
+    };
+    expectOne(await chartState(page), "live");
+    const sideways = await page.evaluate(() => {
+      const log = document.querySelector(".steady-widget").shadowRoot.querySelector(".log");
+      return log.scrollWidth - log.clientWidth;
+    });
+    check(sideways === 0, `the conversation does not scroll sideways (${sideways})`);
+    await page.locator(".chart").scrollIntoViewIfNeeded();
+    await shot(page, "10-progress-chart.png");
+    await page.reload();
+    await page.locator(".chart svg").waitFor({ timeout: REPLY_MS });
+    await waitForLog(page, "how have I been doing?");
+    expectOne(await chartState(page), "after a reload");
+    await page.locator(".chart").scrollIntoViewIfNeeded();
+    await shot(page, "11-progress-chart-after-reload.png");
+    check(errors.length === 0, `no script errors (${errors.join(" / ")})`);
+  },
+
+  async progress_chart_survives_bad_data(browser) {
+    const context = await browser.newContext({ locale: "en-GB", viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    const errors = [];
+    const dialogs = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    page.on("dialog", (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
+    await page.addInitScript(fakeSocketIo);
+    await page.route(WEB + "/chart-test", (route) => route.fulfill({
+      contentType: "text/html",
+      body: `<!doctype html><title>Chart test</title><script src="${WEB}/widget.js" data-open="true" defer></script>`,
+    }));
+    await page.goto(WEB + "/chart-test");
+    await page.waitForFunction(() => window.__steadyFake.emitted.some(([name]) => name === "user_uttered"));
+    const deliver = (message) => page.evaluate((m) => window.__steadyFake.deliver(m), message);
+    const chart = (fields) => ({ type: "progress_chart", ...fields });
+    // Untrusted words and numbers: markup stays text, values are clamped, unusable runs are skipped.
+    await deliver({ text: "Your progress", quick_replies: [{ title: "Show me the exercises", payload: "/menu" }] });
+    await deliver({ custom: chart({
+      title: "<img src=x onerror=alert(1)>",
+      runs: [
+        null, 5, "run", [],
+        { date: "2026-11-01", label: "<img src=x onerror=alert(2)>", before: 7, after: 4 },
+        { date: "2026-11-02", label: "Up", before: 3, after: 6 },
+        { date: "2026-11-03", label: "Same", before: 5, after: 5 },
+        { date: "<b>x</b>", label: 42, before: 12, after: -3 },
+        { date: "2026-13-45", before: "7", after: 4 },
+        { date: "2026-11-06", before: null, after: null },
+        { date: "2026-11-07", before: true, after: { valueOf: 1 } },
+      ],
+      checkins: "not a list",
+      fallback_text: "Your progress",
+    }) });
+    let charts = await chartState(page);
+    check(charts.length === 1, `one chart (${charts.length})`);
+    check(charts[0].title === "<img src=x onerror=alert(1)>", "the title is shown as text");
+    check(charts[0].choicesNext, "the chart goes above the buttons that came with its text");
+    const got = charts[0].runs.map((run) => [run.trend, run.before, run.after]);
+    const wanted = [["down", "7", "4"], ["up", "3", "6"], ["same", "5", "5"], ["down", "10", "0"], ["partial", null, "4"]];
+    check(JSON.stringify(got) === JSON.stringify(wanted), `usable runs only, clamped (${JSON.stringify(got)})`);
+    check(charts[0].runs[0].tip.includes("<img src=x onerror=alert(2)>"), "a label is shown as text");
+    check(charts[0].runs[3].date === "?", "an unreadable date is not shown");
+    check(charts[0].label.includes("5 exercises; distress went down in 2, went up in 1, stayed the same in 1, was rated only once in 1"),
+      `the label counts them (${charts[0].label})`);
+    // More runs than fit: the latest 12.
+    const many = Array.from({ length: 20 }, (_, i) => ({ date: `2026-10-${String(i + 1).padStart(2, "0")}`, label: "Box", before: 6, after: i % 3 }));
+    await deliver({ custom: chart({ runs: many }) });
+    charts = await chartState(page);
+    check(charts.length === 2 && charts[1].runs.length === 12, "at most 12 columns");
+    check(charts[1].runs[0].date === "9Oct" && charts[1].runs[11].date === "20", "the latest 12, oldest first, the month said once");
+    // Nothing usable: no chart; the fallback text only if it was not said already.
+    for (const custom of [
+      chart({ runs: [], fallback_text: "Your progress" }),
+      chart({ runs: "many", fallback_text: "Your progress" }),
+      chart({ runs: [{ before: "a", after: "b" }] }),
+      chart({ runs: { length: 3 } }),
+      chart({}),
+    ]) await deliver({ custom });
+    await deliver({ custom: chart({ runs: null, fallback_text: "Only the words, as a fallback." }) });
+    for (const message of [null, "text", 7, { custom: null }, { custom: "x" }, { custom: 5 }]) await deliver(message);
+    await page.waitForTimeout(300);
+    charts = await chartState(page);
+    check(charts.length === 2, `no chart from unusable data (${charts.length})`);
+    const said = await page.evaluate(() => [...document.querySelector(".steady-widget").shadowRoot
+      .querySelectorAll(".msg.bot span:last-child")].map((span) => span.textContent));
+    check(said.filter((text) => text === "Your progress").length === 1, `a fallback already said is not repeated (${said.join(" / ")})`);
+    check(said.filter((text) => text === "Only the words, as a fallback.").length === 1, "a fallback not yet said is said");
+    const images = await page.evaluate(() => document.querySelectorAll("img").length
+      + document.querySelector(".steady-widget").shadowRoot.querySelectorAll("img").length);
+    check(images === 0, "no element is created from the data");
+    await page.waitForTimeout(500);
+    check(dialogs.length === 0, `no dialog fires (${dialogs.join(", ")})`);
+    check(errors.length === 0, `no script errors (${errors.join(" / ")})`);
+    await page.locator(".chart").first().scrollIntoViewIfNeeded();
+    await shot(page, "12-progress-chart-bad-data.png");
+    // Replayed from the history after a reload: every chart, also those before the person spoke again.
+    const one = [{ date: "2026-11-20", label: "Box breathing", before: 6, after: 2 }];
+    await page.route(WEB + "/api/history", (route) => route.fulfill({
+      contentType: "application/json",
+      body: JSON.stringify({ messages: [
+        { from: "bot", text: "First summary", buttons: [{ title: "Menu", payload: "/menu" }], custom: chart({ runs: one, fallback_text: "First summary" }) },
+        { from: "user", text: "thanks" },
+        { from: "bot", text: "Second summary", custom: chart({ runs: [...one, { date: "2026-11-21", before: 2, after: 4 }], fallback_text: "Second summary" }) },
+        { from: "bot", text: "Nothing to draw", custom: chart({ runs: "bad", fallback_text: "Nothing to draw" }) },
+      ] }),
+    }));
+    await page.evaluate(() => localStorage.setItem("steady-session", "ab12".repeat(16)));
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector(".steady-widget")?.shadowRoot.querySelector(".log").textContent.includes("Nothing to draw"));
+    charts = await chartState(page);
+    check(charts.length === 2 && charts[0].runs.length === 1 && charts[1].runs.length === 2, `both charts are replayed (${charts.length})`);
+    check(charts[1].runs[1].trend === "up" && charts[1].runs[1].after === "4", "with their values");
+    const replayed = await page.evaluate(() => [...document.querySelector(".steady-widget").shadowRoot
+      .querySelectorAll(".msg.bot span:last-child")].map((span) => span.textContent));
+    check(JSON.stringify(replayed) === JSON.stringify(["First summary", "Second summary", "Nothing to draw"]), `no text twice (${replayed.join(" / ")})`);
+    check(errors.length === 0, `no script errors after the reload (${errors.join(" / ")})`);
+  },
+});
 
 // -- run
 

@@ -38,6 +38,8 @@ CHECKS = [
     "keyboard_reaches_and_operates_every_control",
     "readable_on_a_phone",
     "reduced_motion_keeps_the_words_and_countdown_still",
+    "progress_chart_after_an_exercise",
+    "progress_chart_survives_bad_data",
 ]
 SCREENSHOTS = [
     "01-greeting.png",
@@ -49,6 +51,9 @@ SCREENSHOTS = [
     "07-keyboard-focus.png",
     "08-phone.png",
     "09-reduced-motion.png",
+    "10-progress-chart.png",
+    "11-progress-chart-after-reload.png",
+    "12-progress-chart-bad-data.png",
 ]
 
 

@@ -61,6 +61,16 @@ def test_the_transcript_is_the_latest_session_and_at_most_the_limit() -> None:
     assert len(kept) == MAX_HISTORY_MESSAGES and kept[-1]["text"] == f"line {MAX_HISTORY_MESSAGES + 4}"
 
 
+def test_the_transcript_keeps_a_progress_chart_but_no_other_custom_payload() -> None:
+    chart = {"type": "progress_chart", "runs": [{"date": "2026-11-20", "before": 7, "after": 4}], "checkins": []}
+    assert transcript(rows_of([SessionStarted(), BotUttered("Summary", {"custom": chart})])) == [
+        {"from": "bot", "text": "Summary", "custom": chart}
+    ]
+    internal = {"type": "internal", "secret": 1}
+    shown = transcript(rows_of([SessionStarted(), BotUttered("Hi", {"custom": internal})]))
+    assert shown == [{"from": "bot", "text": "Hi"}]
+
+
 async def save(store: SteadyTrackerStore, sender_id: str, events: list[Any]) -> None:
     await store.save(DialogueStateTracker.from_events(sender_id, events))
 

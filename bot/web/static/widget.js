@@ -3,7 +3,8 @@
 // Options, as data- attributes on that tag:
 //   data-server  where Steady's web server is (socket.io and /api/history); default: where widget.js is
 //   data-open    "true" to show the chat open instead of behind the "Talk to Steady" button
-// Every message is rendered with textContent: nothing a person or the assistant says becomes HTML.
+// Every message is rendered with textContent: nothing a person or the assistant says becomes HTML
+// (the progress chart is built element by element with createElementNS, from validated numbers).
 (function () {
   "use strict";
   if (window.__steadyWidget) return; // embedded twice: keep the first
@@ -59,6 +60,7 @@
   let ready = false; // history shown; replies that arrive before are held back
   let held = [];
   let stopPacer = () => {};
+  let saidSinceUser = ""; // what Steady said since the person last spoke, to not repeat a fallback text
 
   // -- storage (may be unavailable, e.g. in some private windows: then the chat lasts one page view)
 
@@ -92,6 +94,14 @@
     const words = document.createElement("span");
     words.textContent = text;
     li.append(who, words);
+    saidSinceUser = kind === "user" ? "" : saidSinceUser + text;
+  }
+
+  // A payload's fallback text, unless it was already said: the socket sends a message's text and its
+  // custom payload separately (and splits long text into parts), the history sends them together.
+  function sayFallback(text) {
+    const squeeze = (words) => words.replace(/\s+/g, "");
+    if (typeof text === "string" && text.trim() && !squeeze(saidSinceUser).includes(squeeze(text))) say("bot", text);
   }
 
   function offer(buttons) {
@@ -124,8 +134,150 @@
     const buttons = message.quick_replies || message.buttons;
     if (Array.isArray(buttons) && buttons.length) offer(buttons);
     const custom = message.custom;
-    if (custom && custom.type === "breathing_pacer" && live) pacer(custom);
-    else if (custom && typeof custom.fallback_text === "string" && !message.text) say("bot", custom.fallback_text);
+    if (!custom || typeof custom !== "object") return;
+    if (custom.type === "breathing_pacer" && live) pacer(custom);
+    else if (custom.type === "progress_chart") { if (!progressChart(custom) && !message.text) sayFallback(custom.fallback_text); }
+    else if (!message.text) sayFallback(custom.fallback_text);
+  }
+
+  // -- the progress chart: distress before and after each exercise, one column per run (a dumbbell:
+  // a hollow dot before, a filled dot after, joined by a line whose style says down, up or same).
+  // Everything in the payload is untrusted: numbers are checked and clamped, words only become text.
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const MAX_RUNS = 12;
+  // 12 columns fit a 360px-wide phone; on narrower screens the chart scales down (CSS max-width).
+  const CHART = { left: 34, right: 6, top: 10, plot: 120, bottom: 32, minColumn: 22, maxColumn: 72, spread: 200 };
+
+  function rating(value) {
+    if (typeof value !== "number" || !Number.isFinite(value)) return null;
+    return Math.round(Math.min(10, Math.max(0, value)) * 10) / 10;
+  }
+
+  function shortDate(value) {
+    const match = typeof value === "string" && /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+    const month = match ? Number(match[2]) : 0;
+    const day = match ? Number(match[3]) : 0;
+    if (month < 1 || month > 12 || day < 1 || day > 31) return null;
+    return { day: String(day), month: MONTHS[month - 1] };
+  }
+
+  function words(value, limit) {
+    return typeof value === "string" ? value.replace(/\s+/g, " ").trim().slice(0, limit) : "";
+  }
+
+  function chartRuns(spec) {
+    const runs = Array.isArray(spec.runs) ? spec.runs.slice(-200) : [];
+    return runs
+      .filter((run) => run && typeof run === "object")
+      .map((run) => {
+        const before = rating(run.before);
+        const after = rating(run.after);
+        let trend = "partial";
+        if (before !== null && after !== null) trend = after < before ? "down" : after > before ? "up" : "same";
+        return { before, after, trend, date: shortDate(run.date), label: words(run.label, 60) };
+      })
+      .filter((run) => run.before !== null || run.after !== null)
+      .slice(-MAX_RUNS);
+  }
+
+  function chartSummary(runs) {
+    const count = (trend) => runs.filter((run) => run.trend === trend).length;
+    const parts = [["went down in", count("down")], ["went up in", count("up")], ["stayed the same in", count("same")]]
+      .filter(([, n]) => n > 0).map(([said, n]) => `${said} ${n}`);
+    const partial = count("partial");
+    if (partial) parts.push(`was rated only once in ${partial}`);
+    return `${runs.length} exercise${runs.length === 1 ? "" : "s"}; distress ${parts.join(", ")}`;
+  }
+
+  function svg(name, attributes, parent) {
+    const element = document.createElementNS(SVG, name);
+    Object.entries(attributes).forEach(([key, value]) => element.setAttribute(key, String(value)));
+    if (parent) parent.appendChild(element);
+    return element;
+  }
+
+  function progressChart(spec) {
+    try {
+      const runs = chartRuns(spec);
+      if (!runs.length) return false;
+      const title = words(spec.title, 80) || "Distress before and after exercises";
+      const column = Math.max(CHART.minColumn, Math.min(CHART.maxColumn, CHART.spread / runs.length));
+      const width = Math.round(CHART.left + runs.length * column + CHART.right);
+      const height = CHART.top + CHART.plot + CHART.bottom;
+      const bottom = CHART.top + CHART.plot;
+      const y = (value) => CHART.top + ((10 - value) / 10) * CHART.plot;
+
+      const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", class: "chart-svg" });
+      chart.setAttribute("aria-label", `${title}: ${chartSummary(runs)}.`);
+      const axis = svg("g", { class: "chart-axis", "aria-hidden": "true" }, chart);
+      [0, 2.5, 5, 7.5, 10].forEach((tick) => {
+        svg("line", { x1: CHART.left, x2: width - CHART.right, y1: y(tick), y2: y(tick), class: tick === 0 ? "chart-base" : "chart-grid" }, axis);
+        if (tick % 5 === 0) {
+          svg("text", { x: CHART.left - 5, y: y(tick) + 3.5, "text-anchor": "end", class: "chart-tick" }, axis).textContent = String(tick);
+        }
+      });
+      const name = svg("text", { x: 9, y: CHART.top + CHART.plot / 2, "text-anchor": "middle", class: "chart-name",
+        transform: `rotate(-90 9 ${CHART.top + CHART.plot / 2})` }, axis);
+      name.textContent = "distress (0 = calm)";
+
+      let month = null; // said under the first column and wherever it changes
+      runs.forEach((run, index) => {
+        const x = CHART.left + (index + 0.5) * column;
+        const group = svg("g", { class: `run ${run.trend}` }, chart);
+        if (run.before !== null) group.setAttribute("data-before", run.before);
+        if (run.after !== null) group.setAttribute("data-after", run.after);
+        const when = run.date ? `${run.date.day} ${run.date.month}` : "Date unknown";
+        const said = (value) => (value === null ? "not rated" : String(value));
+        svg("title", {}, group).textContent =
+          `${when}${run.label ? ", " + run.label : ""}: ${said(run.before)} before, ${said(run.after)} after`;
+        if (run.before !== null && run.after !== null && run.before !== run.after) {
+          svg("line", { x1: x, x2: x, y1: y(run.before), y2: y(run.after), class: "run-line" }, group);
+        }
+        if (run.before !== null) svg("circle", { cx: x, cy: y(run.before), r: 4.5, class: "run-before" }, group);
+        if (run.after !== null) svg("circle", { cx: x, cy: y(run.after), r: run.trend === "same" ? 2.5 : 4.5, class: "run-after" }, group);
+        const date = svg("text", { x, y: bottom + 13, "text-anchor": "middle", class: "chart-date" }, group);
+        if (run.date) {
+          svg("tspan", { x, dy: 0 }, date).textContent = run.date.day;
+          if (run.date.month !== month) svg("tspan", { x, dy: 11 }, date).textContent = run.date.month;
+        } else {
+          date.textContent = "?";
+        }
+        month = run.date ? run.date.month : null;
+      });
+
+      const li = item("chart");
+      const choices = li.previousElementSibling; // the summary's buttons come first over the socket
+      if (choices && choices.matches(".choices")) ui.log.insertBefore(li, choices);
+      const heading = document.createElement("p");
+      heading.className = "chart-title";
+      heading.textContent = title;
+      const frame = document.createElement("div");
+      frame.className = "chart-frame";
+      frame.appendChild(chart);
+      li.append(heading, frame, chartLegend(runs));
+      requestAnimationFrame(() => { frame.scrollLeft = frame.scrollWidth; }); // the latest runs first in view
+      return true;
+    } catch (error) {
+      return false; // a payload the chart cannot show: the text summary still says it all
+    }
+  }
+
+  function chartLegend(runs) {
+    const legend = document.createElement("p");
+    legend.className = "chart-legend";
+    legend.setAttribute("aria-hidden", "true"); // the chart's label and the text summary say the same
+    const keys = [["before", "before"], ["after", "after"], ["down", "lower after"], ["up", "higher after"], ["same", "no change"]];
+    keys.forEach(([kind, meaning]) => {
+      if (["down", "up", "same"].includes(kind) && !runs.some((run) => run.trend === kind)) return;
+      const entry = document.createElement("span");
+      const key = document.createElement("span");
+      key.className = "key " + kind;
+      entry.append(key, document.createTextNode(meaning));
+      legend.appendChild(entry);
+    });
+    return legend;
   }
 
   // -- the breathing pacer: a circle that grows on "in", stays on "hold", shrinks on "out"
@@ -139,7 +291,7 @@
 
   function pacer(spec) {
     stopPacer();
-    if (!validPacer(spec)) { if (spec.fallback_text) say("bot", String(spec.fallback_text)); return; }
+    if (!validPacer(spec)) { sayFallback(String(spec.fallback_text || "")); return; }
     const li = item("pacer");
     li.setAttribute("aria-live", "off"); // the phase line below speaks; the countdown stays quiet
     li.innerHTML = `<p class="pacer-label"></p>
@@ -224,7 +376,7 @@
     const lastUser = earlier.map((message) => message.from).lastIndexOf("user");
     earlier.forEach((message, i) => {
       if (message.from === "user") say("user", message.text);
-      else show(i > lastUser ? message : { text: message.text }, false);
+      else show(i > lastUser ? message : { text: message.text, custom: message.custom }, false);
     });
     ready = true;
     held.splice(0).forEach((message) => show(message, true));
@@ -259,6 +411,7 @@
     socket = null;
     ready = false;
     held = [];
+    saidSinceUser = "";
     ui.log.replaceChildren();
     ui.status.textContent = "Started a new chat. The earlier one is no longer shown on this device.";
     connect();
