@@ -1,4 +1,4 @@
-"""The project's own tables (usage log, escalations, notifications) and how to reach them.
+"""The project's own tables (usage log, escalations, notifications, console, reminders) and how to reach them.
 
 Rasa's SQL tracker store keeps the conversations in the same database (its table is `events`).
 """
@@ -219,3 +219,29 @@ class AuditEntry(Base):
     detail = Column(Text, nullable=True)
     address = Column(String(64), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+# --- Check-in reminders (bot/reminders/) ----------------------------------------------------
+
+
+class Reminder(Base):
+    """A daily check-in a person asked for on Telegram, at a local time in their time zone.
+
+    One active row per conversation; stopping keeps the row, inactive. Erasure and retention
+    delete every row of the conversation (bot/erasure.py).
+    """
+
+    __tablename__ = "reminders"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    local_time = Column(String(5), nullable=False)  # "HH:MM" on the person's clock
+    timezone = Column(String(64), nullable=False)  # a pytz zone name, e.g. "Europe/London"
+    next_due_at = Column(DateTime, nullable=False, index=True)  # UTC
+    active = Column(Boolean, nullable=False, default=True, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    last_sent_at = Column(DateTime, nullable=True)
+    last_skipped_at = Column(DateTime, nullable=True)
+    stopped_at = Column(DateTime, nullable=True)

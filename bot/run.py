@@ -1,7 +1,8 @@
 """Starts every part of Steady, waits until each answers, prints where to chat; Ctrl-C stops them all.
 
-Parts: the action server, the Rasa server, the chat page and the escalation notifier, all on the
-database named by STEADY_DATABASE_URL (SQLite under var/ by default).
+Parts: the action server, the Rasa server, the chat page, the counselor console, the escalation
+notifier and the reminder worker, all on the database named by STEADY_DATABASE_URL (SQLite under
+var/ by default).
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def parts(ports: Ports, shell: bool = False) -> list[Part]:
         [py, "-m", "bot.console.server", "--port", str(ports.console)],
         f"http://127.0.0.1:{ports.console}/login",
     )
-    running = [actions, rasa_part(ports.rasa), web, console, notifier]
+    reminders = Part("reminder worker", [py, "-m", "bot.reminders.worker"])
+    running = [actions, rasa_part(ports.rasa), web, console, notifier, reminders]
     if config.retention_days():
         running.append(Part("retention", [py, "-m", "bot.retention", "--every-hours", "6"]))
     return running

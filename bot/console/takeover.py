@@ -18,7 +18,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 from sqlalchemy import select
@@ -28,6 +27,7 @@ from bot.console.accounts import display_name_of
 from bot.console.transcript import is_paused
 from bot.db import Escalation, Takeover, session_scope, utcnow
 from bot.escalation.records import acknowledge
+from bot.rasa_api import RasaApi, RasaRefused, RasaUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +94,16 @@ class Takeovers:
     """Takeover actions against one Rasa server. One lock orders them with the re-pause watcher."""
 
     def __init__(self, http: aiohttp.ClientSession, rasa_url: str, token: str) -> None:
-        self.http, self.rasa_url, self.token = http, rasa_url.rstrip("/"), token
+        self.api = RasaApi(http, rasa_url, token)
         self.lock = asyncio.Lock()
 
     async def _post(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
-        url = f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
-        params = {"token": self.token, "output_channel": "latest", "execute_side_effects": "true"}
         try:
-            async with self.http.post(url, params=params, json=events) as response:
-                if response.status >= 300:
-                    body = (await response.text())[:300]
-                    log.error("Rasa refused takeover events (HTTP %s): %s", response.status, body)
-                    raise TakeoverError(f"The assistant's server refused the change (HTTP {response.status}).")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            await self.api.post_events(conversation_id, events)
+        except RasaRefused as error:
+            log.error("Rasa refused takeover events (HTTP %s): %s", error.status, error.body)
+            raise TakeoverError(f"The assistant's server refused the change (HTTP {error.status}).") from None
+        except RasaUnreachable as error:
             log.error("Rasa did not answer a takeover request: %s", error)
             raise TakeoverError("The assistant's server is not answering; nothing was sent. Try again.") from None
 

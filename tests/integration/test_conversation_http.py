@@ -105,17 +105,6 @@ def test_an_idiom_and_a_negation_do_not_escalate(steady: Steady) -> None:
         assert session.query(Escalation).filter(Escalation.conversation_id == person).count() == 0
 
 
-def test_crisis_resources_still_reach_the_person_when_the_action_server_is_down(steady: Steady) -> None:
-    """Runs last in this module: it stops the action server."""
-    actions = steady.part("action server")
-    assert actions.process is not None
-    os.killpg(actions.process.pid, signal.SIGTERM)
-    actions.process.wait(timeout=30)
-    person = new_sender()
-    replies = steady.say(person, text="i want to end my life")
-    assert any(contact in replies[0]["text"] for contact in services_of("fallback")), replies
-
-
 def rasa_api(steady: Steady, path: str, body: dict) -> dict:
     """Rasa's own HTTP API (token-protected), as the console and the reminder worker use it."""
     request = urllib.request.Request(
@@ -176,3 +165,15 @@ def test_a_small_goal_is_followed_up_in_the_next_session(steady: Steady) -> None
         rows = session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonymise(person))
         outcome = [(row.exercise, row.step, row.choice) for row in rows if row.choice]
     assert ("goal_review", "outcome", "partly") in outcome
+
+
+def test_crisis_resources_still_reach_the_person_when_the_action_server_is_down(steady: Steady) -> None:
+    """Runs last in this module: it stops the action server."""
+    actions = steady.part("action server")
+    assert actions.process is not None
+    os.killpg(actions.process.pid, signal.SIGTERM)
+    actions.process.wait(timeout=30)
+    person = new_sender()
+    replies = steady.say(person, text="i want to end my life")
+    assert any(contact in replies[0]["text"] for contact in services_of("fallback")), replies
+

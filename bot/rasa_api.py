@@ -1,0 +1,81 @@
+"""Rasa's HTTP API (`rasa run --enable-api --auth-token ...`) as Steady's own processes use it.
+
+The counselor console posts takeover events (pause, the counselor's messages, resume); the
+reminder worker reads a conversation's tracker and triggers the check-in intent. With
+output_channel=latest Rasa delivers the bot's messages to the person's own channel (Telegram, the
+website widget).
+
+    api = RasaApi(http, config.rasa_url(), config.rasa_api_token())
+    tracker = await api.tracker("123456")
+    await api.trigger_intent("123456", "EXTERNAL_checkin_reminder")
+    await api.post_events("123456", [{"event": "pause"}])
+
+Errors: RasaUnreachable when Rasa does not answer, RasaRefused (with the status) when it says no.
+Neither message holds the token or anything the person wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+
+class RasaUnreachable(RuntimeError):
+    """Rasa did not answer (not running, connection refused, timed out)."""
+
+
+class RasaRefused(RuntimeError):
+    """Rasa answered with an error status."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status, self.body = status, body
+
+
+class RasaApi:
+    """One Rasa server's HTTP API, with its token, over a shared aiohttp session."""
+
+    def __init__(self, http: aiohttp.ClientSession, rasa_url: str, token: str) -> None:
+        self.http, self.rasa_url, self.token = http, rasa_url.rstrip("/"), token
+
+    def url(self, conversation_id: str, path: str) -> str:
+        return f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/{path}"
+
+    async def request(
+        self, method: str, conversation_id: str, path: str, body: Any = None, **params: str
+    ) -> dict[str, Any]:
+        """One call to /conversations/{id}/{path}; returns the JSON answer."""
+        params = {"token": self.token, **params}
+        try:
+            async with self.http.request(method, self.url(conversation_id, path), params=params, json=body) as response:
+                status, text = response.status, await response.text()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise RasaUnreachable(type(error).__name__) from None  # its text can hold the URL, token included
+        if status >= 300:
+            raise RasaRefused(status, text[:300])
+        try:
+            answer = json.loads(text) if text else {}
+        except ValueError:
+            raise RasaRefused(status, "the answer is not JSON") from None
+        return answer if isinstance(answer, dict) else {"result": answer}
+
+    async def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's current state: paused, active_loop, events since the last restart."""
+        return await self.request("GET", conversation_id, "tracker")
+
+    async def trigger_intent(
+        self, conversation_id: str, intent: str, entities: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Run the assistant as if the person had said `intent`; its replies go to their channel."""
+        body = {"name": intent, "entities": entities or {}}
+        return await self.request("POST", conversation_id, "trigger_intent", body, output_channel="latest")
+
+    async def post_events(self, conversation_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+        """Append events (pause, resume, bot messages); bot messages reach the person's channel."""
+        return await self.request(
+            "POST", conversation_id, "tracker/events", events, output_channel="latest", execute_side_effects="true"
+        )

@@ -1,0 +1,249 @@
+"""The reminder worker: sends each daily check-in when its time comes.
+
+    python -m bot.reminders.worker          run until SIGINT or SIGTERM (`make run` starts it)
+    python -m bot.reminders.worker --once   one pass, then exit
+
+Every STEADY_REMINDER_POLL_SECONDS (default 20) it finds the reminders that are due and, for each,
+reads the conversation from Rasa's HTTP API, then triggers the intent EXTERNAL_checkin_reminder
+with output_channel=latest: a rule answers with utter_checkin_reminder, which Rasa delivers to the
+person's Telegram chat. A day's check-in is skipped (the next one is due tomorrow) when
+- a counselor has taken the conversation over (the tracker is paused),
+- an exercise or the screening questions are in progress (an active loop),
+- the person wrote in the last STEADY_REMINDER_QUIET_MINUTES (default 30), or
+- it is more than STEADY_REMINDER_MAX_LATE_MINUTES (default 120) late (the worker or Rasa was down).
+When Rasa does not answer, the rest wait for the next pass. Rasa is found at STEADY_RASA_URL with
+STEADY_RASA_API_TOKEN (bot/config.py). The log holds counts and reminder ids, never chat ids or
+anything anyone wrote. Run exactly one worker per database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import aiohttp
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import config
+from bot.rasa_api import RasaApi, RasaRefused, RasaUnreachable
+from bot.reminders.store import ReminderView, due_reminders, mark_sent, mark_skipped, naive_utc
+
+log = logging.getLogger("bot.reminders.worker")
+
+CHECKIN_INTENT = "EXTERNAL_checkin_reminder"
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    poll_seconds: float = 20.0
+    quiet_minutes: float = 30.0
+    max_late_minutes: float = 120.0
+    request_timeout_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ReminderSettings:
+        """Settings from STEADY_REMINDER_* variables; ValueError names a bad one."""
+        env = os.environ if environ is None else environ
+        return cls(
+            poll_seconds=_positive(env, "STEADY_REMINDER_POLL_SECONDS", cls.poll_seconds),
+            quiet_minutes=_positive(env, "STEADY_REMINDER_QUIET_MINUTES", cls.quiet_minutes),
+            max_late_minutes=_positive(env, "STEADY_REMINDER_MAX_LATE_MINUTES", cls.max_late_minutes),
+        )
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number (it is {raw!r})")
+    return value
+
+
+@dataclass
+class PassFigures:
+    """What one pass did. Skips are counted by reason: late, paused, busy, recent."""
+
+    sent: int = 0
+    undelivered: int = 0  # triggered, but Rasa had no live channel to the person (Telegram off?)
+    skipped: Counter[str] = field(default_factory=Counter)
+    waiting: int = 0  # left for the next pass: Rasa did not answer or refused
+    errors: int = 0
+
+    def count(self, outcome: str) -> None:
+        if outcome == "sent":
+            self.sent += 1
+        elif outcome == "undelivered":
+            self.undelivered += 1
+        else:
+            self.skipped[outcome] += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.undelivered or self.skipped or self.waiting or self.errors)
+
+    def summary(self) -> str:
+        skips = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items())) or "none"
+        return (
+            f"{self.sent} sent, {sum(self.skipped.values())} skipped ({skips}), {self.undelivered} undelivered, "
+            f"{self.waiting} waiting for Rasa, {self.errors} error(s)"
+        )
+
+
+def last_message_at(tracker: dict[str, Any]) -> datetime | None:
+    """When the person last wrote (naive UTC); check-ins triggered by this worker do not count."""
+    for event in reversed(tracker.get("events") or []):
+        if event.get("event") != "user" or (event.get("metadata") or {}).get("is_external"):
+            continue
+        stamp = event.get("timestamp")
+        return datetime.fromtimestamp(stamp, timezone.utc).replace(tzinfo=None) if stamp else None
+    return None
+
+
+def skip_reason(tracker: dict[str, Any], now: datetime, settings: ReminderSettings) -> str | None:
+    """Why today's check-in should not interrupt this conversation, or None to send it."""
+    if tracker.get("paused"):
+        return "paused"
+    if (tracker.get("active_loop") or {}).get("name"):
+        return "busy"
+    wrote_at = last_message_at(tracker)
+    if wrote_at is not None and now - wrote_at < timedelta(minutes=settings.quiet_minutes):
+        return "recent"
+    return None
+
+
+async def send_one(reminder: ReminderView, api: RasaApi, now: datetime, settings: ReminderSettings) -> str:
+    """Send or skip one due reminder; returns "sent", "undelivered" or the skip reason.
+
+    Raises RasaUnreachable / RasaRefused with the reminder left due, so a later pass retries it.
+    """
+    if now - reminder.next_due_at > timedelta(minutes=settings.max_late_minutes):
+        mark_skipped(reminder.id, now)
+        return "late"
+    reason = skip_reason(await api.tracker(reminder.sender_id), now, settings)
+    if reason:
+        mark_skipped(reminder.id, now)
+        return reason
+    answer = await api.trigger_intent(reminder.sender_id, CHECKIN_INTENT)
+    mark_sent(reminder.id, now)
+    return "undelivered" if "messages" in answer else "sent"  # "messages": Rasa collected them, nobody got them
+
+
+async def _send_due(due: list[ReminderView], api: RasaApi, now: datetime, settings: ReminderSettings) -> PassFigures:
+    figures = PassFigures()
+    for position, reminder in enumerate(due):
+        try:
+            outcome = await send_one(reminder, api, now, settings)
+        except RasaUnreachable as error:
+            figures.waiting += len(due) - position
+            log.warning("Rasa is not answering (%s); %d reminder(s) wait for the next pass", error, len(due) - position)
+            break
+        except RasaRefused as error:
+            figures.waiting += 1
+            log.warning("Rasa refused reminder %s (%s); trying again next pass", reminder.id, error)
+            continue
+        except SQLAlchemyError:
+            figures.errors += 1
+            log.exception("could not update reminder %s", reminder.id)
+            continue
+        figures.count(outcome)
+    if figures.undelivered:
+        log.warning("%d check-in(s) reached no live channel: is the Telegram channel on?", figures.undelivered)
+    return figures
+
+
+async def run_once(
+    now: datetime | None = None, api: RasaApi | None = None, settings: ReminderSettings | None = None
+) -> PassFigures:
+    """One pass at `now` (default: the current time): every due reminder is sent or skipped.
+
+    Without `api`, talks to the Rasa server in bot.config (STEADY_RASA_URL, STEADY_RASA_API_TOKEN).
+    """
+    settings = settings or ReminderSettings.from_env()
+    now = naive_utc(now)
+    due = due_reminders(now)
+    if not due:
+        return PassFigures()
+    if api is not None:
+        return await _send_due(due, api, now, settings)
+    timeout = aiohttp.ClientTimeout(total=settings.request_timeout_seconds)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        return await _send_due(due, RasaApi(http, config.rasa_url(), config.rasa_api_token()), now, settings)
+
+
+async def run(settings: ReminderSettings, once: bool = False, stop: asyncio.Event | None = None) -> int:
+    """The worker; returns the process exit status."""
+    if once:
+        figures = await run_once(settings=settings)
+        log.info("pass done: %s", figures.summary())
+        return 1 if figures.errors else 0
+    stop = stop or asyncio.Event()
+    signals = _stop_on_signals(stop)
+    log.info("reminder worker started (a pass every %g s)", settings.poll_seconds)
+    try:
+        while not stop.is_set():
+            await _one_loop_pass(settings)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.poll_seconds)
+    finally:
+        for signum in signals:
+            asyncio.get_running_loop().remove_signal_handler(signum)
+    log.info("reminder worker stopped")
+    return 0
+
+
+def _stop_on_signals(stop: asyncio.Event) -> list[signal.Signals]:
+    """SIGINT and SIGTERM end the loop after the current pass (`make run` sends SIGTERM on Ctrl-C)."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+    return installed
+
+
+async def _one_loop_pass(settings: ReminderSettings) -> None:
+    try:
+        figures = await run_once(settings=settings)
+    except Exception:  # noqa: BLE001 - the worker must outlive any single failure (database down, ...)
+        log.exception("reminder pass failed")
+        return
+    if figures:
+        log.info("pass: %s", figures.summary())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.reminders.worker", description="Send Steady's daily check-in reminders."
+    )
+    parser.add_argument("--once", action="store_true", help="run a single pass and exit")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = ReminderSettings.from_env()
+    except ValueError as error:
+        print(f"steady reminder worker: {error}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(run(settings, once=args.once))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
