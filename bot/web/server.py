@@ -34,6 +34,9 @@ SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")  # the same rule as bot/channels/webchat.py
 PAYLOAD_PATTERN = re.compile(r"^/[a-z_]+(\{[^{}]{0,200}\})?$")
 WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom payloads the widget draws
+# Rasa's built-in control intents: "/restart" would wipe the conversation's state and end a
+# counselor's takeover. No button of Steady's sends them, so a payload naming one is refused.
+CONTROL_INTENTS = frozenset({"restart", "session_start", "back"})
 RASA_URL = web.AppKey("rasa_url", str)
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
@@ -63,6 +66,8 @@ def message_from(body: Any) -> tuple[str, str] | str:
     payload = body.get("payload")
     if isinstance(payload, str) and payload:
         if len(payload) > 300 or (payload.startswith("/") and not PAYLOAD_PATTERN.match(payload)):
+            return "That button could not be read. Please type your answer instead."
+        if payload.startswith("/") and payload[1:].split("{")[0] in CONTROL_INTENTS:
             return "That button could not be read. Please type your answer instead."
         return sender, payload
     text = body.get("text")

@@ -212,3 +212,18 @@ def test_a_counselors_message_reaches_telegram_split_at_telegrams_limit(steady: 
 def test_the_bot_token_is_never_logged(steady: TelegramSteady) -> None:
     raise_for_log_token(steady)
     assert "Telegram channel running (polling mode)." in steady.rasa_log()
+
+
+def test_how_have_i_been_doing_is_plain_text_on_telegram(steady: TelegramSteady) -> None:
+    chat_id = 5015
+    grounding = load_exercises()["grounding"]
+    with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:  # one finished run, 7 -> 3
+        for kind, phase, value in [("start", None, None), ("rating", "before", 7.0), ("rating", "after", 3.0),
+                                   ("complete", None, None)]:  # fmt: skip
+            session.add(UsageEvent(pseudonym=pseudonymise(str(chat_id)), channel="telegram", exercise="grounding",
+                                   run_id="run-5015", kind=kind, phase=phase, value=value))  # fmt: skip
+    replies = Person(steady, chat_id).say("how have I been doing?")
+    summary = [reply["text"] for reply in replies if f"{grounding.title}, 7 → 3" in reply["text"]]
+    assert len(summary) == 1, [reply["text"] for reply in replies]
+    assert not any("progress_chart" in reply["text"] or "{" in reply["text"] for reply in replies), "no raw chart data"
+    assert replies[-1].get("reply_markup"), "the exercises follow as buttons"
