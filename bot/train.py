@@ -61,11 +61,12 @@ def train(domain: Path) -> int:
         "steady",
     ]
     started = time.monotonic()
+    trained_on = fingerprint()  # taken before training: an edit made meanwhile leaves the model stale
     result = subprocess.run(command, cwd=config.REPO_ROOT)
     if result.returncode != 0:
         print("Training failed; the previous model (if any) is unchanged.", file=sys.stderr)
         return result.returncode
-    FINGERPRINT.write_text(fingerprint())
+    FINGERPRINT.write_text(trained_on)
     print(f"==> Model trained in {time.monotonic() - started:.0f} s: {MODEL}")
     return 0
 
