@@ -227,8 +227,9 @@ class AuditEntry(Base):
 class Reminder(Base):
     """A daily check-in a person asked for on Telegram, at a local time in their time zone.
 
-    One active row per conversation; stopping keeps the row, inactive. Erasure and retention
-    delete every row of the conversation (bot/erasure.py).
+    One active row per conversation; stopping keeps the row, inactive, with why in stopped_reason
+    ("asked": the person; "unanswered": the worker, after check-ins nobody answered). Erasure and
+    retention delete every row of the conversation (bot/erasure.py).
     """
 
     __tablename__ = "reminders"
@@ -245,3 +246,6 @@ class Reminder(Base):
     last_sent_at = Column(DateTime, nullable=True)
     last_skipped_at = Column(DateTime, nullable=True)
     stopped_at = Column(DateTime, nullable=True)
+    stopped_reason = Column(String(32), nullable=True)
+    # Check-ins delivered since the person last wrote, as of the latest one.
+    unanswered = Column(Integer, nullable=False, default=0, server_default="0")

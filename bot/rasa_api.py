@@ -1,13 +1,14 @@
 """Rasa's HTTP API (`rasa run --enable-api --auth-token ...`) as Steady's own processes use it.
 
 The counselor console posts takeover events (pause, the counselor's messages, resume); the
-reminder worker reads a conversation's tracker and triggers the check-in intent. With
-output_channel=latest Rasa delivers the bot's messages to the person's own channel (Telegram, the
-website widget).
+reminder worker reads a conversation's tracker, triggers the check-in intent and, when it stops
+check-ins nobody answered, executes the response that says so. With output_channel=latest Rasa
+delivers the bot's messages to the person's own channel (Telegram, the website widget).
 
     api = RasaApi(http, config.rasa_url(), config.rasa_api_token())
     tracker = await api.tracker("123456")
     await api.trigger_intent("123456", "EXTERNAL_checkin_reminder")
+    await api.execute("123456", "utter_reminders_paused")
     await api.post_events("123456", [{"event": "pause"}])
 
 Errors: RasaUnreachable when Rasa does not answer, RasaRefused (with the status) when it says no.
@@ -73,6 +74,16 @@ class RasaApi:
         """Run the assistant as if the person had said `intent`; its replies go to their channel."""
         body = {"name": intent, "entities": entities or {}}
         return await self.request("POST", conversation_id, "trigger_intent", body, output_channel="latest")
+
+    async def execute(self, conversation_id: str, action: str) -> dict[str, Any]:
+        """Run one action (a response such as "utter_reminders_paused") without a message from the
+        person; what it says goes to their channel.
+
+        Unlike trigger_intent this predicts nothing afterwards, so the tracker does not end with
+        action_listen: execute "action_listen" next, or the person's next message is read as
+        coming after the action rather than after listening (rules would not match it).
+        """
+        return await self.request("POST", conversation_id, "execute", {"name": action}, output_channel="latest")
 
     async def post_events(self, conversation_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
         """Append events (pause, resume, bot messages); bot messages reach the person's channel."""

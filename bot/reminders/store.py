@@ -1,8 +1,11 @@
 """Daily check-in reminders in the `reminders` table (bot.db.Reminder).
 
 One active reminder per conversation: setting one again changes its time and zone. Stopping keeps
-the row, inactive. Every write computes the next UTC due time from the person's local time, so a
-reminder follows their clock across daylight-saving changes. Times in the table are naive UTC.
+the row, inactive, with the reason: the person asked, or (stop_unanswered) the worker stopped it
+after check-ins nobody answered. `unanswered` counts the check-ins delivered since the person last
+wrote, as of the latest one. Every write computes the next UTC due time from the person's local
+time, so a reminder follows their clock across daylight-saving changes. Times in the table are
+naive UTC.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from sqlalchemy import select
 from bot.db import Reminder, session_scope, utcnow
 from bot.reminders.schedule import next_due
 
+STOPPED_BY_PERSON = "asked"
+STOPPED_UNANSWERED = "unanswered"
+
 
 @dataclass(frozen=True)
 class ReminderView:
@@ -26,10 +32,21 @@ class ReminderView:
     local_time: str
     timezone: str
     next_due_at: datetime
+    last_sent_at: datetime | None
+    unanswered: int
 
     @classmethod
     def of(cls, row: Reminder) -> ReminderView:
-        return cls(row.id, row.sender_id, row.channel, row.local_time, row.timezone, row.next_due_at)
+        return cls(
+            row.id,
+            row.sender_id,
+            row.channel,
+            row.local_time,
+            row.timezone,
+            row.next_due_at,
+            row.last_sent_at,
+            row.unanswered or 0,
+        )
 
 
 def naive_utc(moment: datetime | None) -> datetime:
@@ -48,7 +65,10 @@ def _next_due_at(local_time: str, zone: str, now: datetime) -> datetime:
 def set_reminder(
     sender_id: str, channel: str, local_time: str, zone: str, now: datetime | None = None
 ) -> ReminderView:
-    """Turn on the daily check-in at local_time ("HH:MM") in zone, or move the one already on."""
+    """Turn on the daily check-in at local_time ("HH:MM") in zone, or move the one already on.
+
+    The person has just written, so no check-in is unanswered any more.
+    """
     now = naive_utc(now)
     due = _next_due_at(local_time, zone, now)
     with session_scope() as session:
@@ -59,7 +79,7 @@ def set_reminder(
             row = Reminder(sender_id=sender_id, channel=channel, active=True, created_at=now)
             session.add(row)
         row.channel, row.local_time, row.timezone, row.next_due_at = channel, local_time, zone, due
-        row.updated_at = now
+        row.updated_at, row.unanswered = now, 0
         session.flush()
         return ReminderView.of(row)
 
@@ -71,9 +91,26 @@ def stop_reminders(sender_id: str, now: datetime | None = None) -> int:
         rows = session.scalars(select(Reminder).where(Reminder.sender_id == sender_id, Reminder.active.is_(True)))
         stopped = 0
         for row in rows:
-            row.active, row.stopped_at, row.updated_at = False, now, now
+            _stop(row, now, STOPPED_BY_PERSON)
             stopped += 1
         return stopped
+
+
+def stop_unanswered(reminder_id: int, unanswered: int, now: datetime | None = None) -> bool:
+    """The worker stops a reminder whose last `unanswered` check-ins went unanswered; False if it
+    was stopped or erased meanwhile."""
+    now = naive_utc(now)
+    with session_scope() as session:
+        row = session.get(Reminder, reminder_id)
+        if row is None or not row.active:
+            return False
+        _stop(row, now, STOPPED_UNANSWERED)
+        row.unanswered = unanswered
+        return True
+
+
+def _stop(row: Reminder, now: datetime, reason: str) -> None:
+    row.active, row.stopped_at, row.updated_at, row.stopped_reason = False, now, now, reason
 
 
 def active_reminder(sender_id: str) -> ReminderView | None:
@@ -96,7 +133,7 @@ def due_reminders(now: datetime | None = None) -> list[ReminderView]:
         return [ReminderView.of(row) for row in session.scalars(query)]
 
 
-def _advance(reminder_id: int, now: datetime, sent: bool) -> bool:
+def _advance(reminder_id: int, now: datetime, sent: bool, unanswered: int = 0) -> bool:
     """Move an active reminder to its next day; False if it was stopped or erased meanwhile."""
     with session_scope() as session:
         row = session.get(Reminder, reminder_id)
@@ -104,15 +141,18 @@ def _advance(reminder_id: int, now: datetime, sent: bool) -> bool:
             return False
         row.next_due_at = _next_due_at(row.local_time, row.timezone, now)
         if sent:
-            row.last_sent_at = now
+            row.last_sent_at, row.unanswered = now, unanswered
         else:
             row.last_skipped_at = now
         return True
 
 
-def mark_sent(reminder_id: int, now: datetime | None = None) -> bool:
-    """The check-in went out: the next one is due at the same local time tomorrow."""
-    return _advance(reminder_id, naive_utc(now), sent=True)
+def mark_sent(reminder_id: int, now: datetime | None = None, unanswered: int = 0) -> bool:
+    """The check-in went out: the next one is due at the same local time tomorrow.
+
+    `unanswered`: the check-ins delivered since the person last wrote, this one included.
+    """
+    return _advance(reminder_id, naive_utc(now), sent=True, unanswered=unanswered)
 
 
 def mark_skipped(reminder_id: int, now: datetime | None = None) -> bool:

@@ -11,6 +11,16 @@ person's Telegram chat. A day's check-in is skipped (the next one is due tomorro
 - an exercise or the screening questions are in progress (an active loop),
 - the person wrote in the last STEADY_REMINDER_QUIET_MINUTES (default 30), or
 - it is more than STEADY_REMINDER_MAX_LATE_MINUTES (default 120) late (the worker or Rasa was down).
+Skipped days are not check-ins and count for nothing below.
+
+After STEADY_REMINDER_MAX_UNANSWERED (default 7) check-ins in a row that the person did not answer
+(no message from them since the previous one), the worker stops the reminder instead of sending
+another: it executes the response utter_reminders_paused (then action_listen, so the person's next
+message is read as usual) and marks the reminder inactive, reason "unanswered". Check-ins that
+reached no live channel ("undelivered") are not counted. Without this, check-ins would pester
+someone who has moved on, and their events would keep the conversation from ever being purged
+(STEADY_RETENTION_DAYS).
+
 When Rasa does not answer, the rest wait for the next pass. Rasa is found at STEADY_RASA_URL with
 STEADY_RASA_API_TOKEN (bot/config.py). The log holds counts and reminder ids, never chat ids or
 anything anyone wrote. Run exactly one worker per database.
@@ -36,11 +46,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import config
 from bot.rasa_api import RasaApi, RasaRefused, RasaUnreachable
-from bot.reminders.store import ReminderView, due_reminders, mark_sent, mark_skipped, naive_utc
+from bot.reminders.store import ReminderView, due_reminders, mark_sent, mark_skipped, naive_utc, stop_unanswered
 
 log = logging.getLogger("bot.reminders.worker")
 
 CHECKIN_INTENT = "EXTERNAL_checkin_reminder"
+PAUSED_RESPONSE = "utter_reminders_paused"
+LISTEN_ACTION = "action_listen"
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class ReminderSettings:
     poll_seconds: float = 20.0
     quiet_minutes: float = 30.0
     max_late_minutes: float = 120.0
+    max_unanswered: int = 7
     request_timeout_seconds: float = 30.0
 
     @classmethod
@@ -58,6 +71,7 @@ class ReminderSettings:
             poll_seconds=_positive(env, "STEADY_REMINDER_POLL_SECONDS", cls.poll_seconds),
             quiet_minutes=_positive(env, "STEADY_REMINDER_QUIET_MINUTES", cls.quiet_minutes),
             max_late_minutes=_positive(env, "STEADY_REMINDER_MAX_LATE_MINUTES", cls.max_late_minutes),
+            max_unanswered=_positive_whole(env, "STEADY_REMINDER_MAX_UNANSWERED", cls.max_unanswered),
         )
 
 
@@ -74,12 +88,21 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _positive_whole(env: Mapping[str, str], name: str, default: int) -> int:
+    """A count such as 7: like _positive, but 2.5 is refused too."""
+    value = _positive(env, name, float(default))
+    if not value.is_integer():
+        raise ValueError(f"{name} must be a positive whole number (it is {env[name].strip()!r})")
+    return int(value)
+
+
 @dataclass
 class PassFigures:
     """What one pass did. Skips are counted by reason: late, paused, busy, recent."""
 
     sent: int = 0
     undelivered: int = 0  # triggered, but Rasa had no live channel to the person (Telegram off?)
+    stopped: int = 0  # reminders stopped because their check-ins went unanswered
     skipped: Counter[str] = field(default_factory=Counter)
     waiting: int = 0  # left for the next pass: Rasa did not answer or refused
     errors: int = 0
@@ -89,17 +112,19 @@ class PassFigures:
             self.sent += 1
         elif outcome == "undelivered":
             self.undelivered += 1
+        elif outcome == "stopped":
+            self.stopped += 1
         else:
             self.skipped[outcome] += 1
 
     def __bool__(self) -> bool:
-        return bool(self.sent or self.undelivered or self.skipped or self.waiting or self.errors)
+        return bool(self.sent or self.undelivered or self.stopped or self.skipped or self.waiting or self.errors)
 
     def summary(self) -> str:
         skips = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items())) or "none"
         return (
             f"{self.sent} sent, {sum(self.skipped.values())} skipped ({skips}), {self.undelivered} undelivered, "
-            f"{self.waiting} waiting for Rasa, {self.errors} error(s)"
+            f"{self.stopped} stopped as unanswered, {self.waiting} waiting for Rasa, {self.errors} error(s)"
         )
 
 
@@ -125,21 +150,44 @@ def skip_reason(tracker: dict[str, Any], now: datetime, settings: ReminderSettin
     return None
 
 
+def unanswered_checkins(reminder: ReminderView, wrote_at: datetime | None) -> int:
+    """Check-ins delivered since the person last wrote: none when they wrote after the latest one."""
+    if reminder.last_sent_at is None or (wrote_at is not None and wrote_at > reminder.last_sent_at):
+        return 0
+    return reminder.unanswered
+
+
+async def stop_checkins(reminder: ReminderView, api: RasaApi, now: datetime, unanswered: int) -> None:
+    """Tell the person, once, that check-ins have stopped, then stop them.
+
+    Rasa is asked first: when it does not answer, nothing has changed and a later pass tries again.
+    """
+    await api.execute(reminder.sender_id, PAUSED_RESPONSE)
+    await api.execute(reminder.sender_id, LISTEN_ACTION)  # the tracker ends listening, as after any turn
+    stop_unanswered(reminder.id, unanswered, now)
+
+
 async def send_one(reminder: ReminderView, api: RasaApi, now: datetime, settings: ReminderSettings) -> str:
-    """Send or skip one due reminder; returns "sent", "undelivered" or the skip reason.
+    """Send or skip one due reminder; returns "sent", "undelivered", "stopped" or the skip reason.
 
     Raises RasaUnreachable / RasaRefused with the reminder left due, so a later pass retries it.
     """
     if now - reminder.next_due_at > timedelta(minutes=settings.max_late_minutes):
         mark_skipped(reminder.id, now)
         return "late"
-    reason = skip_reason(await api.tracker(reminder.sender_id), now, settings)
+    tracker = await api.tracker(reminder.sender_id)
+    reason = skip_reason(tracker, now, settings)
     if reason:
         mark_skipped(reminder.id, now)
         return reason
+    unanswered = unanswered_checkins(reminder, last_message_at(tracker))
+    if unanswered >= settings.max_unanswered:
+        await stop_checkins(reminder, api, now, unanswered)
+        return "stopped"
     answer = await api.trigger_intent(reminder.sender_id, CHECKIN_INTENT)
-    mark_sent(reminder.id, now)
-    return "undelivered" if "messages" in answer else "sent"  # "messages": Rasa collected them, nobody got them
+    delivered = "messages" not in answer  # "messages": Rasa collected them, nobody got them
+    mark_sent(reminder.id, now, unanswered + 1 if delivered else unanswered)
+    return "sent" if delivered else "undelivered"
 
 
 async def _send_due(due: list[ReminderView], api: RasaApi, now: datetime, settings: ReminderSettings) -> PassFigures:

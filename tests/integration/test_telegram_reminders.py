@@ -20,8 +20,9 @@ import pytest
 import yaml
 
 from bot.config import REPO_ROOT
+from bot.db import Reminder, session_scope
 from bot.reminders.schedule import next_due
-from bot.reminders.store import ReminderView, active_reminder
+from bot.reminders.store import STOPPED_UNANSWERED, ReminderView, active_reminder
 from bot.reminders.worker import PassFigures, run_once
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.integration import telegram_harness
@@ -151,3 +152,28 @@ def test_a_conversation_a_counselor_has_taken_over_gets_no_checkin(steady: Teleg
     assert person.sent()[before:] == [], "nothing reaches a person a counselor is talking to"
     assert active_reminder(str(person.chat_id)).next_due_at == reminder.next_due_at + timedelta(days=1)
     steady.rasa_api(f"/conversations/{person.chat_id}/tracker/events", [{"event": "resume"}])
+
+
+def test_after_unanswered_checkins_they_stop_with_one_last_message(
+    steady: TelegramSteady, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STEADY_REMINDER_MAX_UNANSWERED", "2")
+    person = Person(steady, 7106, language_code="en-GB")
+    _chosen, reminder = turn_on_with_a_button(person)
+    for day in range(2):  # two check-ins, and the person answers neither
+        before = len(person.sent())
+        assert worker_pass(reminder.next_due_at + timedelta(days=day, seconds=30)).sent >= 1
+        checkin = person.sent()[before:]
+        assert len(checkin) == 1 and said(checkin[0]) in texts_of("utter_checkin_reminder")
+    before = len(person.sent())
+    figures = worker_pass(reminder.next_due_at + timedelta(days=2, seconds=30))
+    assert figures.stopped >= 1 and figures.undelivered == 0
+    assert [said(message) for message in person.sent()[before:]] == texts_of("utter_reminders_paused")
+    assert active_reminder(str(person.chat_id)) is None
+    with session_scope() as session:
+        row = session.query(Reminder).filter(Reminder.sender_id == str(person.chat_id)).one()
+        assert (row.active, row.stopped_reason, row.unanswered) == (False, STOPPED_UNANSWERED, 2)
+    worker_pass(reminder.next_due_at + timedelta(days=3, seconds=30))
+    assert len(person.sent()) == before + 1, "nothing more after the last message"
+    again = person.say("remind me")  # the conversation goes on as usual after it
+    assert said(again[-1]) in texts_of("utter_reminder_ask_time")

@@ -61,6 +61,14 @@ def test_calls_carry_the_token_and_a_quoted_conversation_id() -> None:
     assert seen[2]["body"] == [{"event": "pause"}]
 
 
+def test_execute_runs_one_action_and_sends_its_messages_to_the_persons_channel() -> None:
+    seen: list[dict[str, Any]] = []
+    against(stand_in(seen), lambda api: api.execute("123", "utter_reminders_paused"))
+    assert seen == [{"method": "POST", "path": "/conversations/123/execute",
+                     "query": {"token": TOKEN, "output_channel": "latest"},
+                     "body": {"name": "utter_reminders_paused"}}]  # fmt: skip
+
+
 def test_an_error_status_is_a_refusal_with_the_status() -> None:
     with pytest.raises(RasaRefused) as refused:
         against(stand_in([], status=409), lambda api: api.tracker("123"))

@@ -13,12 +13,15 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.db import Reminder, session_scope
 from bot.erasure import erase_person
 from bot.reminders.store import (
+    STOPPED_BY_PERSON,
+    STOPPED_UNANSWERED,
     active_reminder,
     due_reminders,
     mark_sent,
     mark_skipped,
     set_reminder,
     stop_reminders,
+    stop_unanswered,
 )
 from bot.retention import purge
 from bot.tracker_store import SteadyTrackerStore
@@ -93,6 +96,35 @@ def test_a_reminder_stopped_meanwhile_is_not_moved(steady_env: Any) -> None:
     stop_reminders("111")
     assert not mark_sent(reminder.id, datetime(2026, 1, 10, 12, 31))
     assert not mark_skipped(12345, datetime(2026, 1, 10, 12, 31))
+
+
+def stopping(sender: str) -> tuple[bool, str | None, int]:
+    with session_scope() as session:
+        row = session.query(Reminder).filter(Reminder.sender_id == sender).one()
+        return row.active, row.stopped_reason, row.unanswered
+
+
+def test_sending_records_the_unanswered_count_and_setting_again_clears_it(steady_env: Any) -> None:
+    reminder = set_reminder("111", "telegram", "12:30", "Europe/London", now=NOW)
+    assert (reminder.last_sent_at, reminder.unanswered) == (None, 0)
+    at = datetime(2026, 1, 10, 12, 31)
+    assert mark_sent(reminder.id, at, unanswered=3)
+    assert (active_reminder("111").last_sent_at, active_reminder("111").unanswered) == (at, 3)
+    assert mark_skipped(reminder.id, datetime(2026, 1, 11, 12, 31)) and active_reminder("111").unanswered == 3
+    set_reminder("111", "telegram", "20:00", "Europe/London", now=NOW)
+    assert active_reminder("111").unanswered == 0
+
+
+def test_stopping_records_why(steady_env: Any) -> None:
+    asked = set_reminder("111", "telegram", "12:30", "Europe/London", now=NOW)
+    unanswered = set_reminder("222", "telegram", "12:30", "Europe/London", now=NOW)
+    stop_reminders("111", now=NOW)
+    assert stop_unanswered(unanswered.id, 7, now=NOW)
+    assert stopping("111") == (False, STOPPED_BY_PERSON, 0)
+    assert stopping("222") == (False, STOPPED_UNANSWERED, 7)
+    assert active_reminder("222") is None
+    assert not stop_unanswered(asked.id, 7) and not stop_unanswered(12345, 7), "already stopped, or erased"
+    assert stopping("111") == (False, STOPPED_BY_PERSON, 0)
 
 
 def conversation(sender: str, at: datetime) -> None:
