@@ -7,10 +7,12 @@ test_eval_set.py; this guards what a person meets: the intent the dialogue sees.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 
 import pytest
 
+from bot.exercises import load_exercises
 from bot.risk import RiskDetector
 from bot.risk.evaluate import EVAL_SET, HOLDOUT_SET, load_eval_set
 from bot.run import MODEL
@@ -43,3 +45,22 @@ def test_the_pipeline_catches_risk_in_the_evaluation_set_and_never_escalates_a_h
     negatives = [intent for example, intent in zip(examples, intents, strict=True) if not example.positive]
     assert sum(intent in ESCALATING for intent in positives) / len(positives) >= 0.98
     assert sum(intent == "risk" for intent in negatives) == 0
+
+
+def suggested_answers() -> list[str]:
+    """Example answers Steady itself offers in exercise prompts and help, like 'I'll be too tired'."""
+    quoted = re.compile(r"(?:(?<=\s)|(?<=\()|^)['‘](.+?)['’](?=[\s,.;:)?!]|$)")
+    texts = [
+        text
+        for exercise in load_exercises().values()
+        for step in exercise.steps
+        for text in (step.prompt, step.help, *step.more_prompt)
+    ]
+    return sorted({match.strip() for text in texts for match in quoted.findall(text) if len(match.split()) >= 2})
+
+
+def test_answers_steady_itself_suggests_are_never_taken_for_risk(parse) -> None:  # type: ignore[no-untyped-def]
+    examples = suggested_answers()
+    flagged = [(text, parse(text)["intent"]["name"]) for text in examples]
+    assert len(examples) >= 20
+    assert [(text, intent) for text, intent in flagged if intent in ESCALATING] == []
