@@ -30,14 +30,16 @@ class Steady:
     def say(self, sender: str, text: str | None = None, payload: str | None = None) -> list[dict[str, Any]]:
         """One message through the chat page's API, as the browser sends it."""
         body = {"sender": sender, **({"text": text} if text is not None else {"payload": payload})}
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.ports.web}/api/messages",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())["messages"]
+        return post_json(f"http://127.0.0.1:{self.ports.web}/api/messages", body)["messages"]
+
+
+def post_json(url: str, body: Any) -> Any:
+    """POST a JSON body and read the JSON answer."""
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
 
 
 def start_steady(env: dict[str, str], log_dir: Path) -> Steady:
@@ -58,13 +60,13 @@ def start_steady(env: dict[str, str], log_dir: Path) -> Steady:
 
 
 @contextmanager
-def private_steady_env(var_dir: Path) -> Iterator[dict[str, str]]:
+def private_steady_env(var_dir: Path, pseudonym_key: str = "integration-key") -> Iterator[dict[str, str]]:
     """Settings for servers started by a test module: a private SQLite file, keys and on-call path.
     This process sees them too (to read the same database) until the block ends."""
     env = {
         "STEADY_VAR_DIR": str(var_dir),
         "STEADY_DATABASE_URL": f"sqlite:///{var_dir / 'steady.db'}",
-        "STEADY_PSEUDONYM_KEY": "integration-key",
+        "STEADY_PSEUDONYM_KEY": pseudonym_key,
         "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
     }
     old = {key: os.environ.get(key) for key in env}

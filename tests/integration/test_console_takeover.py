@@ -28,7 +28,7 @@ from bot import config
 from bot import run as steady_run
 from bot.console.accounts import create_account
 from bot.db import AuditEntry, Escalation, Takeover, engine_for, session_scope
-from tests.integration.servers import Steady, free_port
+from tests.integration.servers import Steady, free_port, post_json, private_steady_env
 from tests.integration.test_webchat_channel import start_webchat_steady
 from tests.unit.test_console_helpers import PASSWORD
 
@@ -56,14 +56,8 @@ class Live:
 
     def rest(self, sender: str, text: str) -> list[dict]:
         """A message straight to Rasa's REST channel (bypassing the chat page's checks)."""
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.steady.ports.rasa}/webhooks/rest/webhook",
-            data=json.dumps({"sender": sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
+        url = f"http://127.0.0.1:{self.steady.ports.rasa}/webhooks/rest/webhook"
+        return post_json(url, {"sender": sender, "message": text})
 
 
 def wait_for(check, what: str, timeout: float = WAIT_S):  # type: ignore[no-untyped-def]
@@ -95,29 +89,21 @@ def start_console(env: dict[str, str], log_dir: Path) -> tuple[str, subprocess.P
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     var_dir = tmp_path_factory.mktemp("console-var")
-    env = {
-        "STEADY_VAR_DIR": str(var_dir),
-        "STEADY_DATABASE_URL": f"sqlite:///{var_dir / 'steady.db'}",
-        "STEADY_PSEUDONYM_KEY": "webchat-test-key",
-        "STEADY_ONCALL_FILE": str(var_dir / "oncall.yml"),
-    }
-    old = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # this process reads and writes the same database and secrets as the servers
-    config.encryption_key()  # made once, here, before several processes could race to create it
-    engine_for(env["STEADY_DATABASE_URL"])
-    create_account("sam", "counselor", PASSWORD, display_name="Sam")
-    create_account("sue", "supervisor", PASSWORD)
-    steady, token = start_webchat_steady(var_dir)  # Rasa with the REST and web chat channels and its API
-    console_env = {**steady_run.environment(steady.ports), **env, "STEADY_RASA_API_TOKEN": token}
-    try:
-        console_url, console = start_console(console_env, var_dir)
-    except BaseException:
-        steady_run.stop(steady.parts)
-        raise
-    yield Live(steady, token, console_url, console)
-    steady_run.stop([*steady.parts, steady_run.Part("console", [], process=console)])
-    for key, value in old.items():
-        os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    # This process reads and writes the same database and secrets as the servers.
+    with private_steady_env(var_dir, pseudonym_key="webchat-test-key") as env:
+        config.encryption_key()  # made once, here, before several processes could race to create it
+        engine_for(env["STEADY_DATABASE_URL"])
+        create_account("sam", "counselor", PASSWORD, display_name="Sam")
+        create_account("sue", "supervisor", PASSWORD)
+        steady, token = start_webchat_steady(var_dir)  # Rasa with the REST and web chat channels and its API
+        console_env = {**steady_run.environment(steady.ports), **env, "STEADY_RASA_API_TOKEN": token}
+        try:
+            console_url, console = start_console(console_env, var_dir)
+        except BaseException:
+            steady_run.stop(steady.parts)
+            raise
+        yield Live(steady, token, console_url, console)
+        steady_run.stop([*steady.parts, steady_run.Part("console", [], process=console)])
 
 
 class Counselor:

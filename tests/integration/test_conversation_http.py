@@ -5,10 +5,8 @@ Needs the trained model (make test trains it first). Starting Rasa takes about a
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import urllib.request
 import uuid
 from collections.abc import Iterator
 
@@ -21,7 +19,7 @@ from bot.db import Escalation, UsageEvent, engine_for, session_scope
 from bot.exercises import fill, load_common, load_exercises
 from bot.pseudonym import pseudonymise
 from bot.run import stop
-from tests.integration.servers import Steady, private_steady_env, start_steady
+from tests.integration.servers import Steady, post_json, private_steady_env, start_steady
 
 pytestmark = pytest.mark.integration
 HELPLINES = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())
@@ -107,14 +105,7 @@ def test_an_idiom_and_a_negation_do_not_escalate(steady: Steady) -> None:
 
 def rasa_api(steady: Steady, path: str, body: dict) -> dict:
     """Rasa's own HTTP API (token-protected), as the console and the reminder worker use it."""
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{steady.ports.rasa}{path}?token={rasa_api_token()}",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
+    return post_json(f"http://127.0.0.1:{steady.ports.rasa}{path}?token={rasa_api_token()}", body)
 
 
 def finish_grounding(steady: Steady, person: str, before: str, after: str) -> None:
