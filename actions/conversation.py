@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import entity_value, log_usage, menu_buttons, start_run, who
-from actions.follow_up import due_follow_up
+from actions.common import entity_value, log_usage, menu_buttons, who
+from actions.follow_up import due_follow_up, start_follow_up
 from bot import usage
 from bot.exercises import load_common, offered_exercises, parse_number, pick
 
@@ -48,8 +48,7 @@ class ActionGreet(Action):
         events = introduce_if_needed(dispatcher, tracker)
         follow_up = due_follow_up(tracker)
         if follow_up is not None:  # back after setting a small goal: ask how it went first
-            exercise, answers = follow_up
-            return [*events, *start_run(dispatcher, tracker, exercise, answers), SlotSet("pending_follow_up", None)]
+            return [*events, *start_follow_up(dispatcher, tracker, follow_up)]
         if not events:
             dispatcher.utter_message(response="utter_greet_again")
         dispatcher.utter_message(response="utter_ask_checkin")

@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import cleared_run, entity_value, log_usage, menu_buttons, say, start_run
 from actions.conversation import introduce_if_needed
-from actions.follow_up import follow_up_to_start, pending_follow_up
+from actions.follow_up import follow_up_to_start, pending_follow_up, start_follow_up
 from actions.safety import DetectedRisk, crisis_events
 from bot.exercises import Engine, Outcome, RunState, get_exercise, load_common, offered_exercises, pick
 
@@ -38,8 +38,7 @@ class ActionStartExercise(Action):
         wanted = entity_value(tracker, "exercise") or ""
         follow_up = follow_up_to_start(tracker, wanted)
         if follow_up is not None:
-            exercise, answers = follow_up
-            return [*events, *start_run(dispatcher, tracker, exercise, answers), SlotSet("pending_follow_up", None)]
+            return [*events, *start_follow_up(dispatcher, tracker, follow_up)]
         exercise = offered_exercises().get(wanted)
         if exercise is None:
             line = pick(load_common().lines("menu_prompt"), f"{tracker.sender_id}:{len(tracker.events)}")

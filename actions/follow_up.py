@@ -13,7 +13,9 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import start_run
 from bot.exercises import Exercise, RunState, get_exercise
 
 
@@ -33,24 +35,45 @@ def session_started_at(tracker: Tracker) -> float | None:
     return float(starts[-1]) if starts and starts[-1] is not None else None
 
 
+def _pending(tracker: Tracker) -> tuple[Exercise, dict[str, Any], float] | None:
+    """The follow-up waiting in the slot: its script, the answers it quotes, when it was set."""
+    pending = tracker.get_slot("pending_follow_up")
+    if not isinstance(pending, dict):
+        return None
+    exercise = get_exercise(str(pending.get("exercise") or ""))
+    if exercise is None:
+        return None
+    return exercise, dict(pending.get("answers") or {}), float(pending.get("set_at") or 0)
+
+
 def due_follow_up(tracker: Tracker) -> tuple[Exercise, dict[str, Any]] | None:
     """The follow-up to run now: one set in an earlier session (the person has come back). Not while
     the conversation is flagged for risk: then the hello gets the usual gentle check-in instead."""
-    pending = tracker.get_slot("pending_follow_up")
-    if not isinstance(pending, dict) or tracker.get_slot("risk_flag"):
-        return None
-    exercise = get_exercise(str(pending.get("exercise") or ""))
+    pending = _pending(tracker)
     started = session_started_at(tracker)
-    set_at = float(pending.get("set_at") or 0)
-    if exercise is None or started is None or set_at >= started:
+    if pending is None or tracker.get_slot("risk_flag") or started is None or pending[2] >= started:
         return None
-    return exercise, dict(pending.get("answers") or {})
+    return pending[0], pending[1]
 
 
 def follow_up_to_start(tracker: Tracker, wanted: str) -> tuple[Exercise, dict[str, Any]] | None:
     """A hidden follow-up asked for by its button: only the one pending for this person."""
-    pending = tracker.get_slot("pending_follow_up")
-    if not wanted or not isinstance(pending, dict) or pending.get("exercise") != wanted:
+    pending = _pending(tracker)
+    if not wanted or pending is None or pending[0].id != wanted:
         return None
-    exercise = get_exercise(wanted)
-    return (exercise, dict(pending.get("answers") or {})) if exercise is not None else None
+    return pending[0], pending[1]
+
+
+def pending_goal(tracker: Tracker) -> tuple[str, str] | None:
+    """(follow-up script, the goal in the person's words) while a small goal waits to be asked about."""
+    pending = _pending(tracker)
+    goal = str(pending[1].get("goal") or "") if pending else ""
+    return (pending[0].id, goal) if pending and goal else None
+
+
+def start_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, follow_up: tuple[Exercise, dict[str, Any]]
+) -> list[EventType]:
+    """Run the follow-up now; it is no longer pending, whatever the person answers."""
+    exercise, answers = follow_up
+    return [*start_run(dispatcher, tracker, exercise, answers), SlotSet("pending_follow_up", None)]

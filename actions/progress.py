@@ -11,18 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import logger, menu_buttons, who
+from actions.follow_up import pending_goal
 from bot.db import utcnow
 from bot.exercises import load_common, pick
 from bot.progress import chart_payload, progress_for, progress_text
-
-
-def pending_goal(tracker: Tracker) -> tuple[str, str] | None:
-    """(follow-up script, the goal in the person's words) while a small goal waits to be asked about."""
-    pending = tracker.get_slot("pending_follow_up")
-    if not isinstance(pending, dict):
-        return None
-    goal = str((pending.get("answers") or {}).get("goal") or "")
-    return (str(pending.get("exercise")), goal) if goal else None
 
 
 class ActionShowProgress(Action):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.db import Reminder, session_scope, utcnow
 from bot.reminders.schedule import next_due
@@ -49,6 +50,11 @@ class ReminderView:
         )
 
 
+def _active_row(session: Session, sender_id: str) -> Reminder | None:
+    query = select(Reminder).where(Reminder.sender_id == sender_id, Reminder.active.is_(True)).order_by(Reminder.id)
+    return session.scalars(query).first()
+
+
 def naive_utc(moment: datetime | None) -> datetime:
     """As stored: UTC without tzinfo. None is now; a naive time is taken to be UTC already."""
     if moment is None:
@@ -72,9 +78,7 @@ def set_reminder(
     now = naive_utc(now)
     due = _next_due_at(local_time, zone, now)
     with session_scope() as session:
-        row = session.scalars(
-            select(Reminder).where(Reminder.sender_id == sender_id, Reminder.active.is_(True)).order_by(Reminder.id)
-        ).first()
+        row = _active_row(session, sender_id)
         if row is None:
             row = Reminder(sender_id=sender_id, channel=channel, active=True, created_at=now)
             session.add(row)
@@ -115,9 +119,7 @@ def _stop(row: Reminder, now: datetime, reason: str) -> None:
 
 def active_reminder(sender_id: str) -> ReminderView | None:
     with session_scope() as session:
-        row = session.scalars(
-            select(Reminder).where(Reminder.sender_id == sender_id, Reminder.active.is_(True)).order_by(Reminder.id)
-        ).first()
+        row = _active_row(session, sender_id)
         return ReminderView.of(row) if row else None
 
 
