@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.db import UsageEvent
 from bot.exercises import Common, fill, get_exercise, pick
-from bot.usage import history
+from bot.usage import helpful, history, mean_drops
 
 DAYS = 30
 MAX_RUNS = 12
@@ -71,12 +71,8 @@ def _runs(rows: list[UsageEvent]) -> list[Run]:
 
 
 def _helped(runs: list[Run]) -> list[tuple[str, float]]:
-    drops: dict[str, list[float]] = {}
-    for run in runs:
-        if run.before is not None and run.after is not None:
-            drops.setdefault(run.exercise, []).append(run.before - run.after)
-    means = {name: sum(values) / len(values) for name, values in drops.items()}
-    return sorted(((name, drop) for name, drop in means.items() if drop > 0), key=lambda item: -item[1])
+    rated = [(run.exercise, run.before, run.after) for run in runs if run.before is not None and run.after is not None]
+    return helpful(mean_drops(rated))
 
 
 def title_of(exercise_id: str) -> str:

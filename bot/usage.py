@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.db import UsageEvent, session_scope
@@ -65,7 +66,7 @@ def history(pseudonym: str, limit: int = 200) -> list[UsageEvent]:
 def distress_drops(pseudonym: str) -> dict[str, float]:
     """Mean fall in distress (before minus after) per exercise, over this person's rated runs."""
     before: dict[str, tuple[str, float]] = {}
-    drops: dict[str, list[float]] = {}
+    rated: list[tuple[str, float, float]] = []
     for row in history(pseudonym, limit=2000):
         if row.kind != "rating" or row.value is None or not row.run_id or not row.exercise:
             continue
@@ -73,11 +74,23 @@ def distress_drops(pseudonym: str) -> dict[str, float]:
             before[row.run_id] = (row.exercise, row.value)
         elif row.phase == "after" and row.run_id in before:
             exercise, start = before.pop(row.run_id)
-            drops.setdefault(exercise, []).append(start - row.value)
+            rated.append((exercise, start, row.value))
+    return mean_drops(rated)
+
+
+def mean_drops(rated: Iterable[tuple[str, float, float]]) -> dict[str, float]:
+    """Mean fall in distress per exercise, from (exercise, before, after) ratings."""
+    drops: dict[str, list[float]] = {}
+    for exercise, start, end in rated:
+        drops.setdefault(exercise, []).append(start - end)
     return {exercise: sum(values) / len(values) for exercise, values in drops.items()}
+
+
+def helpful(drops: dict[str, float]) -> list[tuple[str, float]]:
+    """The exercises that lowered distress, with their mean drop, the most helpful first."""
+    return sorted(((exercise, drop) for exercise, drop in drops.items() if drop > 0), key=lambda item: -item[1])
 
 
 def helped_most(pseudonym: str) -> list[str]:
     """Exercises that lowered this person's distress, the most helpful first."""
-    drops = distress_drops(pseudonym)
-    return [exercise for exercise, drop in sorted(drops.items(), key=lambda item: -item[1]) if drop > 0]
+    return [exercise for exercise, _ in helpful(distress_drops(pseudonym))]
