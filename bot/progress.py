@@ -52,7 +52,7 @@ class Progress:
 
 
 def progress_for(pseudonym: str, now: datetime, days: int = DAYS) -> Progress:
-    rows = [row for row in history(pseudonym, limit=5000) if row.created_at >= now - timedelta(days=days)]
+    rows = history(pseudonym, limit=5000, since=now - timedelta(days=days))
     runs = _runs(rows)
     checkins = [Checkin(row.created_at, row.step, row.value) for row in rows if row.kind == "checkin"]
     return Progress(runs=runs[-MAX_RUNS:], checkins=checkins[-MAX_CHECKINS:], helped=_helped(runs))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.db import UsageEvent, session_scope
 from bot.pseudonym import pseudonymise
@@ -49,16 +50,13 @@ def record(
         )
 
 
-def history(pseudonym: str, limit: int = 200) -> list[UsageEvent]:
-    """A person's most recent usage rows, oldest first."""
+def history(pseudonym: str, limit: int = 200, since: datetime | None = None) -> list[UsageEvent]:
+    """A person's most recent usage rows (from `since` on, when given), oldest first."""
     with session_scope() as session:
-        rows = (
-            session.query(UsageEvent)
-            .filter(UsageEvent.pseudonym == pseudonym)
-            .order_by(UsageEvent.id.desc())
-            .limit(limit)
-            .all()
-        )
+        query = session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym)
+        if since is not None:
+            query = query.filter(UsageEvent.created_at >= since)
+        rows = query.order_by(UsageEvent.id.desc()).limit(limit).all()
         session.expunge_all()
     return list(reversed(rows))
 
