@@ -7,10 +7,12 @@ so the resources reach a person even when the action server is down.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -27,6 +29,10 @@ BUTTONS = {
     "human": [{"title": "Ask a counselor to join", "payload": "/request_human"}],
     "check": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
 }
+LABELS = ("support_line", "website", "unchecked")
+KINDS = ("crisis", "support", "youth", "directory")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+REVIEW_PENDING = "pending"
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -48,6 +54,7 @@ def load_helplines(path: Path | None = None) -> dict[str, Any]:
 
 
 def helpline_problems(data: Any) -> list[str]:
+    """What makes the file unusable or dishonest: missing numbers, or 'verified' with no source."""
     if not isinstance(data, dict):
         return ["expected a mapping with countries and fallback"]
     problems = []
@@ -59,20 +66,104 @@ def helpline_problems(data: Any) -> list[str]:
         if not isinstance(entry, dict) or not entry.get("emergency") or not entry.get("services"):
             problems.append(f"{code} needs an emergency number and at least one service")
             continue
+        if code != "fallback":
+            emergency = ("emergency_verified", "emergency_source", "emergency_note")
+            problems += _check_problems(f"{code} emergency", entry, *emergency)
         for service in entry["services"]:
-            missing = [key for key in ("name", "contact", "source", "verified") if not service.get(key)]
-            if missing:
-                problems.append(f"{code}: {service.get('name', 'a service')} is missing {', '.join(missing)}")
-    if not data.get("reviewed"):
-        problems.append("the file needs a 'reviewed' date")
+            problems += _service_problems(code, service)
+    if "reviewed_by" not in data or "reviewed" not in data:
+        problems.append("the file needs 'reviewed' (a date, or null until reviewed) and 'reviewed_by'")
+    if not isinstance(data.get("labels"), dict) or any(not data["labels"].get(key) for key in LABELS):
+        problems.append(f"the file needs labels: {', '.join(LABELS)}")
     return problems
 
 
-def services_text(entry: dict[str, Any], line: str) -> str:
-    return "\n".join(
-        line.format(name=service["name"], contact=service["contact"], hours=service.get("hours", "see website"))
-        for service in entry["services"]
+def _service_problems(code: str, service: Any) -> list[str]:
+    if not isinstance(service, dict):
+        return [f"{code}: every service must be a mapping"]
+    name = f"{code}: {service.get('name', 'a service')}"
+    missing = [key for key in ("name", "kind", "contact", "hours") if not service.get(key)]
+    problems = [f"{name} is missing {', '.join(missing)}"] if missing else []
+    if service.get("kind") and service["kind"] not in KINDS:
+        problems.append(f"{name}: kind must be one of {', '.join(KINDS)}")
+    if points_to_website(str(service.get("hours", ""))) and not service.get("url"):
+        problems.append(f"{name}: the hours point to the website, so it needs a url")
+    return problems + _check_problems(name, service, "verified", "source", "note")
+
+
+def _check_problems(name: str, entry: dict[str, Any], verified_key: str, source_key: str, note_key: str) -> list[str]:
+    """A check date only with the pages that confirmed it; without one, a note saying why."""
+    verified, sources = entry.get(verified_key), entry.get(source_key)
+    if verified is None:
+        return [] if entry.get(note_key) else [f"{name} is unverified ({verified_key}: null): say why in '{note_key}'"]
+    if not DATE.match(str(verified)):
+        return [f"{name}: {verified_key} must be a date (YYYY-MM-DD) or null"]
+    pages = sources if isinstance(sources, list) else []
+    if not pages or not all(str(url).startswith(("https://", "http://")) for url in pages):
+        return [f"{name} is marked verified but {source_key} lists no page (web address) that confirmed it"]
+    return []
+
+
+def points_to_website(hours: str) -> bool:
+    return "website" in hours.lower()
+
+
+def review_pending(data: dict[str, Any]) -> bool:
+    return not data.get("reviewed") or REVIEW_PENDING in str(data.get("reviewed_by", REVIEW_PENDING)).lower()
+
+
+def review_notice(path: Path | None = None) -> str | None:
+    """For staff (`make run`, the console): why the helplines are not yet fit to rely on, or None."""
+    path = path or config.helplines_file()
+    try:
+        data = load_helplines(path)
+    except (HelplineError, OSError, yaml.YAMLError) as error:
+        return f"The crisis helplines file is not usable: {error}"
+    if not review_pending(data):
+        return None
+    services = [s for entry in [*data["countries"].values(), data["fallback"]] for s in entry["services"]]
+    unchecked = sum(1 for service in services if not service.get("verified"))
+    return (
+        f"The crisis helplines ({path.name}) have not had a clinical review (reviewed_by: "
+        f"{data.get('reviewed_by')}); {unchecked} of {len(services)} services are unchecked against a source. "
+        "Check the file before anyone relies on it."
     )
+
+
+def warn_if_unreviewed(stream: TextIO = sys.stderr) -> None:
+    notice = review_notice()
+    if notice:
+        print(f"WARNING: {notice}", file=stream)
+
+
+@lru_cache(maxsize=4)
+def _labels(path: str, modified: int) -> dict[str, str]:
+    return load_helplines(Path(path))["labels"]
+
+
+def default_labels() -> dict[str, str]:
+    path = config.helplines_file()
+    return _labels(str(path), path.stat().st_mtime_ns)
+
+
+def service_text(service: dict[str, Any], line: str, labels: dict[str, str]) -> str:
+    """One helpline as the person sees it: a support line says so, an unchecked one says so and links."""
+    name = service["name"]
+    if service.get("kind") == "support":
+        name = f"{name} ({labels['support_line']})"
+    text = line.format(name=name, contact=service["contact"], hours=service["hours"])
+    unchecked = not service.get("verified")
+    if service.get("url") and (unchecked or points_to_website(service["hours"])):
+        text += " " + labels["website"].format(url=service["url"])
+    if unchecked:
+        text += " " + labels["unchecked"]
+    return text
+
+
+def services_text(entry: dict[str, Any], line: str, labels: dict[str, str] | None = None) -> str:
+    """One country's (or the fallback's) services, one line each. labels: the file's 'labels'."""
+    labels = labels if labels is not None else default_labels()
+    return "\n".join(service_text(service, line, labels) for service in entry["services"])
 
 
 def _variations(
