@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import config
+from bot.crisis import warn_if_unreviewed
 from bot.db import get_engine
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
@@ -174,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ports, log_dir = Ports(), config.var_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     get_engine()  # create the database and tables before anything writes
+    warn_if_unreviewed()
     env = environment(ports)
     running = parts(ports, shell=args.shell)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

@@ -27,6 +27,7 @@ from aiohttp import web
 from bot import config
 from bot.console import analytics, audit, auth, charts, queue, takeover, transcript
 from bot.console.accounts import active_usernames
+from bot.crisis import review_notice
 from bot.db import get_engine, utcnow
 from bot.erasure import erase_person
 from bot.escalation.records import SEVERITIES
@@ -431,6 +432,7 @@ def jinja_environment() -> jinja2.Environment:
     )
     environment.filters["waiting"] = _waiting
     environment.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
+    environment.globals["helplines_notice"] = review_notice()
     return environment
 
 

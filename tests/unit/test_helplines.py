@@ -6,6 +6,7 @@ import copy
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -136,3 +137,13 @@ def test_make_run_prints_the_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
     crisis.warn_if_unreviewed(out)
     assert out.getvalue().startswith("WARNING: ") and "clinical review" in out.getvalue()
+
+
+def test_the_console_shows_the_notice_to_signed_in_counselors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.console.server import jinja_environment
+
+    monkeypatch.setenv("STEADY_HELPLINES_FILE", str(HELPLINES_FILE))
+    counselor = SimpleNamespace(csrf_token="token", is_supervisor=False, username="sam", role="counselor")
+    page = jinja_environment().get_template("error.html")
+    assert "have not had a clinical review" in page.render(counselor=counselor, message="x")
+    assert "clinical review" not in page.render(counselor=None, message="x")
