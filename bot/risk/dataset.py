@@ -23,6 +23,11 @@ from pathlib import Path
 
 from bot.risk.model import CATEGORIES, SEVERITIES
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CORPUS_DIR = REPO_ROOT / "bot" / "risk" / "corpus"
+WRITTEN_DIR = CORPUS_DIR / "written"
+SPLITS_DIR = CORPUS_DIR / "splits"
+
 SPLITS = ("train", "dev", "test")
 LABELS = ("risk", "safe")
 RISK_KINDS = (
@@ -149,6 +154,16 @@ def read_written(path: Path) -> WrittenFile:
 
 def read_split(path: Path) -> list[Row]:
     return read_rows(path, SPLIT_COLUMNS)
+
+
+def split_path(split: str, directory: Path = SPLITS_DIR) -> Path:
+    return directory / f"{split}.tsv"
+
+
+def load_split(split: str, directory: Path = SPLITS_DIR) -> list[Row]:
+    """The committed rows of one split ([] before the split is built)."""
+    path = split_path(split, directory)
+    return read_split(path) if path.is_file() else []
 
 
 def _clean(value: str) -> str:

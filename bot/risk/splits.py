@@ -18,6 +18,7 @@ Re-running on the same inputs writes the same files. Thresholds are chosen on de
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from collections import Counter
@@ -25,26 +26,22 @@ from pathlib import Path
 
 import yaml
 
-from bot.risk.dataset import SPLITS, UNSPECIFIED, Row, WrittenFile, read_split, read_written, write_rows
+from bot.risk.dataset import (
+    REPO_ROOT,
+    SPLITS,
+    UNSPECIFIED,
+    WRITTEN_DIR,
+    Row,
+    WrittenFile,
+    read_written,
+    split_path,
+    write_rows,
+)
 from bot.risk.evaluate import EVAL_SET, HOLDOUT_SET, load_eval_set
-from bot.risk.lexicon_store import REPO_ROOT
 
-CORPUS_DIR = REPO_ROOT / "bot" / "risk" / "corpus"
-WRITTEN_DIR = CORPUS_DIR / "written"
-SPLITS_DIR = CORPUS_DIR / "splits"
 NLU_DIR = REPO_ROOT / "data" / "nlu"
 RISK_INTENT = "risk"
 _ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-
-
-def split_path(split: str, directory: Path = SPLITS_DIR) -> Path:
-    return directory / f"{split}.tsv"
-
-
-def load_split(split: str, directory: Path = SPLITS_DIR) -> list[Row]:
-    """The committed rows of one split ([] before the split is built)."""
-    path = split_path(split, directory)
-    return read_split(path) if path.is_file() else []
 
 
 def written_files(directory: Path = WRITTEN_DIR) -> list[WrittenFile]:
@@ -122,8 +119,11 @@ def summary(split: str, rows: list[Row]) -> str:
             + ", ".join(f"{source} {count}" for source, count in sorted(sources.items())))
 
 
-def main() -> int:
-    written = written_files()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.risk.splits")
+    parser.add_argument("--written-dir", type=Path, default=WRITTEN_DIR, help="where the writers' files are")
+    args = parser.parse_args(argv)
+    written = written_files(args.written_dir)
     splits = without_leaks(build_splits(written))
     writers = {split: [f.writer for f in written if f.split == split] for split in SPLITS}
     for split, rows in splits.items():
