@@ -14,10 +14,12 @@ never DIET's `risk` intent on its own:
 * escalate (rules fire, or the score is above the escalate threshold) -> intent "risk"
   (confidence 1.0), first in intent_ranking, every other intent at 0.0. A score-only escalation
   adds a hit with rule "model:scorer", category "unspecified", spanning the whole text.
-* ask (score above the ask threshold) -> intent "risk_check" (confidence 1.0, others at 0.0) and
-  a "model:scorer" hit. The dialogue asks the person directly, with crisis resources in the same
-  message, and escalates if they say yes; during an exercise it first weighs the score against the
-  exercise threshold (actions/risk_context.py).
+* ask (score above the ask threshold, or above the lower imminent_ask threshold when the words
+  carry an imminent cue: means at hand, something taken or done, a date, a goodbye) -> intent
+  "risk_check" (confidence 1.0, others at 0.0) and a "model:scorer" hit. The dialogue asks the
+  person directly, with crisis resources in the same message, and escalates if they say yes;
+  during an exercise it first weighs the score against the exercise threshold
+  (actions/risk_context.py).
 * none, and DIET said "risk": demote. The intent becomes the best non-risk intent of DIET's
   ranking; the non-risk confidences are renormalised to sum to 1 (so FallbackClassifier judges
   them as if risk had not been an option) and "risk" moves to the end of the ranking with its
@@ -61,7 +63,7 @@ from bot.risk.detector import RiskDetector
 from bot.risk.lexicon_store import REPO_ROOT
 from bot.risk.model import MODEL_CATEGORY, MODEL_RULE, SCORER_RULE, RiskAssessment, RiskHit
 from bot.risk.scorer import DEFAULT_SCORER_PATH, RiskScorer, build_if_stale
-from bot.risk.severity import grade_words
+from bot.risk.severity import grade_words, imminent_cue
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +148,7 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
         assessed = text_to_assess(text)
         assessment = self.detector.assess(assessed)
         assessment = replace(assessment, score=self.scorer.score(assessed) if assessed.strip() else 0.0)
-        decision = decide(assessment, assessment.score, self.thresholds)
+        decision = decide(assessment, assessment.score, self.thresholds, imminent_cue(assessed.lower()))
         if decision == ESCALATE:
             if not assessment.is_risk:
                 assessment = with_model_hit(assessment, text, SCORER_RULE)

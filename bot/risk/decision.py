@@ -3,6 +3,8 @@
     rules fire (assessment.is_risk)                      -> escalate
     score >= escalate threshold, nothing guarded         -> escalate
     score >= ask threshold                               -> ask directly ("are you thinking about suicide?")
+    score >= imminent_ask and the words carry an imminent cue (means at hand, something taken or
+      done, a date or "tonight", a goodbye: bot/risk/severity.py imminent_cue)  -> ask directly
       but a guard suppressed something (negation, idiom, third party, history): only a score
       >= the escalate threshold asks, and nothing escalates on the score alone
     otherwise                                            -> none
@@ -33,15 +35,19 @@ class Thresholds:
     ask: float
     escalate: float
     exercise_ask: float
+    imminent_ask: float = 1.0  # the ask threshold when the words carry an imminent cue
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_PATH) -> Thresholds:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(float(data["ask"]), float(data["escalate"]), float(data["exercise_ask"]))
+        return cls(float(data["ask"]), float(data["escalate"]), float(data["exercise_ask"]),
+                   float(data.get("imminent_ask", data["ask"])))
 
 
-def decide(assessment: RiskAssessment, score: float | None, thresholds: Thresholds) -> str:
-    """escalate / ask / none for a message on its own (score None: the scorer is unavailable)."""
+def decide(assessment: RiskAssessment, score: float | None, thresholds: Thresholds,
+           imminent_words: bool = False) -> str:
+    """escalate / ask / none for a message on its own (score None: the scorer is unavailable).
+    imminent_words: the message carries an imminent cue (bot.risk.severity.imminent_cue)."""
     if assessment.is_risk:
         return ESCALATE
     if score is None:
@@ -50,7 +56,8 @@ def decide(assessment: RiskAssessment, score: float | None, thresholds: Threshol
         return ASK if score >= thresholds.escalate else NONE
     if score >= thresholds.escalate:
         return ESCALATE
-    return ASK if score >= thresholds.ask else NONE
+    ask = min(thresholds.ask, thresholds.imminent_ask) if imminent_words else thresholds.ask
+    return ASK if score >= ask else NONE
 
 
 def decide_in_exercise(decision: str, score: float | None, thresholds: Thresholds) -> str:

@@ -13,6 +13,7 @@ from bot.risk.decision import ASK, ESCALATE, Thresholds, decide, decide_in_exerc
 from bot.risk.detector import RiskDetector
 from bot.risk.model import RiskAssessment
 from bot.risk.scorer import RiskScorer
+from bot.risk.severity import imminent_cue
 
 
 @dataclass(frozen=True)
@@ -20,16 +21,18 @@ class Scored:
     row: Row
     assessment: RiskAssessment
     score: float | None
+    imminent_words: bool = False
 
 
 def score_rows(rows: list[Row], detector: RiskDetector, scorer: RiskScorer | None) -> list[Scored]:
     scores: list[float | None] = list(scorer.scores([row.text for row in rows])) if scorer else [None] * len(rows)
-    return [Scored(row, detector.assess(row.text), score) for row, score in zip(rows, scores, strict=True)]
+    return [Scored(row, detector.assess(row.text), score, imminent_cue(row.text.lower()))
+            for row, score in zip(rows, scores, strict=True)]
 
 
 def outcome(item: Scored, thresholds: Thresholds) -> str:
     """escalate / ask / answer / none, in the row's context (an exercise step or none)."""
-    decision = decide(item.assessment, item.score, thresholds)
+    decision = decide(item.assessment, item.score, thresholds, item.imminent_words)
     if item.row.exercise_step is not None:
         return decide_in_exercise(decision, item.score, thresholds)
     return decision

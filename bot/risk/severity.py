@@ -60,29 +60,36 @@ DANGER_NEAR = re.compile(r"\b(outside my|at my door|coming home|on (his|her|thei
                          r"coming (for|after) me|is here|banging)\b")
 
 
+HERE_NOW = re.compile(r"\b(here|right here|in front of me|with me|ready|in (my|ma) hand|next to me|on me|on (my|the) "
+                      r"(desk|table|bed|floor)|open|out|the now|rn|right now|now)\b")
+WORDS_MEANS = re.compile(r"\b(pills?|meds|medication|tablets?|gun|knife|rope|blade|razor|weapon|bottle|bridge|"
+                         r"edge|ledge|roof|tracks)\b")
 INGESTION_DONE = re.compile(
-    r"\b(took|taken|swallowed|downed|necked|ate|drank|drunk)\b[^.!?]{0,40}\b(pills?|tablets?|meds|"
+    r"\b(took|taken|swallowed|downed|necked|ate|drank|drunk|had)\b[^.!?]{0,40}\b(pills?|tablets?|meds|"
     r"medication|packets?|bottles?|box|boxes|all of (it|them)|the lot|whole|bleach|poison|paracetamol|"
-    r"tylenol|sleeping)\b|\b(overdosed|od'?d|od'?ed)\b|\bi (just )?od\b")
+    r"tylenol|sleeping|something|a load|a bunch|more than (i|a) should)\b|"
+    r"\b(overdosed|od'?d|od'?ed)\b|\bi (just )?od\b")
 INJURY_DONE = re.compile(
-    r"\b(cut|slit|sliced|burned|burnt|stabbed|hurt)\b[^.!?]{0,30}\b(myself|my (arm|arms|wrist|wrists|leg|legs|"
-    r"thigh|thighs|skin))\b[^.!?]{0,40}\b(deep|bleeding|blood|bad|again|tonight|just now)\b|"
-    r"\b(won'?t|wont|doesn'?t|cant|can'?t) stop (the )?bleeding\b|\bbleeding (a lot|loads|everywhere)\b")
+    r"\b(cut|slit|sliced|burned|burnt|stabbed|hurt)\b[^.!?]{0,30}\b(myself|maself|my (arm|arms|wrist|wrists|leg|"
+    r"legs|thigh|thighs|skin))\b[^.!?]{0,40}\b(deep|bleeding|blood|bad|again|tonight|just now|stoppin|stopping)\b|"
+    r"\b(won'?t|wont|doesn'?t|cant|can'?t|no) stop(pin|ping)? (the )?bleeding\b|\bbleeding (a lot|loads|everywhere)\b")
 DATE = re.compile(
-    r"\b(tonight|tomorrow|tmrw|tmr|this (weekend|week)|next week|(on )?(monday|tuesday|wednesday|thursday|"
-    r"friday|saturday|sunday)|after (the|my|his|her) [a-z']+( [a-z']+)?|on (my|his|her) birthday|"
-    r"(that'?s|thats) when|by (the end of|morning)|the date)\b")
+    r"\b(tonight|the night|tomorrow|tmrw|tmr|this (weekend|week)|next week|(on )?(monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)|after (the|my|his|her) [a-z']+( [a-z']+)?|on (my|his|her) birthday|"
+    r"(that'?s|thats) when|by (the end of|morning)|the date|made (my|ma) mind up|i decided)\b")
 GOODBYE = re.compile(
     r"\b((good)?bye|farewell) (everyone|all|forever|for good|world)\b|\bthis is (my )?goodbye\b|"
+    r"(^|[.!,] ?)goodbye\W*$|\b(posted|saying|said|say) (a |my )?goodbyes?\b|"
     r"\b(wrote|written|writing|left|leave) (a |my |the )?(note|notes|letters?|goodbye)\b|"
-    r"\b(gave|giving|give) (away )?(all )?(my|away)\b[^.!?]{0,30}\b(away|stuff|things|cat|dog|clothes)\b|"
-    r"\bsaid (my )?goodbyes?\b|\b(sorted|sorting|made|wrote) (out )?my (will|affairs)\b|\btake care of (my|the) "
-    r"(cat|dog|kids|mum|mom)\b")
+    r"\b(gave|giving|give) (away )?(all )?(my|ma|away)\b[^.!?]{0,30}\b(away|stuff|things|cat|dog|clothes|tae|to)\b|"
+    r"\b(sorted|sorting|made|wrote) (out )?my (will|affairs)\b|\btake care of (my|the|mummy|mum|mom|ma) ?"
+    r"(cat|dog|kids|mum|mom|maw|boy|girl)?\b|\b(logging off|signing off) (forever|for good)\b|"
+    r"\bsorry for everything\b|\blove (u|you) all\b")
 
 
 def imminent_cue(message: str, dated: bool = True) -> bool:
     """The words say the danger is now: means at hand, something taken or done, a date, a goodbye."""
-    at_hand = bool(MEANS.search(message) and AT_HAND.search(message))
+    at_hand = bool(WORDS_MEANS.search(message) and HERE_NOW.search(message))
     cues = (at_hand, INGESTION_DONE.search(message), INJURY_DONE.search(message), GOODBYE.search(message),
             dated and DATE.search(message))
     return any(cues)

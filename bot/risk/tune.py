@@ -9,6 +9,8 @@ in place, each threshold is the lowest score (most recall) that keeps a budget f
 the score adds to those of the rules:
   ask           "ask or escalate" on safe rows outside exercises   <= ASK_BUDGET
   escalate      escalation on safe rows                             <= ESCALATE_BUDGET
+  imminent_ask  the extra alarms on safe rows outside exercises when messages with an imminent cue
+                are asked about from this lower score                 <= IMMINENT_BUDGET
   exercise_ask  "ask or escalate" on exercise answers               <= EXERCISE_BUDGET
                 (no exercise answers in dev: exercise_ask = escalate, i.e. never ask in an exercise
                 on the score alone)
@@ -35,6 +37,7 @@ from bot.risk.scorer import RiskScorer, build_if_stale
 ASK_BUDGET = 0.03  # the targets cannot all be met on dev (2026-12-01): recall first, see the report
 ESCALATE_BUDGET = 0.002
 EXERCISE_BUDGET = 0.003
+IMMINENT_BUDGET = 0.02  # the imminent kinds must all be caught (issue 12): a larger budget for them
 FLOOR = 0.05  # never ask below this probability, whatever dev says
 
 
@@ -70,11 +73,15 @@ def choose(items: list[Scored]) -> Thresholds:
     escalate = lowest_within(candidates, ESCALATE_BUDGET, escalations)
     ask = lowest_within([v for v in candidates if v <= escalate], ASK_BUDGET,
                         lambda value: false_alarm_rate(everyday, Thresholds(value, escalate, escalate)))
+    at_ask = false_alarm_rate(everyday, Thresholds(ask, escalate, escalate))
+    imminent_ask = lowest_within([v for v in candidates if v <= ask], IMMINENT_BUDGET,
+                                 lambda value: false_alarm_rate(everyday, Thresholds(ask, escalate, escalate, value))
+                                 - at_ask)
     if not exercise:
-        return Thresholds(ask, escalate, escalate)
+        return Thresholds(ask, escalate, escalate, imminent_ask)
     exercise_ask = lowest_within([v for v in candidates if ask <= v <= escalate], EXERCISE_BUDGET,
                                  lambda value: false_alarm_rate(exercise, Thresholds(ask, escalate, value)))
-    return Thresholds(ask, escalate, exercise_ask)
+    return Thresholds(ask, escalate, exercise_ask, imminent_ask)
 
 
 def write(thresholds: Thresholds, items: list[Scored]) -> None:
@@ -88,7 +95,8 @@ def write(thresholds: Thresholds, items: list[Scored]) -> None:
         "# or the scorer changes, and commit the result with the figures of `make eval-risk`.\n"
     )
     body = yaml.safe_dump({"ask": thresholds.ask, "escalate": thresholds.escalate,
-                           "exercise_ask": thresholds.exercise_ask}, sort_keys=False)
+                           "exercise_ask": thresholds.exercise_ask, "imminent_ask": thresholds.imminent_ask},
+                          sort_keys=False)
     THRESHOLDS_PATH.write_text(header + body, encoding="utf-8")
 
 

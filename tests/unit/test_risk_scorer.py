@@ -58,6 +58,13 @@ def test_the_decision_table(risk: bool, guarded: bool, score: float | None, expe
     assert decide(assessment(risk, guarded), score, THRESHOLDS) == expected
 
 
+def test_an_imminent_cue_in_the_words_asks_from_a_lower_score() -> None:
+    thresholds = Thresholds(ask=0.5, escalate=0.9, exercise_ask=0.8, imminent_ask=0.3)
+    assert decide(assessment(), 0.4, thresholds, imminent_words=True) == ASK
+    assert decide(assessment(), 0.4, thresholds, imminent_words=False) == NONE
+    assert decide(assessment(), 0.2, thresholds, imminent_words=True) == NONE
+
+
 def test_in_an_exercise_only_a_very_high_score_asks() -> None:
     assert decide_in_exercise(ASK, 0.7, THRESHOLDS) == ANSWER
     assert decide_in_exercise(ASK, 0.85, THRESHOLDS) == ASK
