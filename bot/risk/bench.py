@@ -19,6 +19,7 @@ from bot.risk.decision import Thresholds, decide
 from bot.risk.detector import RiskDetector
 from bot.risk.evaluate import load_eval_set
 from bot.risk.scorer import RiskScorer, build_if_stale
+from bot.risk.severity import imminent_cue
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         for text in texts:
             rules.append(timed(lambda text=text: detector.assess(text)))
             scores.append(timed(lambda text=text: scorer.score(text)))
-            both.append(timed(lambda text=text: decide(detector.assess(text), scorer.score(text), thresholds)))
+            both.append(timed(lambda text=text: decide(detector.assess(text), scorer.score(text), thresholds,
+                                                       imminent_cue(text.lower()))))
     long_text = ("today was long and the bus was late. " * 280) + "i want to die"
     long_ms = timed(lambda: decide(detector.assess(long_text), scorer.score(long_text), thresholds))
     print(f"configuration: {detector.lexicon_label}; scorer {scorer.card.get('trained_on')}")

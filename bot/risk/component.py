@@ -101,7 +101,7 @@ def load_scorer(path: Path) -> RiskScorer | None:
         if path == DEFAULT_SCORER_PATH:
             build_if_stale(path)
         return RiskScorer.load(path)
-    except (OSError, ValueError, KeyError, TypeError):
+    except Exception:  # noqa: BLE001 - whatever goes wrong, the rules must still load and run
         logger.exception("risk scorer unavailable at %s: only the rules (and DIET's risk intent) decide", path)
         return None
 

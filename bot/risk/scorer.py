@@ -26,8 +26,10 @@ import json
 import logging
 import math
 import re
+import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -168,7 +170,8 @@ def training_rows() -> tuple[list[Row], list[str]]:
         forum = [row for row in forum_rows("train") if row.source in TRAINED_FORUM_GROUPS]
         rows += forum
         notes.append(f"{PROVENANCE}, {', '.join(TRAINED_FORUM_GROUPS)}, train hash split ({len(forum)} rows)")
-    except (OSError, ValueError) as error:  # no network and no cached wheel: say so, build anyway
+    except (OSError, ValueError, subprocess.SubprocessError, zipfile.BadZipFile) as error:
+        # no network and no cached wheel: say so, build anyway
         logger.error("construct-tracker sentences unavailable (%s): the scorer is built without them", error)
         notes.append(f"construct-tracker sentences NOT used ({error})")
     return rows, notes

@@ -239,3 +239,18 @@ def test_short_risk_phrases_are_still_caught_by_the_rules(component: RiskDetecto
     message = diet_message("kms", [("mood_low", 0.9)])
     component.process([message])
     assert message.get(INTENT)["name"] == "risk"
+
+
+def test_an_unreadable_scorer_leaves_the_rules_running(tmp_path: Path) -> None:
+    broken = tmp_path / "scorer.json"
+    broken.write_text("{not json", encoding="utf-8")
+    component = RiskDetectorComponent.create(
+        {"lexicon_path": "var/build/definitely_missing.json", "scorer_path": str(broken)},
+        LocalModelStorage(tmp_path),
+        Resource("r"),
+        ExecutionContext(GraphSchema({})),
+    )
+    assert component.scorer is None
+    message = diet_message("honestly i just want to die", [("mood_low", 0.9)])
+    component.process([message])
+    assert message.get(INTENT)["name"] == "risk"
