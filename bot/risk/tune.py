@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import date
 
 import yaml
 
-from bot.risk.dataset import Row, load_split
+from bot.risk.dataset import IMMINENT_KINDS, Row, load_split
 from bot.risk.decision import THRESHOLDS_PATH, Thresholds
 from bot.risk.detector import RiskDetector
 from bot.risk.forum_data import forum_rows
@@ -84,6 +85,23 @@ def choose(items: list[Scored]) -> Thresholds:
     return Thresholds(ask, escalate, exercise_ask, imminent_ask)
 
 
+def trade_off(items: list[Scored], chosen: Thresholds) -> list[str]:
+    """Dev figures if the ask threshold were elsewhere (the other thresholds as chosen)."""
+    risk = [item for item in items if item.row.is_risk]
+    imminent = [item for item in risk if item.row.kind in IMMINENT_KINDS]
+    everyday = [item for item in items if not item.row.is_risk and not item.row.is_exercise_answer]
+    exercise = [item for item in items if not item.row.is_risk and item.row.is_exercise_answer]
+    lines = ["dev trade-off (ask threshold; imminent_ask = min(ask, chosen)): recall all / imminent, "
+             "asked-or-escalated on everyday safe rows / exercise answers"]
+    for ask in sorted({0.3, 0.4, 0.5, 0.6, 0.7, chosen.ask, 0.9}):
+        trial = replace(chosen, ask=ask, imminent_ask=min(ask, chosen.imminent_ask))
+        figures = [sum(detected(item, trial) for item in group) / len(group) if group else 0.0
+                   for group in (risk, imminent, everyday, exercise)]
+        mark = "  <- chosen" if ask == chosen.ask else ""
+        lines.append(f"  ask {ask:.3f}: {figures[0]:.3f} / {figures[1]:.3f}, {figures[2]:.3f} / {figures[3]:.3f}{mark}")
+    return lines
+
+
 def write(thresholds: Thresholds, items: list[Scored]) -> None:
     risk = sum(item.row.is_risk for item in items)
     exercise = sum(item.row.is_exercise_answer for item in items)
@@ -108,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     items = score_rows(dev_rows(), RiskDetector(), RiskScorer.load())
     thresholds = choose(items)
     print(f"chosen on {len(items)} dev rows: {thresholds}")
+    print("\n".join(trade_off(items, thresholds)))
     if not args.dry_run:
         write(thresholds, items)
         print(f"written to {THRESHOLDS_PATH}")
