@@ -44,6 +44,7 @@ test: model browser-deps
 eval-risk: setup
 	@$(PY) -m bot.risk.lexicon build
 	@$(PY) -m bot.risk.evaluate
+	@$(PY) -m bot.risk.report
 
 bench: model
 	@$(PY) -m bot.tools.bench

@@ -76,17 +76,26 @@ class ValidateExerciseForm(FormValidationAction):
     def validate_exercise_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        run = current_run(tracker)
-        if run is None:
-            return {"exercise_answer": None, "exercise_status": None}
-        state, engine = run
         intent = tracker.latest_message.get("intent") or {}
-        outcome = engine.answer(state, str(value or ""), intent.get("name"), float(intent.get("confidence") or 0))
-        for message in outcome.messages:
-            say(dispatcher, message)
-        log_outcome(tracker, state, outcome)
-        status = ENDED_BY[outcome.ended_by] if outcome.finished else "running"
-        return {**state.as_slots(), "exercise_answer": None, "exercise_status": status}
+        confidence = float(intent.get("confidence") or 0)
+        return {**apply_answer(dispatcher, tracker, str(value or ""), intent.get("name"), confidence),
+                "exercise_answer": None}
+
+
+def apply_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, intent: str | None = None, confidence: float = 0.0
+) -> dict[str, Any]:
+    """Apply one answer to the current step: the engine's replies are said; returns the run's new slots."""
+    run = current_run(tracker)
+    if run is None:
+        return {"exercise_status": None}
+    state, engine = run
+    outcome = engine.answer(state, text, intent, confidence)
+    for message in outcome.messages:
+        say(dispatcher, message)
+    log_outcome(tracker, state, outcome)
+    status = ENDED_BY[outcome.ended_by] if outcome.finished else "running"
+    return {**state.as_slots(), "exercise_status": status}
 
 
 class ActionAskExerciseAnswer(Action):

@@ -1,6 +1,7 @@
 """Train the Rasa model only when its inputs changed since the last training.
 
 Inputs: config.yml, domain.yml, data/, the crisis content and the custom NLU component code.
+The risk scorer (bot/risk/scorer.py) is rebuilt first when its own inputs changed.
 The fingerprint of the last successful training is kept next to the model.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from bot import config
 from bot.crisis import build_domain
+from bot.risk.scorer import build_if_stale as build_risk_scorer_if_stale
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
 FINGERPRINT = config.REPO_ROOT / "models" / ".fingerprint"
@@ -73,6 +75,7 @@ def train(domain: Path) -> int:
 
 def main() -> int:
     domain = built_domain()  # `make test` validates var/build/domain even when no training is needed
+    build_risk_scorer_if_stale()  # seconds; the risk component loads it from var/build/
     if not is_stale():
         print(f"==> Model is up to date: {MODEL.relative_to(config.REPO_ROOT)}")
         return 0

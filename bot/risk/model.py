@@ -15,6 +15,8 @@ CATEGORIES: tuple[str, ...] = (
 # A hit that only the NLU model (DIETClassifier) saw; no rule says which category it is.
 MODEL_CATEGORY = "unspecified"
 MODEL_RULE = "model:diet"
+# A hit that only the risk scorer (bot/risk/scorer.py) saw.
+SCORER_RULE = "model:scorer"
 
 SEVERITIES: tuple[str, ...] = ("low", "moderate", "high", "imminent")
 
@@ -68,12 +70,13 @@ class RiskAssessment:
 
     hits: risk language that counts. guarded: why candidate matches were suppressed, as
     "<reason>:<matched text>", e.g. "negation:suicidal", "idiom:killing me",
-    "third_party:died by suicide".
+    "third_party:died by suicide". score: the risk scorer's probability (bot/risk/scorer.py).
     """
 
     hits: tuple[RiskHit, ...] = ()
     guarded: tuple[str, ...] = ()
     lexicon: str = "curated"
+    score: float | None = None  # the risk scorer's probability; None when it did not run
 
     @property
     def is_risk(self) -> bool:
@@ -104,4 +107,5 @@ class RiskAssessment:
             "hits": [hit.to_dict() for hit in self.hits],
             "guarded": list(self.guarded),
             "lexicon": self.lexicon,
+            "score": None if self.score is None else round(self.score, 4),
         }

@@ -13,20 +13,42 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.risk.component import RiskDetectorComponent, text_to_assess
+from bot.risk.decision import Thresholds
+from bot.risk.detector import RiskDetector
 
 COMPONENT_NAME = "bot.risk.component.RiskDetectorComponent"
 
 
+class FixedScorer:
+    """A stand-in for the trained risk scorer: a fixed probability per text (0.0 otherwise)."""
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.fixed = scores
+
+    def score(self, text: str) -> float:
+        return self.fixed.get(text.strip(), 0.0)
+
+
+THRESHOLDS = Thresholds(ask=0.5, escalate=0.9, exercise_ask=0.8)
+SCORES = {
+    "i feel like i am fading and nobody notices": 0.6,
+    "nothing matters, i sorted out who gets the cat": 0.95,
+    "i'm not suicidal but nothing matters": 0.7,
+    "i'm not suicidal but i feel like fading away": 0.95,
+}
+
+
 @pytest.fixture(scope="module")
 def component(tmp_path_factory: pytest.TempPathFactory) -> RiskDetectorComponent:
-    storage_dir = tmp_path_factory.mktemp("model_storage")
-    config = {**RiskDetectorComponent.get_default_config(), "lexicon_path": str(storage_dir / "no_lexicon.json")}
-    return RiskDetectorComponent.create(
-        config,
-        LocalModelStorage(storage_dir),
-        Resource("risk_detector"),
-        ExecutionContext(GraphSchema({}), "test-model"),
-    )
+    lexicon = tmp_path_factory.mktemp("lexicon") / "no_lexicon.json"
+    config = RiskDetectorComponent.get_default_config()
+    return RiskDetectorComponent(config, RiskDetector(lexicon), FixedScorer(SCORES), THRESHOLDS)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def without_scorer(component: RiskDetectorComponent) -> RiskDetectorComponent:
+    config = RiskDetectorComponent.get_default_config()
+    return RiskDetectorComponent(config, component.detector, None, THRESHOLDS)
 
 
 def diet_message(text: str, ranking: list[tuple[str, float]]) -> Message:
@@ -87,14 +109,18 @@ def test_demotion_without_an_alternative_leaves_no_intent(component: RiskDetecto
     assert message.get(INTENT) == {"name": None, "confidence": 0.0}
 
 
-def test_unguarded_model_risk_becomes_a_direct_check_with_a_model_hit(component: RiskDetectorComponent) -> None:
+def test_a_score_above_the_ask_threshold_becomes_a_direct_check_with_a_scorer_hit(
+    component: RiskDetectorComponent,
+) -> None:
     text = "i feel like i am fading and nobody notices"
-    message = diet_message(text, [("risk", 0.6), ("mood_low", 0.4)])
+    message = diet_message(text, [("mood_low", 0.6), ("risk", 0.4)])
     component.process([message])
-    assert message.get(INTENT) == {"name": "risk_check", "confidence": 0.6}
-    assert [item["name"] for item in message.get("intent_ranking")] == ["risk_check", "mood_low"]
+    # confidence 1.0 and the rest at 0.0: FallbackClassifier must not turn the question into nlu_fallback
+    assert message.get(INTENT) == {"name": "risk_check", "confidence": 1.0}
+    assert message.get("intent_ranking") == [{"name": "risk_check", "confidence": 1.0},
+                                             {"name": "mood_low", "confidence": 0.0}]
     risk = message.get("risk")
-    assert risk["is_risk"] is True and risk["severity"] == "moderate"
+    assert risk["is_risk"] is True and risk["severity"] == "moderate" and risk["score"] == 0.6
     assert risk["hits"] == [
         {
             "category": "unspecified",
@@ -102,9 +128,42 @@ def test_unguarded_model_risk_becomes_a_direct_check_with_a_model_hit(component:
             "start": 0,
             "end": len(text),
             "text": text,
-            "rule": "model:diet",
+            "rule": "model:scorer",
         }
     ]
+
+
+def test_diet_saying_risk_no_longer_decides_on_its_own(component: RiskDetectorComponent) -> None:
+    message = diet_message("my back hurts from the new chair at work", [("risk", 0.8), ("mood_problem", 0.2)])
+    component.process([message])
+    assert message.get(INTENT) == {"name": "mood_problem", "confidence": 1.0}
+    assert message.get("risk")["is_risk"] is False and message.get("risk")["score"] == 0.0
+
+
+def test_a_very_high_score_escalates_and_is_graded_from_the_words(component: RiskDetectorComponent) -> None:
+    message = diet_message("nothing matters, i sorted out who gets the cat", [("mood_low", 0.9)])
+    component.process([message])
+    assert message.get(INTENT) == {"name": "risk", "confidence": 1.0}
+    hit = message.get("risk")["hits"][0]
+    assert (hit["rule"], hit["category"]) == ("model:scorer", "unspecified")
+
+
+def test_a_guard_demotes_the_score_one_step(component: RiskDetectorComponent) -> None:
+    asked_before = diet_message("i'm not suicidal but nothing matters", [("mood_low", 0.9)])
+    escalated_before = diet_message("i'm not suicidal but i feel like fading away", [("mood_low", 0.9)])
+    component.process([asked_before, escalated_before])
+    assert asked_before.get(INTENT)["name"] == "mood_low"
+    assert escalated_before.get(INTENT)["name"] == "risk_check"
+    assert escalated_before.get("risk")["guarded"]
+
+
+def test_without_the_scorer_the_earlier_behaviour_stays(without_scorer: RiskDetectorComponent) -> None:
+    text = "i feel like i am fading and nobody notices"
+    message = diet_message(text, [("risk", 0.6), ("mood_low", 0.4)])
+    without_scorer.process([message])
+    assert message.get(INTENT) == {"name": "risk_check", "confidence": 0.6}
+    assert message.get("risk")["hits"][0]["rule"] == "model:diet"
+    assert message.get("risk")["score"] is None
 
 
 def test_typed_intent_text_is_still_assessed(component: RiskDetectorComponent) -> None:
@@ -178,5 +237,20 @@ def test_the_model_alone_is_not_trusted_on_one_or_two_words(component: RiskDetec
 
 def test_short_risk_phrases_are_still_caught_by_the_rules(component: RiskDetectorComponent) -> None:
     message = diet_message("kms", [("mood_low", 0.9)])
+    component.process([message])
+    assert message.get(INTENT)["name"] == "risk"
+
+
+def test_an_unreadable_scorer_leaves_the_rules_running(tmp_path: Path) -> None:
+    broken = tmp_path / "scorer.json"
+    broken.write_text("{not json", encoding="utf-8")
+    component = RiskDetectorComponent.create(
+        {"lexicon_path": "var/build/definitely_missing.json", "scorer_path": str(broken)},
+        LocalModelStorage(tmp_path),
+        Resource("r"),
+        ExecutionContext(GraphSchema({})),
+    )
+    assert component.scorer is None
+    message = diet_message("honestly i just want to die", [("mood_low", 0.9)])
     component.process([message])
     assert message.get(INTENT)["name"] == "risk"

@@ -202,8 +202,8 @@ def test_history_is_guarded(detector: RiskDetector) -> None:
         ("i want to die", "low"),
         ("i want to die right now", "moderate"),
         ("i want to kill myself", "moderate"),
-        ("i want to kill myself tonight", "high"),
-        ("i've been giving my things away", "high"),
+        ("i want to kill myself tonight", "imminent"),  # issue 12: "tonight" and goodbyes are imminent
+        ("i've been giving my things away", "imminent"),
         ("i tried to kill myself last week", "high"),
         ("i'm going to kill myself tonight", "imminent"),
         ("I have the pills here", "imminent"),

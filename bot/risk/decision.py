@@ -1,0 +1,67 @@
+"""What Steady does with a message, from the reviewed rules, the scorer's probability and the context.
+
+    rules fire (assessment.is_risk)                      -> escalate
+    score >= escalate threshold, nothing guarded         -> escalate
+    score >= ask threshold                               -> ask directly ("are you thinking about suicide?")
+    score >= imminent_ask and the words carry an imminent cue (means at hand, something taken or
+      done, a date or "tonight", a goodbye: bot/risk/severity.py imminent_cue)  -> ask directly
+      but a guard suppressed something (negation, idiom, third party, history): only a score
+      >= the escalate threshold asks, and nothing escalates on the score alone
+    otherwise                                            -> none
+
+While the message answers an exercise step (the dialogue knows; see actions/risk_context.py), an
+"ask" becomes "answer" (the message is the person's answer and the exercise goes on) unless the
+score reaches the exercise threshold: an exercise answer interrupts only when the rules fire or
+the score is very high.
+
+Thresholds live in bot/risk/thresholds.yml, chosen on the dev split by `python -m bot.risk.tune`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.risk.model import RiskAssessment
+
+THRESHOLDS_PATH = Path(__file__).with_name("thresholds.yml")
+ESCALATE, ASK, ANSWER, NONE = "escalate", "ask", "answer", "none"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    ask: float
+    escalate: float
+    exercise_ask: float
+    imminent_ask: float = 1.0  # the ask threshold when the words carry an imminent cue
+
+    @classmethod
+    def load(cls, path: Path = THRESHOLDS_PATH) -> Thresholds:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(float(data["ask"]), float(data["escalate"]), float(data["exercise_ask"]),
+                   float(data.get("imminent_ask", data["ask"])))
+
+
+def decide(assessment: RiskAssessment, score: float | None, thresholds: Thresholds,
+           imminent_words: bool = False) -> str:
+    """escalate / ask / none for a message on its own (score None: the scorer is unavailable).
+    imminent_words: the message carries an imminent cue (bot.risk.severity.imminent_cue)."""
+    if assessment.is_risk:
+        return ESCALATE
+    if score is None:
+        return NONE
+    if assessment.was_guarded:
+        return ASK if score >= thresholds.escalate else NONE
+    if score >= thresholds.escalate:
+        return ESCALATE
+    ask = min(thresholds.ask, thresholds.imminent_ask) if imminent_words else thresholds.ask
+    return ASK if score >= ask else NONE
+
+
+def decide_in_exercise(decision: str, score: float | None, thresholds: Thresholds) -> str:
+    """An "ask" on an exercise answer: ask only when the score is very high, else take the answer."""
+    if decision != ASK:
+        return decision
+    return ASK if score is not None and score >= thresholds.exercise_ask else ANSWER
