@@ -45,6 +45,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
                    "stalk", "follow", "smack", "whip", "grope", "assault", "push", "harass"),
     "PILLS": ("pill", "pills", "meds", "med", "medication", "tablet", "tablets", "painkiller",
               "painkillers"),
+    # What a person might use on themselves (issue 12's "means": generic words only, no method detail).
+    "MEANS": ("pill", "pills", "meds", "medication", "tablet", "tablets", "painkiller", "painkillers",
+              "antidepressant", "antidepressants", "paracetamol", "prescription", "rope", "gun", "rifle",
+              "blade", "blades", "razor", "poison", "pesticide", "bleach", "noose"),
     "HIGH_PLACE": ("bridge", "roof", "rooftop", "ledge", "cliff", "balcony", "tracks"),
     "END_VERB": ("end", "stop", "be"),
     "TIRED": ("tired", "sick", "done", "exhausted"),

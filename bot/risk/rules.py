@@ -36,6 +36,15 @@ DEATH_CONTEXT = r"\b(die|died|dies|dead|death|suicide|killed (him|her|them)sel(f
 # "joking" but not "not joking" / "wasn't even joking" / "he's not messing around"
 JOKE = (r"as a joke|jokingly|playful|play fight|"
         r"(?<!not )(?<!n't )(?<!even )(joking|messing around)|pillow|tickl")
+# A date or "tonight" counts as a plan only with words that say it is decided and final.
+DECIDED = (r"decided|made (up )?my mind|mind (is )?made|mind up|i'?m done\b|for good|forever|not coming back|"
+           r"won'?t be coming back|someone to know|at peace|goodbye|\bbye\b|\b(pills|tablets|rope|gun|blade)\b|"
+           r"gone by|finish (myself|meself)|no more|sorry|\bend (it|things|everything)|last (night|day|week)|"
+           r"set a date|picked a date|chose a date|not make it to|house is empty|after everyone (sleeps|is asleep)|"
+           r"when (my )?(mom|mum|dad|parents|everyone|they)\b.{0,12}\b(go|goes|leave|leaves|sleep|sleeps|asleep|out)\b|"
+           r"^\W*(tonight|tomorrow)('?s| is) the (night|day)\W*$")
+MEANS_EVERYDAY = (r"remember to take|in case (of|i get)|doctor|prescrib|cook|chop|onion|veg|dinner|headache|"
+                  r"morning dose|with food|dentist|vitamin|shav|allerg|epipen|inhaler|chemist said|organi[sz]er")
 TRIVIAL_THREAT = (r"\b(grades?|mess|report card|bill|late|homework|test|exam|scratch|dent|deadline|miss|"
                   r"broke|lost|spent|sees? the|find(s)? out|found out|haircut|tattoo)\b")
 
@@ -120,7 +129,8 @@ RULES: tuple[Rule, ...] = (
           "life * not worth live/living/it", "not worth live/living", "life be pointless",
           "why be i * still alive/here", "why i be * still alive/here",
           "why be i even alive", "why do i even exist", "life be/feel/seem pointless/meaningless",
-          "only way out", "way out except/but/besides/other", "no way out but/except"),
+          "only way out", "way out except/but/besides/other", "no way out but/except",
+          excludes=r"only way out is (through|to (talk|ask|get help|keep going))"),
     _rule("passive.burden", PASSIVE, "low",
           "burden to/on everyone/everybody/my/every/people/them/family/you/all",
           "such a burden", "just a burden", "only a burden", "be a burden to/on"),
@@ -259,6 +269,118 @@ RULES: tuple[Rule, ...] = (
           "=overdosed", "swallow * @PILLS", "do it last night", "survive my attempt",
           "my attempt", "attempt again", subject="self", behaviour=True, next_blocked=("at",),
           excludes=r"doctor said|like the doctor|prescrib|forgot to take|should i take"),
+
+    # ---------------------------------- the most dangerous kinds of issue 12 (high; severity.py grades imminent)
+    # Written from the kinds themselves; each needs its own words, so a plain mention of pills, a
+    # date or a present does not fire.
+    _rule("plan.means_in_reach", PLAN, "high",  # in reach of the person, whoever's they are
+          "@MEANS ** in my hand/hands/pocket/lap", "@MEANS ** in front of me", "@MEANS ** next to me",
+          "@MEANS ** on my bed/desk/lap", excludes=MEANS_EVERYDAY),
+    _rule("plan.means_acquired", PLAN, "high",
+          "@MEANS ** out on the/my", "@MEANS ** line up", "line up * @MEANS", "hold * the @MEANS",
+          "have/get the @MEANS out", "@MEANS ** hide/hidden/stash/stashed", "@MEANS ** put away",
+          "hide/hid/stash * the @MEANS", "count * @MEANS", "have/get enough * save/saved/stash/stashed/hidden",
+          "have/get enough * put away", "buy/get/order/steal * @MEANS ** so they/nobody/no/he/she",
+          "buy/get/order/steal/take * @MEANS * for it", "buy/get * everything/what i need for it",
+          "everything/what i need * hidden/hide/ready", "everything/what i need * put away/set up",
+          "keep/kept * @MEANS since/for * waiting", "keep/kept * @MEANS * right time",
+          excludes=MEANS_EVERYDAY, subject="self"),
+    _rule("plan.ingestion_done", PLAN, "high",
+          "take/swallow/down * strip/strips/packet/packets/box/bottle/extra/double ** @MEANS",
+          "take/swallow * whole ** @MEANS", "take/swallow * @MEANS * all at once", "take/swallow them all",
+          "take/swallow all of them", "take/swallow the lot", "take/swallow everything in the",
+          "take a/an overdose", "take/swallow * more than i should", "swallow something",
+          "do something stupid/silly with my @MEANS", "drink * bleach/poison/pesticide",
+          "swallow * bleach/poison/pesticide", "take/swallow * @MEANS * to not wake/end/die",
+          subject="self", behaviour=True,
+          excludes=r"doctor said|like the doctor|prescrib|forgot to take|should i take|vitamin|gum|pride|"
+                   r"\btook the lot of (us|them)\b|bet\b|dare|cand(y|ies)|sweets|chocolate|organi[sz]er"),
+    _rule("self_harm.injury_done", SELF_HARM, "moderate",
+          "cut * too deep", "cut * deep this time", "cut/go deep/deeper than * mean/meant/usual",
+          "cut/burn @REFL * not stop bleeding", "not stop bleed/bleeding", subject="self", accident=True,
+          excludes=r"\bnose|\bgum|period|finger (on|with)|onion|paper|shav|lip\b|haircut|hair"),
+    _rule("plan.research_method", PLAN, "high",
+          "look/search/google/googling/googled/research/read/check/watch/ask * how many/much * take/enough/kill/lethal",
+          "how many/much * would be enough/lethal/too much", "lethal dose/amount", "lethal",
+          "painless way/ways", "way/ways/method/methods to do it", "way/ways/method/methods that * work/fast/quick",
+          "research/search/read/google * way/ways/method/methods", "how people do it",
+          "how long * take * die/to be find/before * find me", "how long before someone * find me",
+          "how long it * take someone to be find", "which one * work fastest",
+          "make it look like an accident",
+          excludes=r"lethal (weapon|company|combo|combination|dose of (sarcasm|cuteness))|video game|for my (essay|"
+                   r"class|course)|nursing|exam question|lethal (bizzle|league)",
+          subject="self"),
+    _rule("plan.research_place", PLAN, "high",
+          "look/search/google/research/read/check/find/watch * how high/tall/deep/far down",
+          "tallest/highest building/buildings/bridge/bridges/block/tower/car park/point",
+          "which bridge/building/overpass/cliff/tower/track/railway/train", "check * train/train times",
+          "keep walk * end of the platform", "look at the water/drop/river/tracks",
+          requires=r"bridge|building|roof|cliff|garage|tower|overpass|drop|fall|water|lake|river|sea|track|"
+                   r"railway|platform|train|car park|parking|height|gorge|dam|fence",
+          excludes=r"holiday|tourist|trip|view|photo|picture|selfie|climb(ing)? (wall|gym)|swim|dive|fishing|"
+                   r"homework|project|school trip|engineering|architect|for (work|my job)|commute to work|"
+                   r"going to (see|visit)|the next train|late for",
+          subject="self"),
+    _rule("plan.date_decided", PLAN, "high",
+          "{INTEND} do it tonight/tomorrow/today/sunday/monday/tuesday/wednesday/thursday/friday/saturday",
+          "do it tonight/tomorrow/sunday/monday/tuesday/wednesday/thursday/friday/saturday",
+          "tonight i be do it", "tonight be the night", "tonight be my last", "tomorrow be the day",
+          "end it/things/everything * tonight/tomorrow/sunday/monday/tuesday/wednesday/thursday/friday/saturday",
+          "end it/things/everything on the/my", "end it/things/everything this weekend/week",
+          "end it/things/everything after/before the/my",
+          "finish it/@REFL tonight/tomorrow/today", "finish @REFL", "be gone by tomorrow/morning/tonight/monday",
+          "not come/coming back * tonight", "tonight * not come/coming back", "and not come/coming back",
+          "not make it to christmas/my/the", "be my last night/day/week", "log/sign off for good/forever",
+          "make my mind up", "make up my mind", "set/pick/choose a date",
+          next_blocked=("with", "in", "at", "of", "here", "before", "as", "for", "shift", "working"),
+          excludes=r"\b(end|ending|ended) (it|things) with\b|relationship|break ?up|dating|boyfriend|girlfriend|"
+                   r"homework|essay|assignment|laundry|gym|workout|shift|holiday|trip|flight|wedding|party|"
+                   r"promoti|interview|deadline|book|movie|series|show|game|birthday cake|diet|"
+                   r"(what|which) (to|i)|new job|move|moving|haircut|gig|exam|dinner|lunch",
+          requires=DECIDED,
+          subject="self"),
+    _rule("plan.farewell", PLAN, "high",
+          "thank/thanks * for everything", "thank you for everything", "sorry for everything",
+          "say goodbye/bye/farewell/farewells", "say my goodbyes/farewells", "bye everyone/everybody/all",
+          "goodbye to everyone/everybody/all", "tell my * i love/loved them/her/him/you",
+          "tell my * i be sorry", "not need this/it/you * after tonight/today/anymore",
+          "not be need this/it/you * after tonight/today/anymore", "it be fun while it last",
+          requires=r"for good|forever|won'?t need|wont need|will not need|not be needing|after tonight|"
+                   r"won'?t be (here|around)|sorry for everything|love (you|u) all|last time|"
+                   r"take care of (yourselves|my)|while it lasted|if anyone asks|without them knowing|"
+                   r"\bloved\b|they don'?t know|ta ra\b|(^|[.!] ?)(good)?bye (everyone|everybody|all)\b",
+          excludes=r"see (you|ya)|talk (to you )?(tomorrow|later|soon)|next (week|time|session)|till tomorrow|"
+                   r"for now|coworker|colleague|retir|moving away|leaving do|party|new job|last day at|"
+                   r"for the (chat|help|advice|exercise|session|tips)|"
+                   r"for (listening|helping)\b(?!.*(forever|after tonight))|"
+                   r"\bgoodnight\b|sleep|bed\b",
+          subject="self"),
+    _rule("plan.letters_left", PLAN, "high",
+          "write/leave/put * letter/letters/note/notes/envelope/envelopes",
+          requires=r"each of|everyone|everybody|for when|in case|find (it|them)|under (my|the)|drawer|locker|"
+                   r"envelope|twice|on (my|the) (table|desk|bed|pillow)",
+          excludes=r"myself|yourself|future|compassion|kind letter|birthday|thank ?you card|christmas|teacher|"
+                   r"school|work|landlord|complain|council|shopping|sticky|fridge|grocer|reminder|to do|"
+                   r"to-do|homework|class|lecture|study|revis|exam|hr\b|boss|doctor|gp\b|bank|insurance claim",
+          subject="self"),
+    _rule("plan.giving_away_quietly", PLAN, "high",
+          "give/gift * my * to", "give * my", "give away", "rehome my", "find a new home for",
+          requires=r"(doesn'?t|don'?t|didn'?t) (need to )?know (why|it was)|told (him|her|them) (i was|i'?m|to keep)|"
+                   r"keep (it|them) (well|safe)|won'?t (need|be around)|not (need|be around)|just want (them|him|her) "
+                   r"to have|surprised|just in case|when i'?m gone|won'?t be around|last time|deserves? better|"
+                   r"be taken care of",
+          excludes=r"charity|donat|goodwill|declutter|spring clean|moving house|old clothes|upgrad(e|ing)\b(?!.*lol)|"
+                   r"outgrown|too small|birthday|christmas|present",
+          subject="self"),
+    _rule("passive.only_way", PASSIVE, "low",
+          "only way/option/solution/exit/escape/choice/fix/answer/thing/rest",
+          "no other way/option/choice", "nothing left except/but", "out of option/options except/but",
+          "only one way this", "death or this", "this or death",
+          requires=r"\b(die|dying|death|dead|end it|ending it|end (my life|it all|everything|things)|kill|suicide|"
+                   r"gone|not (be|being) here|not exist|finish it|to go|one way this ends|except one)\b",
+          excludes=r"only way (out )?is through|only way to (get|find|know|learn|see|make (it|this) work)|"
+                   r"cert(ain|ainty)|taxes|(die|dying|death) (hard|laughing)|phone|battery|game|character",
+          subject="self"),
 
     # ------------------------------------------------------------------ self-harm (moderate)
     _rule("self_harm.verb", SELF_HARM, "moderate",

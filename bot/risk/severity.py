@@ -68,7 +68,7 @@ INGESTION_DONE = re.compile(
     r"\b(took|taken|swallowed|downed|necked|ate|drank|drunk|had)\b[^.!?]{0,40}\b(pills?|tablets?|meds|"
     r"medication|packets?|bottles?|box|boxes|all of (it|them)|the lot|whole|bleach|poison|paracetamol|"
     r"tylenol|sleeping|something|a load|a bunch|more than (i|a) should)\b|"
-    r"\b(overdosed|od'?d|od'?ed)\b|\bi (just )?od\b")
+    r"\b(overdosed|od'?d|od'?ed)\b|\bi (just )?od\b|\b(took|taken|had) (an|a) overdose\b")
 INJURY_DONE = re.compile(
     r"\b(cut|slit|sliced|burned|burnt|stabbed|hurt)\b[^.!?]{0,30}\b(myself|maself|my (arm|arms|wrist|wrists|leg|"
     r"legs|thigh|thighs|skin))\b[^.!?]{0,40}\b(deep|bleeding|blood|bad|again|tonight|just now|stoppin|stopping)\b|"

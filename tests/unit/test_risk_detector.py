@@ -462,3 +462,101 @@ def test_accident_words_do_not_hide_deliberate_self_harm(detector: RiskDetector,
 )
 def test_my_self_harm_is_not_myself(normalize: Normalizer, raw: str, expected: str) -> None:
     assert normalize(raw).text == expected
+
+
+# ------------------------------------------------- issue 12: the most dangerous kinds, by rule
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # means acquired or at hand
+        ("got the tablets lined up on the desk, just staring at them", "plan_intent"),
+        ("theres a razor blade in my hand rn", "plan_intent"),
+        ("ive been hiding the rope in my wardrobe", "plan_intent"),
+        ("i have enough saved up now. nobody knows", "plan_intent"),
+        ("bought the paracetamol from two different shops so they wouldnt ask", "plan_intent"),
+        ("I’ve got my mum’s pills next to me on the bed", "plan_intent"),
+        # overdose or injury already done
+        ("took a whole packet of my nans tablets about an hour ago", "plan_intent"),
+        ("i swallowed all of them. im scared now", "plan_intent"),
+        ("took my antidepressants all at once, feel weird", "plan_intent"),
+        ("i did something stupid with my meds tonight", "plan_intent"),
+        ("cut too deep this time and it wont stop", "self_harm"),
+        # researching a method or a place
+        ("been googling how many it would take. i wont say of what", "plan_intent"),
+        ("looked up painless ways last night", "plan_intent"),
+        ("i keep checking which bridge near me has no fence", "plan_intent"),
+        ("read up on how long before someone would find me", "plan_intent"),
+        # a decided date or tonight
+        ("im doing it tonight, ive decided", "plan_intent"),
+        ("gonna end it on sunday. mind's made up", "plan_intent"),
+        ("ill be gone by tomorrow, sorry", "plan_intent"),
+        ("ive picked a date. after christmas so i dont ruin it for them", "plan_intent"),
+        ("going to the cliffs tonight and not coming back", "plan_intent"),
+        # goodbyes and preparation
+        ("wrote a letter for each of my kids, its in the drawer", "plan_intent"),
+        ("gave my guitar to my cousin and told him to keep it safe, he doesnt know why", "plan_intent"),
+        ("thanks for everything. i wont need this app after tonight", "plan_intent"),
+        ("sorry for everything. love you all. bye everyone", "plan_intent"),
+        ("tell my mum i loved her if anyone asks", "plan_intent"),
+        # hopelessness stated as the only way out
+        ("nothing works. dying is the only option left", "passive_ideation"),
+        ("theres no other way for me, i just have to end it", "passive_ideation"),
+        ("the only way the shame stops is if im dead", "passive_ideation"),
+        ("debt, exams, family. the only escape is death", "passive_ideation"),
+    ],
+)
+def test_dangerous_kinds_escalate(detector: RiskDetector, text: str, category: str) -> None:
+    result = detector.assess(text)
+    assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "took an overdose last night, im still shaky",
+        "i swallowed a whole strip of tablets like 20 mins ago",
+        "the pills are in front of me right now",
+        "tonight is my last night, im at peace with it",
+    ],
+)
+def test_dangerous_kinds_done_or_at_hand_grade_imminent(detector: RiskDetector, text: str) -> None:
+    assert detector.assess(text).severity == "imminent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # everyday uses of the same words
+        "i keep my inhaler in my pocket in case of a panic attack",
+        "my meds are next to me so i remember to take them",
+        "i have the knife in my hand chopping onions for dinner",
+        "took two paracetamol for my headache, feeling better",
+        "took the lot of them to the park, kids were exhausted",
+        "my nose is bleeding and it wont stop",
+        "cut my finger too deep chopping veg, needed a plaster",
+        "looked up how tall the eiffel tower is for my homework",
+        "checking the train times for my trip to leeds",
+        "tonight's the night!! first date in ages",
+        "tomorrow is the day, job interview, wish me luck",
+        "ending things with my boyfriend tonight, i've decided",
+        "i'm doing it tonight, the essay is due at 9",
+        "said goodbye to my best friend at the airport, she's moving to spain",
+        "thanks for everything, bye! see you next week",
+        "thank you for the exercise, bye for now",
+        "wrote a letter to my landlord about the mould",
+        "wrote a kind letter to myself like the exercise said",
+        "gave away a bag of old clothes to charity",
+        "gave my old phone to my brother when i upgraded",
+        "the only way out is through, like my therapist says",
+        "death is the only certainty, and taxes",
+        "the only way to pass is to study every day",
+        # negation, third party, history, news
+        "i would never take all my pills, i want to see my kids grow up",
+        "my friend took an overdose last year and she's doing well now",
+        "the news said he had researched painless ways before he died by suicide",
+        "years ago i wrote letters for everyone but i'm in a good place now",
+    ],
+)
+def test_dangerous_kind_rules_leave_everyday_words_alone(detector: RiskDetector, text: str) -> None:
+    result = detector.assess(text)
+    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
