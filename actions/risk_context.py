@@ -10,6 +10,8 @@ runs action_weigh_risk_in_exercise instead of asking at once. With the score on 
     "screen, keyboard, coffee cup, sticky notes, window"): the engine replies as it would to any
     answer, risk_context_decision "answer", and the rule hands the turn back to exercise_form.
 Rule fires and very high scores arrive as intent `risk` and interrupt the exercise as before.
+A step that asks about risk itself (`asks_about_risk`, seek_help's not_alive) takes a yes-type answer
+("yeah, most days") as a disclosure: the engine ends the run and help comes first, whatever the score.
 
 After a "no" to the direct question, action_offer_to_carry_on offers to go back to the exercise
 the question interrupted; action_resume_exercise picks it up at the same step.
@@ -28,6 +30,7 @@ from actions.common import menu_buttons
 from actions.exercise import apply_answer, current_run
 from bot.exercises import load_common, pick
 from bot.risk.decision import ANSWER, ASK, Thresholds, decide_in_exercise
+from bot.risk.disclosure import affirms
 
 DECISION_SLOT = "risk_context_decision"
 
@@ -42,16 +45,29 @@ def interrupted_run(tracker: Tracker) -> bool:
     return tracker.get_slot("exercise_status") == "running" and current_run(tracker) is not None
 
 
+def answers_yes_to_risk_question(tracker: Tracker, text: str) -> bool:
+    """The current step asks about risk itself (`asks_about_risk`) and the message is a yes-type answer."""
+    run = current_run(tracker)
+    if run is None:
+        return False
+    state, engine = run
+    step = engine.steps[min(state.step_index, len(engine.steps) - 1)]
+    return step.asks_about_risk and affirms(text)
+
+
 class ActionWeighRiskInExercise(Action):
     def name(self) -> str:
         return "action_weigh_risk_in_exercise"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         score = message_score(tracker.latest_message)
-        decision = decide_in_exercise(ASK, score, Thresholds.load())
-        if decision != ANSWER or current_run(tracker) is None:
-            return [SlotSet(DECISION_SLOT, ASK)]
         text = tracker.latest_message.get("text") or ""
+        discloses = answers_yes_to_risk_question(tracker, text)
+        decision = decide_in_exercise(ASK, score, Thresholds.load(), discloses=discloses)
+        if decision == ASK or current_run(tracker) is None:
+            return [SlotSet(DECISION_SLOT, ASK)]
+        # the engine takes the answer; a yes to a step that asks about risk ends the run as "interrupted",
+        # and action_finish_exercise puts help first
         slots = apply_answer(dispatcher, tracker, text)
         return [*(SlotSet(name, value) for name, value in slots.items()), SlotSet(DECISION_SLOT, ANSWER)]
 

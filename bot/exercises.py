@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from bot.config import CONTENT_DIR
+from bot.risk.disclosure import affirms
 
 STEP_KINDS = ("text", "choice", "scale", "list", "pacer", "guide", "pick_from", "rating")
 RATING_BEFORE = "distress_before"
@@ -75,6 +76,7 @@ class Step:
     prompts: tuple[str, ...] = ()  # variations (ratings)
     lines: tuple[dict[str, Any], ...] = ()  # guide: timed instructions [{say, seconds}]
     escalate_on: tuple[str, ...] = ()  # choice values that mean risk: the run ends and help comes first
+    asks_about_risk: bool = False  # the step asks about suicidal thoughts: a typed yes-type answer is a disclosure
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ def _step_from(data: dict[str, Any], where: str) -> Step:
         source=str(data.get("source", "")),
         lines=tuple(dict(line) for line in data.get("lines", [])),
         escalate_on=tuple(str(value) for value in data.get("escalate_on", [])),
+        asks_about_risk=bool(data.get("asks_about_risk", False)),
     )
 
 
@@ -457,6 +460,8 @@ class Engine:
             return None
         if step.kind in ("scale", "rating"):
             return parse_number(text, step.min, step.max)
+        if step.kind == "choice" and step.asks_about_risk and step.escalate_on and affirms(text):
+            return step.escalate_on[0]  # "yes, almost every day" answers the direct question: a disclosure
         if step.kind == "choice":
             return self._match_options(step, text)
         if step.kind == "pick_from":

@@ -12,7 +12,8 @@
 While the message answers an exercise step (the dialogue knows; see actions/risk_context.py), an
 "ask" becomes "answer" (the message is the person's answer and the exercise goes on) unless the
 score reaches the exercise threshold: an exercise answer interrupts only when the rules fire or
-the score is very high.
+the score is very high. A yes-type answer to a step that itself asks about risk (`asks_about_risk`
+in the script, e.g. seek_help's not_alive) escalates whatever the words (bot/risk/disclosure.py).
 
 Thresholds live in bot/risk/thresholds.yml, chosen on the dev split by `python -m bot.risk.tune`.
 """
@@ -60,8 +61,11 @@ def decide(assessment: RiskAssessment, score: float | None, thresholds: Threshol
     return ASK if score >= ask else NONE
 
 
-def decide_in_exercise(decision: str, score: float | None, thresholds: Thresholds) -> str:
-    """An "ask" on an exercise answer: ask only when the score is very high, else take the answer."""
+def decide_in_exercise(decision: str, score: float | None, thresholds: Thresholds, discloses: bool = False) -> str:
+    """An "ask" on an exercise answer: ask only when the score is very high, else take the answer.
+    discloses: the step itself asks about risk and the answer is a yes (bot/risk/disclosure.py): escalate."""
+    if discloses:
+        return ESCALATE
     if decision != ASK:
         return decision
     return ASK if score is not None and score >= thresholds.exercise_ask else ANSWER

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
+from bot.exercises import load_exercises
 from bot.risk.dataset import Row
 from bot.risk.decision import ASK, ESCALATE, Thresholds, decide, decide_in_exercise
 from bot.risk.detector import RiskDetector
+from bot.risk.disclosure import affirms
 from bot.risk.model import RiskAssessment
 from bot.risk.scorer import RiskScorer
 from bot.risk.severity import imminent_cue
@@ -30,11 +33,19 @@ def score_rows(rows: list[Row], detector: RiskDetector, scorer: RiskScorer | Non
             for row, score in zip(rows, scores, strict=True)]
 
 
+@cache
+def risk_question_steps() -> frozenset[str]:
+    """"exercise/step" of every script step that itself asks about risk (`asks_about_risk: true`)."""
+    return frozenset(f"{exercise.id}/{step.id}" for exercise in load_exercises().values()
+                     for step in exercise.steps if step.asks_about_risk)
+
+
 def outcome(item: Scored, thresholds: Thresholds) -> str:
     """escalate / ask / answer / none, in the row's context (an exercise step or none)."""
     decision = decide(item.assessment, item.score, thresholds, item.imminent_words)
     if item.row.exercise_step is not None:
-        return decide_in_exercise(decision, item.score, thresholds)
+        discloses = item.row.context in risk_question_steps() and affirms(item.row.text)
+        return decide_in_exercise(decision, item.score, thresholds, discloses)
     return decision
 
 

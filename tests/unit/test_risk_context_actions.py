@@ -6,7 +6,7 @@ from typing import Any
 
 from actions.exercise import ActionStartExercise, ValidateExerciseForm
 from actions.risk_context import ActionOfferToCarryOn, ActionResumeExercise, ActionWeighRiskInExercise
-from bot.exercises import Engine, load_common, load_exercises
+from bot.exercises import Engine, RunState, load_common, load_exercises
 from bot.risk.decision import Thresholds
 from tests.unit.trackers import message, run_action, slot_events, tracker
 
@@ -75,3 +75,12 @@ def test_no_offer_without_an_interrupted_exercise_and_resuming_nothing_shows_the
     events, dispatcher = run_action(ActionResumeExercise(), tracker(message("/resume_exercise", "resume_exercise")))
     assert slot_events(events) == {"exercise_status": "not_started"}
     assert dispatcher.messages[-1]["text"] in load_common().lines("menu_prompt")
+
+
+def test_a_flagged_yes_to_the_direct_question_of_seek_help_is_a_disclosure_not_a_question(steady_env: Any) -> None:
+    engine = Engine(load_exercises()["seek_help"])
+    state = RunState("seek_help", "run-flagged-yes", step_index=[step.id for step in engine.steps].index("not_alive"))
+    slots = {**state.as_slots(), "exercise_status": "running"}
+    changed, _ = weigh(slots, "yeah pretty much every night lately", 1.0)
+    assert changed["risk_context_decision"] == "answer"  # no second question: the engine ends the run, help first
+    assert changed["exercise_status"] == "interrupted"
