@@ -284,6 +284,8 @@ RULES: tuple[Rule, ...] = (
           "buy/get/order/steal/take * @MEANS * for it", "buy/get * everything/what i need for it",
           "everything/what i need * hidden/hide/ready", "everything/what i need * put away/set up",
           "keep/kept * @MEANS since/for * waiting", "keep/kept * @MEANS * right time",
+          "buy/get/order * @MEANS ** say/tell * it be for",  # a cover story
+          "gun/rifle/guns ** know the code/combination/key", "gun/rifle/guns ** know where the key/keys",
           excludes=MEANS_EVERYDAY, subject="self"),
     _rule("plan.ingestion_done", PLAN, "high",
           "take/swallow/down * strip/strips/packet/packets/box/bottle/extra/double ** @MEANS",
@@ -292,8 +294,11 @@ RULES: tuple[Rule, ...] = (
           "take a/an overdose", "take/swallow * more than i should", "swallow something",
           "do something stupid/silly with my @MEANS", "drink * bleach/poison/pesticide",
           "swallow * bleach/poison/pesticide", "take/swallow * @MEANS * to not wake/end/die",
+          "take/have/swallow/drink something * please/not * tell/call/inform",
+          "take/have/swallow/drink something and ** dizzy/drowsy/spinning/sleepy/scared/sick",
           subject="self", behaviour=True,
           excludes=r"doctor said|like the doctor|prescrib|forgot to take|should i take|vitamin|gum|pride|"
+                   r"something (to eat|to drink|for (my|the|a))|headache|hangover|cold and flu|"
                    r"\btook the lot of (us|them)\b|bet\b|dare|cand(y|ies)|sweets|chocolate|organi[sz]er"),
     _rule("self_harm.injury_done", SELF_HARM, "moderate",
           "cut * too deep", "cut * deep this time", "cut/go deep/deeper than * mean/meant/usual",
@@ -330,7 +335,8 @@ RULES: tuple[Rule, ...] = (
           "end it/things/everything after/before the/my",
           "finish it/@REFL tonight/tomorrow/today", "finish @REFL", "be gone by tomorrow/morning/tonight/monday",
           "not come/coming back * tonight", "tonight * not come/coming back", "and not come/coming back",
-          "not make it to christmas/my/the", "be my last night/day/week", "log/sign off for good/forever",
+          "not make it to christmas/my/the", "be my last night/day/week",
+          "log/sign off for good", "log/sign off forever",
           "make my mind up", "make up my mind", "set/pick/choose a date",
           next_blocked=("with", "in", "at", "of", "here", "before", "as", "for", "shift", "working"),
           excludes=r"\b(end|ending|ended) (it|things) with\b|relationship|break ?up|dating|boyfriend|girlfriend|"
