@@ -14,11 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.exercises.answers import match_options, match_own_item, parse_number, split_items
+from bot.exercises.answers import Clarify, is_yes, match_options, match_own_item, read_number, split_items
+from bot.exercises.listening import Heard, listen, unanswered_question
 from bot.exercises.scripts import RATING_AFTER, RATING_BEFORE, Exercise, Step, full_steps
-from bot.exercises.wording import Common, fill, load_common, normalise, pick, shorten
+from bot.exercises.wording import Common, fill, load_common, normalise, pick, quote, shorten, tidy
 
 MAX_UNUSABLE_ANSWERS = 2
+MAX_CLARIFYING = 3  # questions back about a number (out of range, '5 or 6') before moving on
+BIG_DROP = 3  # a fall of this much on the 0-10 rating is celebrated, not just noted
+MAX_EXPLAINED = 4  # a choice explains its options in the text only when there are this few
+PRIVATE = "_"  # answers keys starting with this are the engine's notes, never shown or saved
 CONTROL_CONFIDENCE = 0.9
 SWITCH_WORDS = frozenset({"something else", "menu", "other options", "show menu", "different exercise"})
 
@@ -109,7 +114,12 @@ def _no_buttons(state: RunState, step: Step) -> Buttons:
 
 
 def _read_number(state: RunState, step: Step, text: str) -> Any:
-    return parse_number(text, step.min, step.max)
+    offered = state.answers.get(f"{PRIVATE}offered")
+    if offered is not None and is_yes(text):
+        return offered
+    earlier_id = RATING_BEFORE if step.id == RATING_AFTER else step.compare_to
+    earlier = state.answers.get(earlier_id) if earlier_id else None
+    return read_number(text, step.min, step.max, earlier if isinstance(earlier, int | float) else None)
 
 
 def _read_option(state: RunState, step: Step, text: str) -> Any:
@@ -197,7 +207,9 @@ class Engine:
     # -- asking
 
     def prompt(self, state: RunState) -> list[Message]:
-        """The messages that ask the current step."""
+        """The messages that ask the current step (none while a reply of ours waits for an answer)."""
+        if state.answers.get(f"{PRIVATE}hold"):
+            return []
         step = self.steps[state.step_index]
         seed = f"{state.run_id}:{step.id}:{state.unusable}"
         messages: list[Message] = []
@@ -209,17 +221,38 @@ class Engine:
         text = pick(step.prompts, seed) if step.prompts else step.prompt
         if step.kind == "list" and state.answers.get(step.id):
             text = self._list_followup(state, step, seed)
-        if step.kind == "choice" and any(option.get("explain") for option in step.options):
-            text += "\n" + "\n".join(f"• {o['label']}: {o['explain']}" for o in step.options if o.get("explain"))
+        options = self.offered_options(state, step)
+        if options and any(o.get("explain") for o in options) and "•" not in text and len(options) <= MAX_EXPLAINED:
+            text += "\n" + "\n".join(f"• {o['label']}: {o['explain']}" for o in options if o.get("explain"))
         if state.unusable and step.help:
             text = f"{step.help}\n{text}"
-        messages.append({"text": fill(text, **self.context(state)), "buttons": KINDS[step.kind].buttons(state, step)})
+        buttons = KINDS[step.kind].buttons(state, step)
+        if step.kind == "choice":
+            buttons = [{"title": o["label"], "payload": o["value"]} for o in options]
+            if len(options) < len(step.options):
+                buttons.append({"title": self.common.raw["listening"]["show_all_button"], "payload": "show all"})
+        messages.append({"text": tidy(fill(text, **self.context(state))), "buttons": buttons})
         return messages
+
+    def offered_options(self, state: RunState, step: Step) -> list[dict[str, str]]:
+        """A choice's options as offered now: a long list starts with the few most likely ones."""
+        if step.kind != "choice":
+            return []
+        if not step.offer_first or state.answers.get(f"{PRIVATE}all:{step.id}"):
+            return list(step.options)
+        hint_text = normalise(str(state.answers.get(step.hints_from) or ""))
+        padded = f" {hint_text} "
+
+        def fit(option: dict[str, str]) -> int:
+            return sum(f" {normalise(hint)} " in padded for hint in option.get("hints", "").split("|") if hint)
+
+        ranked = sorted(step.options[:-1], key=fit, reverse=True)  # the last option is "none of these"
+        return [*ranked[: step.offer_first], step.options[-1]]
 
     @staticmethod
     def context(state: RunState) -> dict[str, str]:
         """Earlier answers (or ones the run started with) that a prompt may quote as {step_id}."""
-        return {key: shorten(value) for key, value in state.answers.items() if isinstance(value, str)}
+        return {key: quote(value) for key, value in public(state.answers).items() if isinstance(value, str)}
 
     def intro(self, state: RunState) -> str:
         return fill(self.exercise.intro, **self.context(state))
@@ -234,6 +267,7 @@ class Engine:
 
     def answer(self, state: RunState, text: str, intent: str | None = None, confidence: float = 0.0) -> Outcome:
         """Apply one answer to the current step; state is updated in place."""
+        state.answers.pop(f"{PRIVATE}hold", None)
         control = self._control_word(text, intent, confidence)
         if control in ("stop", "switch"):
             return Outcome(finished=True, ended_by=control)
@@ -242,10 +276,47 @@ class Engine:
             return self._skip(state, step)
         if step.kind == "list" and normalise(text) in self.common.words("done_words"):
             return self._finish_list(state, step)
-        value = KINDS[step.kind].read(state, step, text) if text.strip() else None
+        if step.kind == "choice" and step.offer_first and normalise(text) in self.common.words("show_all_words"):
+            state.answers[f"{PRIVATE}all:{step.id}"] = True
+            return Outcome()
+        seed = f"{state.run_id}:{step.id}:{len(state.answers)}:{state.unusable}"
+        kind = KINDS[step.kind]
+        heard = (
+            None
+            if kind.numeric or kind.labelled
+            else listen(text, step, self.exercise.id, self.common, intent, confidence, seed)
+        )
+        if heard is not None:
+            return self._heard(state, heard)
+        value = kind.read(state, step, text) if text.strip() else None
         if value is None:
-            return self._unusable(state, step)
+            heard = listen(text, step, self.exercise.id, self.common, intent, confidence, seed) or unanswered_question(
+                text, self.common, seed
+            )
+            return self._heard(state, heard) if heard is not None else self._unusable(state, step)
+        if isinstance(value, Clarify):
+            return self._clarify(state, step, value)
+        state.answers.pop(f"{PRIVATE}offered", None)
         return self._accept(state, step, text, value)
+
+    @staticmethod
+    def _heard(state: RunState, heard: Heard) -> Outcome:
+        """Not an answer: reply, keep the step (asked again unless the reply asks its own question)."""
+        if heard.hold:
+            state.answers[f"{PRIVATE}hold"] = True
+        return Outcome(messages=[{"text": heard.reply, "buttons": heard.buttons}] if heard.reply else [])
+
+    def _clarify(self, state: RunState, step: Step, clarify: Clarify) -> Outcome:
+        state.unusable += 1
+        seed = f"{state.run_id}:{step.id}:{state.unusable}"
+        if state.unusable >= MAX_CLARIFYING:
+            return self._skip(state, step, reply=pick(self.common.lines("invalid", "gave_up"), seed))
+        if clarify.offered is not None:
+            state.answers[f"{PRIVATE}offered"] = clarify.offered
+        line = fill(pick(self.common.lines("clarify", clarify.why), seed), min=step.min, max=step.max, **clarify.said)
+        buttons = [{"title": str(n), "payload": str(n)} for n in clarify.choices]
+        state.answers[f"{PRIVATE}hold"] = True
+        return Outcome(messages=[{"text": line, "buttons": buttons or KINDS[step.kind].buttons(state, step)}])
 
     def _control_word(self, text: str, intent: str | None, confidence: float) -> str | None:
         """stop / switch / skip. Single words must be in the word lists: a one-word answer ("mint")
@@ -275,16 +346,32 @@ class Engine:
         state.answers[step.id] = value
         if step.kind == "choice" and set(value if isinstance(value, list) else [value]) & set(step.escalate_on):
             return Outcome(logs=[LogRecord("step", step.id)], finished=True, ended_by="risk")
-        reply = self._option_reply(step, value)
-        if reply:
-            outcome.messages.append({"text": reply})
-        elif step.reflect:
-            shown = self.display(step, value) if kind.labelled else text
-            reflection = fill(pick(step.reflect, f"{state.run_id}:{step.id}:reflect"), answer=shorten(shown))
+        reflection = self._reflection(state, step, text, value)
+        if reflection:
             outcome.messages.append({"text": reflection})
         numeric = float(value) if kind.numeric else None
         choice = value if step.kind == "choice" and isinstance(value, str) else None
         return self._advance(state, step, outcome, logged_value=numeric, choice=choice)
+
+    def _reflection(self, state: RunState, step: Step, text: str, value: Any) -> str:
+        """What we say back, fitted to the answer: an option's own reply, how a re-rating moved,
+        a smaller step for low confidence, else one of the step's reflections quoting the person."""
+        seed = f"{state.run_id}:{step.id}:reflect"
+        earlier = state.answers.get(step.compare_to) if step.compare_to else None
+        if self._option_reply(step, value):
+            line = self._option_reply(step, value)
+        elif isinstance(earlier, int | float) and step.reflect_change:
+            moved = "lower" if value < earlier else "higher" if value > earlier else "same"
+            line = fill(pick(step.reflect_change.get(moved, step.reflect), seed), before=earlier, after=value)
+        elif step.low_below is not None and isinstance(value, int | float) and value < step.low_below:
+            line = pick(step.low_reply, seed)
+        elif step.reflect:
+            shown = self.display(step, value) if KINDS[step.kind].labelled else text
+            line = pick(step.reflect, seed)
+        else:
+            return ""
+        shown = self.display(step, value) if KINDS[step.kind].labelled else text
+        return tidy(fill(line, answer=quote(shown), **self.context(state)))
 
     @staticmethod
     def _option_reply(step: Step, value: Any) -> str:
@@ -345,27 +432,36 @@ class Engine:
 
     def closing(self, state: RunState) -> str:
         if not self.exercise.ratings:  # nothing to compare: the script's own outro closes it
-            return fill(pick(self.exercise.outro, f"{state.run_id}:closing"), **self.context(state))
+            return tidy(fill(pick(self.exercise.outro, f"{state.run_id}:closing"), **self.context(state)))
         before = state.answers.get(RATING_BEFORE)
         after = state.answers.get(RATING_AFTER)
         if before is None or after is None:
             change = "unknown"
+        elif before - after >= BIG_DROP:
+            change = "much_better"
         else:
             change = "better" if after < before else "worse" if after > before else "same"
-        line = pick(self.common.lines("closing", change), f"{state.run_id}:closing")
-        return fill(line, before=before, after=after, exercise=self.exercise.title)
+        lines = self.common.lines("closing", change) or self.common.lines("closing", "better")
+        return fill(pick(lines, f"{state.run_id}:closing"), before=before, after=after, exercise=self.exercise.call_it)
 
     @staticmethod
     def display(step: Step, value: Any) -> str:
         """An answer as the person saw it: option labels instead of their values."""
         labels = {option["value"]: option["label"] for option in step.options}
         values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(str(item), str(item)) for item in values)
+        return ", ".join(
+            labels.get(str(item), str(item) if not isinstance(item, float) else f"{item:g}") for item in values
+        )
 
     def summary(self, answers: dict[str, Any]) -> str:
-        """The saved result shown again on request (thought record, plan)."""
+        """The result as a workbook page (thought record, plan): at the end of a run, and on request."""
         readable = {step_id: "(skipped)" for step_id in self.exercise.step_ids()}
         steps = {step.id: step for step in self.exercise.steps}
-        for key, value in answers.items():
+        for key, value in public(answers).items():
             readable[key] = self.display(steps[key], value) if key in steps else value
-        return fill(self.exercise.summary_template, **readable)
+        return fill(self.exercise.summary_template, **readable).strip()
+
+
+def public(answers: dict[str, Any]) -> dict[str, Any]:
+    """The person's answers without the engine's own notes."""
+    return {key: value for key, value in answers.items() if not key.startswith(PRIVATE)}

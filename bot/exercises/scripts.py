@@ -40,6 +40,13 @@ class Step:
     prompts: tuple[str, ...] = ()  # variations (ratings)
     lines: tuple[dict[str, Any], ...] = ()  # guide: timed instructions [{say, seconds}]
     escalate_on: tuple[str, ...] = ()  # choice values that mean risk: the run ends and help comes first
+    compare_to: str = ""  # scale: an earlier scale step this one re-rates (reflect_change says how it moved)
+    reflect_change: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lower / same / higher
+    low_below: int | None = None  # scale: answers below this get low_reply instead of reflect
+    low_reply: tuple[str, ...] = ()
+    offer_first: int = 0  # choice: offer this many likely options first (by hints in hints_from), then "show all"
+    hints_from: str = ""
+    listens_for: tuple[str, ...] = ()  # common.yml listening topics that apply to plain answers at this step
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class Exercise:
     ratings: bool = True  # the 0-10 distress rating before and after
     offer_next: tuple[str, ...] = ()  # exercises offered first when this one ends
     follow_up: str = ""  # a (hidden) script to run when the person comes back after completing this one
+    call_it: str = ""  # how a sentence names it ("the breathing"), never the title pasted in
+    says: tuple[str, ...] = ()  # words people use for it ("setback", "box"), to match what they type
 
     def step_ids(self) -> list[str]:
         return [step.id for step in self.steps]
@@ -72,13 +81,18 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+def _as_text(value: Any) -> str:
+    """An option field; a list (an option's `says` or `hints`) is kept as words joined by |."""
+    return "|".join(str(item) for item in value) if isinstance(value, list) else str(value)
+
+
 def _step_from(data: dict[str, Any], where: str) -> Step:
     missing = [key for key in ("id", "kind", "prompt") if not data.get(key)]
     if missing:
         raise ContentError(f"{where}: a step is missing {', '.join(missing)}")
     if data["kind"] not in STEP_KINDS:
         raise ContentError(f"{where}: step {data['id']} has unknown kind {data['kind']!r}")
-    options = tuple({key: str(value) for key, value in option.items()} for option in data.get("options", []))
+    options = tuple({key: _as_text(value) for key, value in option.items()} for option in data.get("options", []))
     return Step(
         id=str(data["id"]),
         kind=data["kind"],
@@ -101,6 +115,13 @@ def _step_from(data: dict[str, Any], where: str) -> Step:
         source=str(data.get("source", "")),
         lines=tuple(dict(line) for line in data.get("lines", [])),
         escalate_on=tuple(str(value) for value in data.get("escalate_on", [])),
+        compare_to=str(data.get("compare_to", "")),
+        reflect_change={key: _as_tuple(lines) for key, lines in (data.get("reflect_change") or {}).items()},
+        low_below=int(data["low_below"]) if data.get("low_below") is not None else None,
+        low_reply=_as_tuple(data.get("low_reply")),
+        offer_first=int(data.get("offer_first", 0)),
+        hints_from=str(data.get("hints_from", "")),
+        listens_for=_as_tuple(data.get("listens_for")),
     )
 
 
@@ -126,6 +147,8 @@ def _exercise_from(data: dict[str, Any], path: Path) -> Exercise:
         ratings=bool(data.get("ratings", True)),
         offer_next=_as_tuple(data.get("offer_next")),
         follow_up=str(data.get("follow_up", "")),
+        call_it=str(data.get("call_it") or "this exercise"),
+        says=tuple(word for word in str(data.get("says", "")).split("|") if word),
     )
 
 

@@ -77,5 +77,26 @@ def fill(template: str, **values: Any) -> str:
 
 
 def shorten(text: str, limit: int = REFLECT_CHARS) -> str:
+    """At most `limit` characters, cut between words (never mid-word), with … when cut."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def quote(text: str, limit: int = REFLECT_CHARS) -> str:
+    """A person's words ready to sit inside one of our sentences: shortened between words, without
+    the wrapping quotes or the closing punctuation the sentence brings itself."""
+    text = " ".join(str(text).split()).strip("\"'“”‘’ ")
+    return shorten(text, limit).rstrip(" .!?,;:") if len(text) > 1 else text
+
+
+def tidy(text: str) -> str:
+    """No doubled punctuation where a quoted answer meets our own: '..', '!.', '?.', ',.', ' .'."""
+    text = re.sub(r"([.!?…])[.!]+", r"\1", text)
+    text = re.sub(r",\s*([.!?])", r"\1", text)
+    text = re.sub(r"\s+([.,!?])", r"\1", text)
+    return text
