@@ -204,7 +204,15 @@ def test_the_message_that_starts_an_exercise_is_not_taken_as_its_first_answer(st
 
 def test_a_finished_plan_is_shown_as_a_workbook_page_before_the_closing(steady_env: Any) -> None:
     slots = start("small_goal", steady_env)
-    for text in ["6", "tidying", "clear the desk", "after lunch tomorrow", "i get distracted", "phone in the drawer", "8"]:
+    for text in [
+        "6",
+        "tidying",
+        "clear the desk",
+        "after lunch tomorrow",
+        "i get distracted",
+        "phone in the drawer",
+        "8",
+    ]:
         slots, _ = answer(slots, text)
     slots, _ = answer(slots, "4")
     assert slots["exercise_status"] == "completed"
