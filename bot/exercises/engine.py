@@ -268,17 +268,17 @@ class Engine:
     def answer(self, state: RunState, text: str, intent: str | None = None, confidence: float = 0.0) -> Outcome:
         """Apply one answer to the current step; state is updated in place."""
         state.answers.pop(f"{PRIVATE}hold", None)
+        step = self.steps[state.step_index]
+        if step.kind == "choice" and step.offer_first and normalise(text) in self.common.words("show_all_words"):
+            state.answers[f"{PRIVATE}all:{step.id}"] = True
+            return Outcome()
         control = self._control_word(text, intent, confidence)
         if control in ("stop", "switch"):
             return Outcome(finished=True, ended_by=control)
-        step = self.steps[state.step_index]
         if control == "skip":
             return self._skip(state, step)
         if step.kind == "list" and normalise(text) in self.common.words("done_words"):
             return self._finish_list(state, step)
-        if step.kind == "choice" and step.offer_first and normalise(text) in self.common.words("show_all_words"):
-            state.answers[f"{PRIVATE}all:{step.id}"] = True
-            return Outcome()
         seed = f"{state.run_id}:{step.id}:{len(state.answers)}:{state.unusable}"
         kind = KINDS[step.kind]
         heard = (
