@@ -158,16 +158,21 @@ def _pacer_message(exercise: Exercise, state: RunState, step: Step) -> Message |
 
 
 def _guide_message(exercise: Exercise, state: RunState, step: Step) -> Message | None:
+    """A guided sequence (body scan, muscle relaxation): channels pace it line by line; its fallback
+    text (for channels that cannot) reads as one calm list, without a timer on every line."""
     lines = [{"say": str(line["say"]), "seconds": int(line["seconds"])} for line in step.lines]
-    fallback = "\n".join(f"{line['say']} ({line['seconds']} seconds)" for line in lines)
+    total = sum(line["seconds"] for line in lines)
+    intro = fill(pick(load_common().lines("guide_intro"), step.id), minutes=max(1, round(total / 60)))
+    fallback = intro + "\n\n" + "\n\n".join(line["say"] for line in lines)
     payload = {
         "type": "guided_sequence",
         "step": step.id,
+        "label": exercise.title,
         "lines": lines,
-        "total_seconds": sum(line["seconds"] for line in lines),
+        "total_seconds": total,
         "fallback_text": fallback,
     }
-    return {"text": fallback, "custom": payload}
+    return {"custom": payload}
 
 
 @dataclass(frozen=True)
