@@ -56,10 +56,11 @@ def exercise_button(exercise: Exercise) -> dict[str, str]:
 MAX_SUGGESTIONS = 4
 
 
-def menu_order(first: list[str] | tuple[str, ...] | None = None) -> list[str]:
-    """Every offered exercise id, the suggested ones first."""
+def menu_order(first: list[str] | tuple[str, ...] | None = None, leave_out: str = "") -> list[str]:
+    """Every offered exercise id, the suggested ones first (without one just done)."""
     exercises = offered_exercises()
-    return [name for name in dict.fromkeys([*(first or []), *sorted(exercises)]) if name in exercises]
+    order = dict.fromkeys([*(first or []), *sorted(exercises)])
+    return [name for name in order if name in exercises and name != leave_out]
 
 
 def offer(
@@ -68,21 +69,25 @@ def offer(
     first: list[str] | tuple[str, ...] | None = None,
     every: bool = False,
     limit: int = MAX_SUGGESTIONS,
+    leave_out: str = "",
 ) -> list[EventType]:
     """Say `text` with exercise buttons, and remember what was offered ("the first one", "yes")."""
-    buttons = menu_buttons(first, every, limit)
+    buttons = menu_buttons(first, every, limit, leave_out)
     dispatcher.utter_message(text=text, buttons=buttons)
-    order = menu_order(first)
+    order = menu_order(first, leave_out)
     return [SlotSet("offered_exercises", order if every else order[:limit])]
 
 
 def menu_buttons(
-    first: list[str] | tuple[str, ...] | None = None, every: bool = False, limit: int = MAX_SUGGESTIONS
+    first: list[str] | tuple[str, ...] | None = None,
+    every: bool = False,
+    limit: int = MAX_SUGGESTIONS,
+    leave_out: str = "",
 ) -> list[dict[str, str]]:
     """A few exercises as buttons, the suggested ones first, a way to see the rest ("More") and a
     way to reach a person. `every` lists them all (the full menu)."""
     exercises = offered_exercises()
-    order = menu_order(first)
+    order = menu_order(first, leave_out)
     shown = order if every else order[:limit]
     buttons = [exercise_button(exercises[name]) for name in shown]
     if len(shown) < len(order):

@@ -143,7 +143,7 @@ class ActionFinishExercise(Action):
             log_usage(tracker, "complete", exercise=state.exercise_id, run_id=state.run_id)
             if engine.exercise.summary_template:  # the result, as a workbook page
                 dispatcher.utter_message(text=engine.summary(state.answers))
-            offered = offer(dispatcher, engine.closing(state), engine.exercise.offer_next)
+            offered = offer(dispatcher, engine.closing(state), engine.exercise.offer_next, leave_out=state.exercise_id)
             return [
                 *cleared_run(),
                 *offered,

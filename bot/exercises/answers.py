@@ -95,6 +95,9 @@ NUMBER_WORDS = {
     "nine": 9,
     "ten": 10,
 }
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+TEENS = {"eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17}
+TEENS |= {"eighteen": 18, "nineteen": 19, "hundred": 100, "a hundred": 100, "one hundred": 100}
 SAME_AS_BEFORE = re.compile(
     r"\b(same( as (before|earlier|then|last time|at the start))?|no change|unchanged|still the same)\b"
 )
@@ -128,8 +131,22 @@ def numbers_in(text: str) -> list[float]:
     found = [float(match) for match in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?", cleaned)]
     if found:
         return found
-    words = normalise(cleaned).split()
-    return [float(NUMBER_WORDS[word]) for word in words if word in NUMBER_WORDS]
+    words = normalise(cleaned).replace("-", " ").split()
+    found, index = [], 0
+    while index < len(words):
+        word = words[index]
+        if word in TENS:
+            unit = words[index + 1] if index + 1 < len(words) else ""
+            extra = NUMBER_WORDS.get(unit, 0) if unit not in ("none", "nothing", "zero", "ten") else 0
+            found.append(float(TENS[word] + extra))
+            index += 2 if extra else 1
+            continue
+        if word in TEENS:
+            found.append(float(TEENS[word]))
+        elif word in NUMBER_WORDS and not (word == "one" and index + 1 < len(words) and words[index + 1] == "hundred"):
+            found.append(float(NUMBER_WORDS[word]))
+        index += 1
+    return found
 
 
 def read_number(text: str, low: int, high: int, earlier: float | None = None) -> float | int | Clarify | None:
@@ -213,6 +230,20 @@ def best_by_words(said: str, candidates: list[tuple[str, str]]) -> str | None:
     return scores[0][1]
 
 
+def compact(text: str) -> str:
+    """'4 7 8', '4-7-8' and '478' alike."""
+    return re.sub(r"[\s\-/]", "", text)
+
+
+def with_digits(said: str) -> str:
+    """'four rounds' -> '4 rounds' ('one' only when it is the whole count: 'one', 'one round')."""
+    words = said.split()
+    counted = [str(NUMBER_WORDS[w]) if w in NUMBER_WORDS and w not in ("one", "none", "nothing") else w for w in words]
+    if words[:1] == ["one"] and len(words) <= 2:
+        counted[0] = "1"
+    return " ".join(counted)
+
+
 def match_options(step: Step, text: str) -> str | list[str] | None:
     if not step.multiple:
         return match_option(step, normalise(text))
@@ -223,16 +254,32 @@ def match_options(step: Step, text: str) -> str | list[str] | None:
     return list(dict.fromkeys(picked))
 
 
+def yes_no_sometimes(said: str) -> str | None:
+    """'most days yeah' is yes, 'sometimes yeah' is sometimes, 'no not really' is no; mixed is unclear."""
+    padded = f" {said} "
+    if any(f" {phrase} " in padded for phrase in SOMETIMES_WORDS):
+        return "sometimes"
+    words = set(said.split())
+    yes = bool(words & {"yes", "yeah", "yep", "yup", "ya", "yea", "definitely", "mostly"}) or any(
+        f" {phrase} " in padded for phrase in ("most days", "pretty much", "every day", "a lot", "all the time")
+    )
+    no = bool(words & {"no", "nope", "nah", "never"}) or " not really " in padded or " not at all " in padded
+    if yes != no:
+        return "yes" if yes else "no"
+    return None
+
+
 def match_option(step: Step, said: str) -> str | None:
     if not said:
         return None
     plain = strip_hedges(said)
-    for candidate in dict.fromkeys((said, plain, plain.removeprefix("the ").removesuffix(" one").strip())):
+    bare = plain.removeprefix("the ").removesuffix(" one").strip()
+    for candidate in dict.fromkeys((said, plain, bare, with_digits(bare))):
         for index, option in enumerate(step.options, start=1):
             names = {normalise(option["value"]), normalise(option["label"]), str(index)}
             names |= {normalise(alias) for alias in option.get("says", "").split("|") if alias}
             names |= OPTION_ALIASES.get(option["value"], set())
-            if candidate in names:
+            if candidate in names or compact(candidate) in {compact(name) for name in names}:
                 return option["value"]
     position = ordinal(plain, len(step.options))
     if position is not None:
@@ -245,8 +292,10 @@ def match_option(step: Step, said: str) -> str | None:
         (option["value"], f"{option['label']} {option.get('says', '').replace('|', ' ')} {option.get('explain', '')}")
         for option in step.options
     ]
-    if step.options and {option["value"] for option in step.options} >= {"yes", "no"}:
-        return None  # yes/no questions are not guessed from loose words
+    values = {option["value"] for option in step.options}
+    if values >= {"yes", "no"}:  # yes/no questions are read by their yes and no words, never guessed
+        meant = yes_no_sometimes(plain)
+        return meant if meant in values else None
     return best_by_words(plain, words)
 
 
