@@ -18,7 +18,7 @@ from actions.follow_up import follow_up_to_start, pending_follow_up, start_follo
 from actions.safety import DetectedRisk, crisis_events
 from bot.exercises import Engine, Exercise, Outcome, RunState, get_exercise, load_common, offered_exercises, pick
 from bot.exercises.answers import match_exercise
-from bot.exercises.engine import public
+from bot.exercises.engine import EARLIER, public
 
 ENDED_BY = {None: "completed", "stop": "stopped", "switch": "switched", "risk": "interrupted"}
 
@@ -46,7 +46,24 @@ class ActionStartExercise(Action):
             line = pick(load_common().lines("menu_prompt"), f"{tracker.sender_id}:{len(tracker.events)}")
             offered = offer(dispatcher, line)
             return [*events, *offered, *cleared_run(), SlotSet("exercise_status", "not_started")]
-        return [*events, SlotSet("offered_exercises", None), *start_run(dispatcher, tracker, exercise)]
+        earlier = said_before(tracker)
+        started = start_run(dispatcher, tracker, exercise, {EARLIER: earlier} if earlier else None)
+        return [*events, SlotSet("offered_exercises", None), *started]
+
+
+EARLIER_WORDS = 4  # a message this long that said how the person feels may be what the first step asks
+
+
+def said_before(tracker: Tracker) -> str | None:
+    """What the person said about how they feel just before asking for the exercise (within their last
+    three messages), so a step that asks for it can offer it back instead of asking again."""
+    said = [event for event in tracker.events if event.get("event") == "user"][-4:-1]
+    for event in reversed(said):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+        text = str(event.get("text") or "")
+        if intent.startswith("mood_") and intent != "mood_okay" and len(text.split()) >= EARLIER_WORDS:
+            return text
+    return None
 
 
 def meant_exercise(tracker: Tracker) -> Exercise | None:

@@ -185,7 +185,11 @@ def read_number(text: str, low: int, high: int, earlier: float | None = None) ->
 
 
 def is_yes(text: str) -> bool:
-    return strip_hedges(normalise(text)) in YES_WORDS or normalise(text) in YES_WORDS
+    """'yes', 'yeah pretty much', 'yes thats it'; never 'yes and no' or 'sort of'."""
+    said = normalise(text)
+    if strip_hedges(said) in YES_WORDS or said in YES_WORDS:
+        return True
+    return yes_no_sometimes(said) == "yes" or said.startswith(("thats it", "that's it", "thats the one", "that one"))
 
 
 def split_items(text: str) -> list[str]:

@@ -24,6 +24,7 @@ MAX_CLARIFYING = 3  # questions back about a number (out of range, '5 or 6') bef
 BIG_DROP = 3  # a fall of this much on the 0-10 rating is celebrated, not just noted
 MAX_EXPLAINED = 4  # a choice explains its options in the text only when there are this few
 PRIVATE = "_"  # answers keys starting with this are the engine's notes, never shown or saved
+EARLIER = "_earlier"  # what the person said before the run started, offered at a step with earlier_prompt
 CONTROL_CONFIDENCE = 0.9
 SWITCH_WORDS = frozenset({"something else", "menu", "other options", "show menu", "different exercise"})
 
@@ -224,6 +225,9 @@ class Engine:
         if lead and (message := lead(self.exercise, state, step)):
             messages.append(message)
         text = pick(step.prompts, seed) if step.prompts else step.prompt
+        earlier = state.answers.get(EARLIER)
+        if step.earlier_prompt and earlier and not state.unusable:
+            text = fill(step.earlier_prompt, earlier=quote(str(earlier)))
         if step.kind == "list" and state.answers.get(step.id):
             text = self._list_followup(state, step, seed)
         options = self.offered_options(state, step)
@@ -286,6 +290,9 @@ class Engine:
             return self._finish_list(state, step)
         seed = f"{state.run_id}:{step.id}:{len(state.answers)}:{state.unusable}"
         kind = KINDS[step.kind]
+        earlier = state.answers.pop(EARLIER, None) if step.earlier_prompt else None
+        if earlier and is_yes(text):  # "yes, that one": what they said before is the answer
+            return self._accept(state, step, str(earlier), str(earlier))
         heard = (
             None
             if kind.numeric or kind.labelled

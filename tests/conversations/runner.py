@@ -87,7 +87,11 @@ def start(conversation: Conversation, item: dict[str, Any]) -> None:
     named = item.get("named", True)
     entities = [{"entity": "exercise", "value": item["exercise"]}] if named else []
     latest = message(item["start"], item.get("start_intent", "request_exercise"), entities=entities)
-    events, dispatcher = run_action(ActionStartExercise(), tracker(latest, conversation.slots))
+    before = [
+        {"event": "user", "text": said["say"], "parse_data": message(said["say"], said.get("intent", "nlu_fallback"))}
+        for said in item.get("before") or []
+    ]
+    events, dispatcher = run_action(ActionStartExercise(), tracker(latest, conversation.slots, earlier=before))
     started = slot_events(events)
     conversation.update(events)
     conversation.hear(dispatcher.messages)
