@@ -48,8 +48,11 @@ def _topic_reply(said: str, asked: bool, where: str, step: Step, listening: dict
     for name, topic in (listening.get("topics") or {}).items():
         applies = asked or name in step.listens_for or where in topic.get("steps", [])
         if applies and _mentions(said, topic.get("words", [])):
-            answer = pick(topic.get("answer") if isinstance(topic.get("answer"), list) else [topic["answer"]], seed)
-            return step.help or answer if answer == "{help}" else answer
+            answers = topic["answer"] if isinstance(topic["answer"], list) else [topic["answer"]]
+            answer = pick(answers, seed)
+            if answer == "{help}":  # the step's own help line says what it is for
+                return step.help or pick(listening.get("question_other", [""]), seed)
+            return answer
     return ""
 
 
@@ -68,8 +71,10 @@ def listen(
     reply = _topic_reply(said, asked, f"{exercise_id}.{step.id}", step, listening, seed)
     if reply:
         return Heard("question", reply)
-    off_topic = (intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE) or _mentions(
-        said, listening.get("off_topic_words", [])
+    # Only a question is taken as off-topic: an answer may mention anything ("my sons football match").
+    off_topic = asked and (
+        (intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE)
+        or _mentions(said, listening.get("off_topic_words", []))
     )
     if off_topic:
         return Heard("off_topic", pick(common.lines("listening", "off_topic"), seed))
