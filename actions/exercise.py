@@ -18,7 +18,7 @@ from actions.follow_up import follow_up_to_start, pending_follow_up, start_follo
 from actions.safety import DetectedRisk, crisis_events
 from bot.exercises import Engine, Exercise, Outcome, RunState, get_exercise, load_common, offered_exercises, pick
 from bot.exercises.answers import match_exercise
-from bot.exercises.engine import EARLIER, public
+from bot.exercises.state import EARLIER, public
 
 ENDED_BY = {None: "completed", "stop": "stopped", "switch": "switched", "risk": "interrupted"}
 

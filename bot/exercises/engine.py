@@ -10,195 +10,21 @@ pacer) is one entry in the table KINDS.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from bot.exercises.answers import Clarify, is_yes, match_options, match_own_item, read_number, split_items
+from bot.exercises.answers import Clarify, is_yes
+from bot.exercises.kinds import KINDS, offered_options
 from bot.exercises.listening import Heard, listen, unanswered_question
 from bot.exercises.scripts import RATING_AFTER, RATING_BEFORE, Exercise, Step, full_steps
-from bot.exercises.wording import Common, fill, load_common, normalise, pick, quote, shorten, tidy
+from bot.exercises.state import EARLIER, PRIVATE, LogRecord, Message, Outcome, RunState, public
+from bot.exercises.wording import Common, fill, load_common, normalise, pick, quote, tidy
 
 MAX_UNUSABLE_ANSWERS = 2
 MAX_CLARIFYING = 3  # questions back about a number (out of range, '5 or 6') before moving on
 BIG_DROP = 3  # a fall of this much on the 0-10 rating is celebrated, not just noted
 MAX_EXPLAINED = 4  # a choice explains its options in the text only when there are this few
-PRIVATE = "_"  # answers keys starting with this are the engine's notes, never shown or saved
-EARLIER = "_earlier"  # what the person said before the run started, offered at a step with earlier_prompt
 CONTROL_CONFIDENCE = 0.9
 SWITCH_WORDS = frozenset({"something else", "menu", "other options", "show menu", "different exercise"})
-
-Message = dict[str, Any]
-
-
-# ---------------------------------------------------------------- state
-
-
-@dataclass
-class RunState:
-    """Everything the engine needs between turns; stored in Rasa slots by the actions."""
-
-    exercise_id: str
-    run_id: str
-    step_index: int = 0
-    answers: dict[str, Any] = field(default_factory=dict)
-    unusable: int = 0
-
-    def as_slots(self) -> dict[str, Any]:
-        return {
-            "exercise": self.exercise_id,
-            "exercise_run": self.run_id,
-            "exercise_step": float(self.step_index),
-            "exercise_answers": self.answers,
-            "exercise_retries": float(self.unusable),
-        }
-
-    @classmethod
-    def from_slots(cls, slots: dict[str, Any]) -> RunState | None:
-        if not slots.get("exercise") or not slots.get("exercise_run"):
-            return None
-        return cls(
-            exercise_id=slots["exercise"],
-            run_id=slots["exercise_run"],
-            step_index=int(slots.get("exercise_step") or 0),
-            answers=dict(slots.get("exercise_answers") or {}),
-            unusable=int(slots.get("exercise_retries") or 0),
-        )
-
-
-@dataclass
-class LogRecord:
-    kind: str  # step, rating
-    step: str
-    value: float | None = None
-    phase: str | None = None
-    choice: str | None = None  # the option picked at a choice step
-
-
-@dataclass
-class Outcome:
-    """The result of one answer: what to say, what to log, and whether the run is over."""
-
-    messages: list[Message] = field(default_factory=list)
-    logs: list[LogRecord] = field(default_factory=list)
-    finished: bool = False
-    ended_by: str | None = None  # stop, switch, or None
-
-
-# ---------------------------------------------------------------- kinds of step
-
-
-Buttons = list[dict[str, str]]
-
-
-def _number_buttons(state: RunState, step: Step) -> Buttons:
-    stride = max(1, (step.max - step.min) // 10)
-    return [{"title": str(n), "payload": str(n)} for n in range(step.min, step.max + 1, stride)]
-
-
-def _option_buttons(state: RunState, step: Step) -> Buttons:
-    return [{"title": option["label"], "payload": option["value"]} for option in step.options]
-
-
-def _own_item_buttons(state: RunState, step: Step) -> Buttons:
-    items = state.answers.get(step.source) or []
-    return [{"title": shorten(item, 40), "payload": str(i + 1)} for i, item in enumerate(items)]
-
-
-def _list_buttons(state: RunState, step: Step) -> Buttons:
-    enough = len(state.answers.get(step.id) or []) >= step.min_items
-    return [{"title": "That's all", "payload": "done"}] if enough else []
-
-
-def _no_buttons(state: RunState, step: Step) -> Buttons:
-    return []
-
-
-def _read_number(state: RunState, step: Step, text: str) -> Any:
-    offered = state.answers.get(f"{PRIVATE}offered")
-    if offered is not None and is_yes(text):
-        return offered
-    earlier_id = RATING_BEFORE if step.id == RATING_AFTER else step.compare_to
-    earlier = state.answers.get(earlier_id) if earlier_id else None
-    return read_number(text, step.min, step.max, earlier if isinstance(earlier, int | float) else None)
-
-
-def _read_option(state: RunState, step: Step, text: str) -> Any:
-    return match_options(step, text)
-
-
-def _read_own_item(state: RunState, step: Step, text: str) -> Any:
-    return match_own_item(state.answers.get(step.source) or [], text)
-
-
-def _read_items(state: RunState, step: Step, text: str) -> Any:
-    return split_items(text) or None
-
-
-def _read_text(state: RunState, step: Step, text: str) -> Any:
-    return text.strip()
-
-
-def _pacer_message(exercise: Exercise, state: RunState, step: Step) -> Message | None:
-    pattern_id = state.answers.get(step.pattern_from) or next(iter(exercise.patterns))
-    pattern = exercise.patterns.get(pattern_id) or next(iter(exercise.patterns.values()))
-    rounds = int(state.answers.get(step.rounds_from) or 3)
-    phases = [dict(phase) for phase in pattern["phases"]]
-    cycle = ", ".join(f"{phase['say'].lower()} for {phase['seconds']}" for phase in phases)
-    fallback = f"{pattern['label']}, {rounds} rounds: {cycle}. Then start again."
-    payload = {
-        "type": "breathing_pacer",
-        "pattern": pattern_id,
-        "label": pattern["label"],
-        "rounds": rounds,
-        "phases": phases,
-        "total_seconds": rounds * sum(int(phase["seconds"]) for phase in phases),
-        "fallback_text": fallback,
-    }
-    return {"text": fallback, "custom": payload}
-
-
-def _guide_message(exercise: Exercise, state: RunState, step: Step) -> Message | None:
-    """A guided sequence (body scan, muscle relaxation): channels pace it line by line; its fallback
-    text (for channels that cannot) reads as one calm list, without a timer on every line."""
-    lines = [{"say": str(line["say"]), "seconds": int(line["seconds"])} for line in step.lines]
-    total = sum(line["seconds"] for line in lines)
-    intro = fill(pick(load_common().lines("guide_intro"), step.id), minutes=max(1, round(total / 60)))
-    fallback = intro + "\n\n" + "\n\n".join(line["say"] for line in lines)
-    payload = {
-        "type": "guided_sequence",
-        "step": step.id,
-        "label": exercise.title,
-        "lines": lines,
-        "total_seconds": total,
-        "fallback_text": fallback,
-    }
-    return {"custom": payload}
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What one kind of step does: read an answer (None when unusable), offer buttons, and how it is
-    retried (`retry` names the common.yml invalid.* lines)."""
-
-    read: Callable[[RunState, Step, str], Any]
-    buttons: Callable[[RunState, Step], Buttons] = _no_buttons
-    retry: str = ""
-    lead: Callable[[Exercise, RunState, Step], Message | None] | None = None  # said before the prompt
-    numeric: bool = False  # the answer is logged as a number
-    labelled: bool = False  # the answer is shown back by its option label
-
-
-KINDS: dict[str, Kind] = {
-    "text": Kind(_read_text, retry="text"),
-    "pacer": Kind(_read_text, retry="pacer", lead=_pacer_message),
-    "guide": Kind(_read_text, retry="guide", lead=_guide_message),
-    "rating": Kind(_read_number, _number_buttons, retry="scale", numeric=True),
-    "scale": Kind(_read_number, _number_buttons, retry="scale", numeric=True),
-    "choice": Kind(_read_option, _option_buttons, retry="choice", labelled=True),
-    "pick_from": Kind(_read_own_item, _own_item_buttons, retry="choice", labelled=True),
-    "list": Kind(_read_items, _list_buttons, retry="list"),
-}
 
 
 # ---------------------------------------------------------------- the engine
@@ -230,33 +56,14 @@ class Engine:
             text = fill(step.earlier_prompt, earlier=quote(str(earlier)))
         if step.kind == "list" and state.answers.get(step.id):
             text = self._list_followup(state, step, seed)
-        options = self.offered_options(state, step)
+        options = offered_options(state, step)
         if options and any(o.get("explain") for o in options) and "•" not in text and len(options) <= MAX_EXPLAINED:
             text += "\n" + "\n".join(f"• {o['label']}: {o['explain']}" for o in options if o.get("explain"))
         if state.unusable and step.help:
             text = f"{step.help}\n{text}"
         buttons = KINDS[step.kind].buttons(state, step)
-        if step.kind == "choice":
-            buttons = [{"title": o["label"], "payload": o["value"]} for o in options]
-            if len(options) < len(step.options):
-                buttons.append({"title": self.common.raw["listening"]["show_all_button"], "payload": "show all"})
         messages.append({"text": tidy(fill(text, **self.context(state))), "buttons": buttons})
         return messages
-
-    def offered_options(self, state: RunState, step: Step) -> list[dict[str, str]]:
-        """A choice's options as offered now: a long list starts with the few most likely ones."""
-        if step.kind != "choice":
-            return []
-        if not step.offer_first or state.answers.get(f"{PRIVATE}all:{step.id}"):
-            return list(step.options)
-        hint_text = normalise(str(state.answers.get(step.hints_from) or ""))
-        padded = f" {hint_text} "
-
-        def fit(option: dict[str, str]) -> int:
-            return sum(f" {normalise(hint)} " in padded for hint in option.get("hints", "").split("|") if hint)
-
-        ranked = sorted(step.options[:-1], key=fit, reverse=True)  # the last option is "none of these"
-        return [*ranked[: step.offer_first], step.options[-1]]
 
     @staticmethod
     def context(state: RunState) -> dict[str, str]:
@@ -472,8 +279,3 @@ class Engine:
         for key, value in public(answers).items():
             readable[key] = self.display(steps[key], value) if key in steps else value
         return fill(self.exercise.summary_template, **readable).strip()
-
-
-def public(answers: dict[str, Any]) -> dict[str, Any]:
-    """The person's answers without the engine's own notes."""
-    return {key: value for key, value in answers.items() if not key.startswith(PRIVATE)}
