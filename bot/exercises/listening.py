@@ -19,6 +19,7 @@ QUESTION_STARTS = frozenset(
 )
 NOT_A_QUESTION = ("what if", "why am i", "why do i", "why does everyone", "why cant i", "why can't i", "who cares")
 OFF_TOPIC_CONFIDENCE = 0.5
+NOT_HELPING_WORDS = 8  # a longer answer that says "doesnt help" is about something else, unless it says "this"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def listen(
     said = normalise(text)
     if said in common.words("continue_words"):
         return Heard("keep_going")
-    if _mentions(said, listening.get("not_helping", [])):
+    about_this = len(said.split()) <= NOT_HELPING_WORDS or _mentions(said, ["this", "exercise", "these questions"])
+    if about_this and _mentions(said, listening.get("not_helping", [])):
         buttons = [{"title": title, "payload": payload} for title, payload in listening["not_helping_buttons"].items()]
         return Heard("not_helping", pick(common.lines("listening", "not_helping_reply"), seed), buttons, hold=True)
     asked = is_question(text)

@@ -60,6 +60,8 @@ def play_over_rest(steady: Steady, item: dict[str, Any]) -> list[str]:
             conversation.answers = dict(answers)
         conversation.slots = {**slots, "exercise_status": status or slots.get("exercise_status")}
 
+    for said in item.get("before") or []:
+        turn(said["say"])
     turn(item["start"])
     opening = item.get("opening") or {"step": item.get("first_step", "distress_before")}
     problems = check(conversation, opening, item["exercise"], "opening")
@@ -81,3 +83,31 @@ def play_over_rest(steady: Steady, item: dict[str, Any]) -> list[str]:
 def test_conversation_over_rest(item: dict[str, Any], steady: Steady) -> None:
     problems = play_over_rest(steady, item)
     assert not problems, "\n".join(problems)
+
+
+# Said the way people say them, and not in the training data: each must reach what it asks for.
+EVERYDAY_REQUESTS = [
+    ("how would i know if i need therapy", "request_exercise"),
+    ("can we do that one about setbacks again", "request_exercise"),
+    ("the tensing muscles one pls", "request_exercise"),
+    ("could we do the thing where i list people i can reach out to", "request_exercise"),
+    ("hey its me", "greet"),
+    ("been feeling kind of off for a few weeks now", "mood_low"),
+    ("yeah go on then", "affirm"),
+    ("nah not that one", "deny"),
+    ("wait am i talking to a real person", "bot_challenge"),
+    ("whats the weather like in leeds", "out_of_scope"),
+    ("can i see the plan i made yesterday", "show_last_result"),
+    ("what else have you got", "show_menu"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), EVERYDAY_REQUESTS)
+def test_everyday_words_reach_what_they_ask_for(text: str, intent: str, steady: Steady) -> None:
+    url = f"http://127.0.0.1:{steady.ports.rasa}/model/parse?token={rasa_api_token()}"
+    request = urllib.request.Request(
+        url, data=json.dumps({"text": text}).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        parsed = json.loads(response.read())
+    assert parsed["intent"]["name"] == intent, parsed["intent"]
