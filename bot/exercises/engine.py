@@ -10,6 +10,7 @@ pacer) is one entry in the table KINDS.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.exercises.answers import Clarify, is_yes
@@ -24,6 +25,10 @@ MAX_CLARIFYING = 3  # questions back about a number (out of range, '5 or 6') bef
 BIG_DROP = 3  # a fall of this much on the 0-10 rating is celebrated, not just noted
 MAX_EXPLAINED = 4  # a choice explains its options in the text only when there are this few
 CONTROL_CONFIDENCE = 0.9
+CHANGE_OF_MIND_WORDS = 4
+CHANGE_OF_MIND = re.compile(
+    r"^(actually|wait|sorry|no wait|oh wait|hang on)\b|\b(make (that|it)|i meant|instead|change (that|it) to)\b"
+)
 SWITCH_WORDS = frozenset({"something else", "menu", "other options", "show menu", "different exercise"})
 
 
@@ -95,6 +100,9 @@ class Engine:
             return self._skip(state, step)
         if step.kind == "list" and normalise(text) in self.common.words("done_words"):
             return self._finish_list(state, step)
+        changed = self._change_of_mind(state, text)
+        if changed is not None:
+            return changed
         seed = f"{state.run_id}:{step.id}:{len(state.answers)}:{state.unusable}"
         kind = KINDS[step.kind]
         earlier = state.answers.pop(EARLIER, None) if step.earlier_prompt else None
@@ -117,6 +125,29 @@ class Engine:
             return self._clarify(state, step, value)
         state.answers.pop(f"{PRIVATE}offered", None)
         return self._accept(state, step, text, value)
+
+    def _change_of_mind(self, state: RunState, text: str) -> Outcome | None:
+        """'actually make that a 6', 'wait, 4-7-8 instead': a new answer to the step just answered (a
+        number or an option), taken in its place; the current step is asked again."""
+        said = normalise(text)
+        if state.step_index == 0 or not CHANGE_OF_MIND.search(said):
+            return None
+        previous = self.steps[state.step_index - 1]
+        if not (KINDS[previous.kind].numeric or previous.kind == "choice"):
+            return None
+        rest = CHANGE_OF_MIND.sub(" ", said)
+        if len(rest.split()) > CHANGE_OF_MIND_WORDS:  # a longer message is an answer that starts "actually"
+            return None
+        value = KINDS[previous.kind].read(state, previous, rest)
+        if value is None or isinstance(value, Clarify) or value == state.answers.get(previous.id):
+            return None
+        state.answers[previous.id] = value
+        line = fill(pick(self.common.lines("changed"), state.run_id), answer=self.display(previous, value))
+        numeric = float(value) if KINDS[previous.kind].numeric else None
+        choice = value if isinstance(value, str) else None
+        phase = {RATING_BEFORE: "before", RATING_AFTER: "after"}.get(previous.id)
+        kind = "rating" if previous.kind == "rating" else "step"
+        return Outcome(messages=[{"text": line}], logs=[LogRecord(kind, previous.id, numeric, phase, choice)])
 
     @staticmethod
     def _heard(state: RunState, heard: Heard) -> Outcome:
