@@ -23,7 +23,7 @@ from bot.exercises.wording import Common, fill, load_common, normalise, pick, qu
 MAX_UNUSABLE_ANSWERS = 2
 MAX_CLARIFYING = 3  # questions back about a number (out of range, '5 or 6') before moving on
 BIG_DROP = 3  # a fall of this much on the 0-10 rating is celebrated, not just noted
-MAX_EXPLAINED = 4  # a choice explains its options in the text only when there are this few
+MAX_EXPLAINED = 5  # a choice explains its options in the text only when there are this few
 CONTROL_CONFIDENCE = 0.9
 CHANGE_OF_MIND_WORDS = 4
 CHANGE_OF_MIND = re.compile(
@@ -62,7 +62,8 @@ class Engine:
         if step.kind == "list" and state.answers.get(step.id):
             text = self._list_followup(state, step, seed)
         options = offered_options(state, step)
-        if options and any(o.get("explain") for o in options) and "•" not in text and len(options) <= MAX_EXPLAINED:
+        explained = step.explain_options and "•" not in text and len(options) <= MAX_EXPLAINED
+        if explained and any(o.get("explain") for o in options):
             text += "\n" + "\n".join(f"• {o['label']}: {o['explain']}" for o in options if o.get("explain"))
         if state.unusable and step.help:
             text = f"{step.help}\n{text}"
