@@ -209,7 +209,11 @@ def _exercise_problems(exercise: Exercise, known: set[str]) -> list[str]:
             problems.append(f"{where}: duplicate step id")
         if step.kind == "choice" and not step.options:
             problems.append(f"{where}: a choice step needs options")
-        for ref in (step.pattern_from, step.rounds_from, step.source):
+        if step.reflect_change and set(step.reflect_change) - {"lower", "same", "higher"}:
+            problems.append(f"{where}: reflect_change takes lower, same and higher only")
+        if step.earlier_prompt and "{earlier}" not in step.earlier_prompt:
+            problems.append(f"{where}: earlier_prompt must quote {{earlier}}")
+        for ref in (step.pattern_from, step.rounds_from, step.source, step.compare_to, step.hints_from):
             if ref and ref not in seen:
                 problems.append(f"{where}: refers to {ref!r}, which is not an earlier step")
         if step.kind == "pacer" and not exercise.patterns:
