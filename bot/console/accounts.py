@@ -116,7 +116,9 @@ def _sign_out_everywhere(session: Session, account_id: int) -> None:
 
 
 def _info(account: ConsoleAccount) -> AccountInfo:
-    return AccountInfo(account.username, account.role, bool(account.disabled), account.created_at, account.display_name)
+    return AccountInfo(
+        account.username, account.role, bool(account.disabled), account.created_at, account.display_name
+    )
 
 
 def display_name_of(username: str) -> str | None:

@@ -79,9 +79,8 @@ def exercise_figures(period: Period) -> list[ExerciseFigures]:
             .where(UsageEvent.created_at < period.end)
         )
         rows = session.execute(
-            select(UsageEvent.run_id, UsageEvent.exercise, UsageEvent.kind, UsageEvent.phase, UsageEvent.value).where(
-                UsageEvent.run_id.in_(started)
-            )
+            select(UsageEvent.run_id, UsageEvent.exercise, UsageEvent.kind, UsageEvent.phase, UsageEvent.value)
+            .where(UsageEvent.run_id.in_(started))
         ).all()
     runs: dict[str, dict] = defaultdict(lambda: {"exercise": None, "complete": False, "before": None, "after": None})
     for run_id, exercise, kind, phase, value in rows:

@@ -23,24 +23,15 @@ class AuditRow:
     address: str | None
 
 
-def record(
-    actor: str, action: str, *, escalation_id: int | None = None, detail: str | None = None, address: str | None = None
-) -> None:
+def record(actor: str, action: str, *, escalation_id: int | None = None, detail: str | None = None,
+           address: str | None = None) -> None:
     with session_scope() as session:
-        session.add(
-            AuditEntry(
-                actor=actor[:64],
-                action=action[:48],
-                escalation_id=escalation_id,
-                detail=(detail or None) and detail[:2000],
-                address=(address or "")[:64] or None,
-            )
-        )
+        session.add(AuditEntry(actor=actor[:64], action=action[:48], escalation_id=escalation_id,
+                               detail=(detail or None) and detail[:2000], address=(address or "")[:64] or None))
 
 
-def entries(
-    *, actor: str | None = None, escalation_id: int | None = None, before_id: int | None = None, limit: int = PAGE_SIZE
-) -> list[AuditRow]:
+def entries(*, actor: str | None = None, escalation_id: int | None = None, before_id: int | None = None,
+            limit: int = PAGE_SIZE) -> list[AuditRow]:
     """Newest first; `before_id` pages back through older entries."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if actor:

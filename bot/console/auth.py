@@ -102,11 +102,8 @@ def sign_in(username: str, password: str, address: str) -> tuple[str, Counselor]
             return BAD_CREDENTIALS
         token = secrets.token_urlsafe(32)
         row = ConsoleSession(
-            token_hash=_digest(token),
-            account_id=account.id,
-            csrf_token=secrets.token_urlsafe(32),
-            created_at=now,
-            last_seen_at=now,
+            token_hash=_digest(token), account_id=account.id, csrf_token=secrets.token_urlsafe(32),
+            created_at=now, last_seen_at=now,
         )
         session.add(row)
         session.flush()

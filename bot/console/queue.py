@@ -66,22 +66,10 @@ class Note:
 
 def _view(escalation: Escalation, taken_over_by: str | None) -> EscalationView:
     return EscalationView(
-        escalation.id,
-        escalation.pseudonym,
-        escalation.conversation_id,
-        escalation.channel,
-        escalation.category,
-        escalation.severity,
-        list(escalation.spans or []),
-        dict(escalation.cssrs or {}),
-        escalation.status,
-        escalation.assignee,
-        escalation.outcome,
-        escalation.risk_count or 1,
-        escalation.created_at,
-        escalation.acknowledged_at,
-        escalation.resolved_at,
-        taken_over_by,
+        escalation.id, escalation.pseudonym, escalation.conversation_id, escalation.channel, escalation.category,
+        escalation.severity, list(escalation.spans or []), dict(escalation.cssrs or {}), escalation.status,
+        escalation.assignee, escalation.outcome, escalation.risk_count or 1, escalation.created_at,
+        escalation.acknowledged_at, escalation.resolved_at, taken_over_by,
     )
 
 
@@ -167,9 +155,8 @@ def resolve(escalation_id: int, actor: str, outcome: str, note: str) -> None:
         escalation.status, escalation.outcome = "resolved", outcome
         escalation.resolved_at = escalation.updated_at = now
         if note:
-            session.add(
-                EscalationNote(escalation_id=escalation_id, author=actor, kind="resolution", text=encrypt_text(note))
-            )
+            session.add(EscalationNote(escalation_id=escalation_id, author=actor, kind="resolution",
+                                       text=encrypt_text(note)))
 
 
 def notes(escalation_id: int) -> list[Note]:

@@ -80,9 +80,8 @@ def counselor_of(request: web.Request) -> auth.Counselor:
 
 
 def record(request: web.Request, action: str, escalation_id: int | None = None, detail: str | None = None) -> None:
-    audit.record(
-        counselor_of(request).username, action, escalation_id=escalation_id, detail=detail, address=address(request)
-    )
+    audit.record(counselor_of(request).username, action, escalation_id=escalation_id, detail=detail,
+                 address=address(request))
 
 
 def escalation_id_of(request: web.Request) -> int:
@@ -176,16 +175,14 @@ def _login_form(request: web.Request, error: str | None = None, status: int = 20
 
 async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    if not same_origin(request) or not auth.tokens_match(
-        request.cookies.get(LOGIN_COOKIE, ""), str(form.get("csrf_token", ""))
-    ):
+    if not same_origin(request) or not auth.tokens_match(request.cookies.get(LOGIN_COOKIE, ""),
+                                                         str(form.get("csrf_token", ""))):
         return _login_form(request, "The sign-in form was out of date. Please try again.", status=403)
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     result = await asyncio.to_thread(auth.sign_in, username, password, address(request))
     if isinstance(result, str):
-        audit.record(
-            username.strip().lower()[:64] or "(blank)", "sign_in_refused", detail=result, address=address(request)
-        )
+        audit.record(username.strip().lower()[:64] or "(blank)", "sign_in_refused", detail=result,
+                     address=address(request))
         return _login_form(request, result, status=401)
     token, counselor = result
     audit.record(counselor.username, "sign_in", address=address(request))
@@ -230,23 +227,13 @@ async def escalation_page(request: web.Request, error: str | None = None, status
     runs, checkins = transcript.exercise_history(escalation.pseudonym)
     channel = transcript.latest_input_channel(escalation.conversation_id)
     return render(
-        request,
-        "escalation.html",
-        status=status,
-        e=escalation,
-        error=error,
+        request, "escalation.html", status=status, e=escalation, error=error,
         done=DONE.get(request.query.get("done", "")),
         lines=transcript.lines(escalation.conversation_id, escalation.spans),
-        paused=transcript.is_paused(escalation.conversation_id),
-        pause_problem=pause_problem,
-        cssrs=transcript.cssrs_summary(escalation.cssrs),
-        runs=runs,
-        checkins=checkins,
-        notes=queue.notes(escalation_id),
-        outcomes=queue.OUTCOMES,
-        accounts=active_usernames(),
-        channel=channel,
-        cannot_push=channel in PUSH_INCAPABLE_CHANNELS,
+        paused=transcript.is_paused(escalation.conversation_id), pause_problem=pause_problem,
+        cssrs=transcript.cssrs_summary(escalation.cssrs), runs=runs, checkins=checkins,
+        notes=queue.notes(escalation_id), outcomes=queue.OUTCOMES, accounts=active_usernames(),
+        channel=channel, cannot_push=channel in PUSH_INCAPABLE_CHANNELS,
     )
 
 
@@ -256,10 +243,8 @@ async def keep_paused(request: web.Request, escalation: queue.EscalationView) ->
         return None
     try:
         if await request.app[TAKEOVERS].check(escalation.id):
-            return (
-                "The assistant had resumed on its own (a restart or a new session); it was paused again "
-                "and the person was told a counselor is still here."
-            )
+            return ("The assistant had resumed on its own (a restart or a new session); it was paused again "
+                    "and the person was told a counselor is still here.")
     except takeover.TakeoverError as problem:
         return f"The assistant may be answering this person: pausing it again failed. {problem}"
     return None
@@ -293,28 +278,24 @@ def _detail(action: str, form: dict) -> str | None:
 async def acknowledge(request: web.Request) -> web.StreamResponse:
     async def work(escalation_id: int, who: auth.Counselor, _form: dict) -> None:
         queue.acknowledge_escalation(escalation_id, who.username)
-
     return await _act(request, "acknowledge", "acknowledged", work)
 
 
 async def assign(request: web.Request) -> web.StreamResponse:
     async def work(escalation_id: int, who: auth.Counselor, form: dict) -> None:
         queue.assign(escalation_id, who.username, form.get("assignee", "") or who.username)
-
     return await _act(request, "assign", "assigned", work)
 
 
 async def add_note(request: web.Request) -> web.StreamResponse:
     async def work(escalation_id: int, who: auth.Counselor, form: dict) -> None:
         queue.add_note(escalation_id, who.username, form.get("text", ""))
-
     return await _act(request, "note", "noted", work)
 
 
 async def resolve(request: web.Request) -> web.StreamResponse:
     async def work(escalation_id: int, who: auth.Counselor, form: dict) -> None:
         queue.resolve(escalation_id, who.username, form.get("outcome", ""), form.get("note", ""))
-
     return await _act(request, "resolve", "resolved", work)
 
 
@@ -340,21 +321,18 @@ async def erase(request: web.Request) -> web.StreamResponse:
 async def take_over(request: web.Request) -> web.StreamResponse:
     async def work(escalation_id: int, who: auth.Counselor, _form: dict) -> None:
         await request.app[TAKEOVERS].take_over(escalation_id, who.username)
-
     return await _act(request, "takeover", "taken_over", work)
 
 
 async def send_message(request: web.Request) -> web.StreamResponse:
     async def work(escalation_id: int, who: auth.Counselor, form: dict) -> None:
         await request.app[TAKEOVERS].send(escalation_id, who.username, form.get("text", ""))
-
     return await _act(request, "message", "taken_over", work)
 
 
 async def hand_back(request: web.Request) -> web.StreamResponse:
     async def work(escalation_id: int, who: auth.Counselor, _form: dict) -> None:
         await request.app[TAKEOVERS].hand_back(escalation_id, who.username, may_end_others=who.is_supervisor)
-
     return await _act(request, "handback", "handed_back", work)
 
 
@@ -372,16 +350,14 @@ async def live(request: web.Request) -> web.Response:
     new_lines = transcript.lines(escalation.conversation_id, escalation.spans, after_id=after)
     if new_lines:
         record(request, "view_live", escalation_id, f"{len(new_lines)} new line(s)")
-    return web.json_response(
-        {
-            "lines": [line.as_json() for line in new_lines],
-            "paused": transcript.is_paused(escalation.conversation_id),
-            "taken_over_by": escalation.taken_over_by,
-            "mine": escalation.taken_over_by == counselor_of(request).username,
-            "pause_problem": pause_problem,
-            "status": escalation.status,
-        }
-    )
+    return web.json_response({
+        "lines": [line.as_json() for line in new_lines],
+        "paused": transcript.is_paused(escalation.conversation_id),
+        "taken_over_by": escalation.taken_over_by,
+        "mine": escalation.taken_over_by == counselor_of(request).username,
+        "pause_problem": pause_problem,
+        "status": escalation.status,
+    })
 
 
 # --- analytics and audit ---------------------------------------------------------------------
@@ -396,12 +372,7 @@ async def analytics_page(request: web.Request) -> web.Response:
     figures = analytics.exercise_figures(period)
     per_day = analytics.escalations_per_day(period)
     return render(
-        request,
-        "analytics.html",
-        period=period,
-        figures=figures,
-        query=request.query,
-        error=None,
+        request, "analytics.html", period=period, figures=figures, query=request.query, error=None,
         totals={severity: sum(counts[severity] for _, counts in per_day) for severity in SEVERITIES},
         charts=_charts(figures, per_day),
     )
@@ -411,31 +382,17 @@ def _charts(figures: list[analytics.ExerciseFigures], per_day: list) -> dict:
     names = [figure.exercise.replace("_", " ") for figure in figures]
     days = [day.strftime("%d %b") for day, _ in per_day]
     return {
-        "runs": charts.bar_chart(
-            "Exercise starts and completions",
-            names,
-            [
-                charts.Series("Started", "s-start", [figure.starts for figure in figures]),
-                charts.Series("Completed", "s-complete", [figure.completions for figure in figures]),
-            ],
-        ),
-        "change": charts.bar_chart(
-            "Mean change in distress (after minus before, 0-10 scale)",
-            names,
-            [
-                charts.Series("Mean change", "s-change", [figure.mean_change or 0.0 for figure in figures]),
-            ],
-            fmt=lambda value: f"{value:+.1f}" if value else "0",
-        ),
-        "escalations": charts.bar_chart(
-            "Escalations per day by severity",
-            days,
-            [
-                charts.Series(severity, f"s-{severity}", [counts[severity] for _, counts in per_day])
-                for severity in SEVERITIES
-            ],
-            stacked=True,
-        ),
+        "runs": charts.bar_chart("Exercise starts and completions", names, [
+            charts.Series("Started", "s-start", [figure.starts for figure in figures]),
+            charts.Series("Completed", "s-complete", [figure.completions for figure in figures]),
+        ]),
+        "change": charts.bar_chart("Mean change in distress (after minus before, 0-10 scale)", names, [
+            charts.Series("Mean change", "s-change", [figure.mean_change or 0.0 for figure in figures]),
+        ], fmt=lambda value: f"{value:+.1f}" if value else "0"),
+        "escalations": charts.bar_chart("Escalations per day by severity", days, [
+            charts.Series(severity, f"s-{severity}", [counts[severity] for _, counts in per_day])
+            for severity in SEVERITIES
+        ], stacked=True),
     }
 
 
@@ -451,9 +408,8 @@ async def audit_page(request: web.Request) -> web.Response:
         return error_response(request, 400, "The escalation number and 'before' must be whole numbers.")
     record(request, "view_audit", escalation_id, f"actor={actor}" if actor else None)
     rows = audit.entries(actor=actor, escalation_id=escalation_id, before_id=before)
-    return render(
-        request, "audit.html", rows=rows, actor=actor or "", escalation=escalation_id, more=len(rows) == audit.PAGE_SIZE
-    )
+    return render(request, "audit.html", rows=rows, actor=actor or "", escalation=escalation_id,
+                  more=len(rows) == audit.PAGE_SIZE)
 
 
 # --- application -----------------------------------------------------------------------------
@@ -489,7 +445,6 @@ def _services(rasa_url: str, rasa_token: str, watch: bool):  # type: ignore[no-u
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
         await http.close()
-
     return context
 
 
@@ -505,16 +460,9 @@ def create_app(rasa_url: str | None = None, rasa_token: str | None = None, watch
     app.router.add_get("/queue/rows", queue_rows)
     app.router.add_get("/escalations/{id}", escalation_page)
     app.router.add_get("/escalations/{id}/live", live)
-    for name, handler in (
-        ("acknowledge", acknowledge),
-        ("assign", assign),
-        ("notes", add_note),
-        ("resolve", resolve),
-        ("takeover", take_over),
-        ("messages", send_message),
-        ("handback", hand_back),
-        ("erase", erase),
-    ):
+    for name, handler in (("acknowledge", acknowledge), ("assign", assign), ("notes", add_note),
+                          ("resolve", resolve), ("takeover", take_over), ("messages", send_message),
+                          ("handback", hand_back), ("erase", erase)):
         app.router.add_post(f"/escalations/{{id}}/{name}", handler)
     app.router.add_get("/analytics", analytics_page)
     app.router.add_get("/audit", audit_page)

@@ -50,7 +50,9 @@ class ActiveTakeover:
 
 def joined_text(name: str | None) -> str:
     who = f"{name}, a counselor from Steady's team," if name else "A counselor from Steady's team"
-    return f"{who} has joined this conversation. You are now talking with a person, not the automated assistant."
+    return (
+        f"{who} has joined this conversation. You are now talking with a person, not the automated assistant."
+    )
 
 
 def left_text(name: str | None) -> str:
@@ -173,12 +175,8 @@ class Takeovers:
         with session_scope() as session:
             row = session.get(Takeover, takeover.id)
             row.repauses = (row.repauses or 0) + 1
-        audit.record(
-            "system",
-            "takeover_repaused",
-            escalation_id=takeover.escalation_id,
-            detail="the assistant resumed without a hand-back; paused again",
-        )
+        audit.record("system", "takeover_repaused", escalation_id=takeover.escalation_id,
+                     detail="the assistant resumed without a hand-back; paused again")
         log.warning("takeover of escalation %s: the assistant had resumed; paused again", takeover.escalation_id)
         return True
 

@@ -54,9 +54,7 @@ class Line:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.event_id,
-            "kind": self.kind,
-            "html": str(self.html),
+            "id": self.event_id, "kind": self.kind, "html": str(self.html),
             "at": self.at.strftime("%H:%M:%S") if self.at else "",
         }
 
@@ -106,9 +104,8 @@ def _when(timestamp: float | None) -> datetime | None:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(tzinfo=None)
 
 
-def tracker_rows(
-    conversation_id: str, after_id: int = 0, kinds: tuple[str, ...] = SHOWN_EVENTS, limit: int = TRANSCRIPT_LIMIT
-) -> list[tuple[int, str, float | None, dict]]:
+def tracker_rows(conversation_id: str, after_id: int = 0, kinds: tuple[str, ...] = SHOWN_EVENTS,
+                 limit: int = TRANSCRIPT_LIMIT) -> list[tuple[int, str, float | None, dict]]:
     """(id, type, timestamp, data) of a conversation's newest events of these kinds, oldest first."""
     engine = get_engine()
     if not inspect(engine).has_table("events"):
@@ -226,11 +223,8 @@ def exercise_history(pseudonym: str, limit: int = 2000) -> tuple[list[ExerciseRu
     """The person's exercise runs (newest first) and mood check-ins, from the usage log."""
     with session_scope() as session:
         rows = (
-            session.query(UsageEvent)
-            .filter(UsageEvent.pseudonym == pseudonym)
-            .order_by(UsageEvent.id.desc())
-            .limit(limit)
-            .all()
+            session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym)
+            .order_by(UsageEvent.id.desc()).limit(limit).all()
         )
         rows = list(reversed(rows))
         checkins = [Checkin(row.created_at, row.step, row.value) for row in rows if row.kind == "checkin"]

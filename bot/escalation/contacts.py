@@ -203,14 +203,8 @@ class _FieldError(Exception):
 
 
 _TOP_FIELDS = (
-    "primary",
-    "backup",
-    "ack_timeout_minutes",
-    "poll_interval_seconds",
-    "retry",
-    "smtp",
-    "telegram",
-    "webhook",
+    "primary", "backup", "ack_timeout_minutes", "poll_interval_seconds",
+    "retry", "smtp", "telegram", "webhook",
 )
 _CONTACT_FIELDS = ("name", "telegram_chat_id", "email", "webhook_url")
 _SECRET_FIELDS = {
@@ -298,7 +292,8 @@ class _Parser:
                 if contact.name in seen:
                     raise _FieldError(
                         field,
-                        f"{contact.name!r} is already used by {seen[contact.name]}; each contact needs its own name",
+                        f"{contact.name!r} is already used by {seen[contact.name]}; "
+                        "each contact needs its own name",
                     )
                 seen[contact.name] = field
 
@@ -312,7 +307,9 @@ class _Parser:
         for tier, contacts in (("primary", primary), ("backup", backup)):
             for index, contact in enumerate(contacts):
                 if contact.email and smtp is None:
-                    raise _FieldError(f"{tier}[{index}].email", "needs an 'smtp' section to send email")
+                    raise _FieldError(
+                        f"{tier}[{index}].email", "needs an 'smtp' section to send email"
+                    )
                 if contact.telegram_chat_id is not None and telegram is None:
                     raise _FieldError(
                         f"{tier}[{index}].telegram_chat_id",
@@ -328,18 +325,14 @@ class _Parser:
             max_delay_seconds=self._number(data, "max_delay_seconds", "retry.", max(600.0, base)),
         )
         if policy.max_delay_seconds < policy.base_delay_seconds:
-            raise _FieldError("retry.max_delay_seconds", "must be at least retry.base_delay_seconds")
+            raise _FieldError(
+                "retry.max_delay_seconds", "must be at least retry.base_delay_seconds"
+            )
         return policy
 
     def _smtp(self, value: Any) -> SmtpSettings:
         allowed = (
-            "host",
-            "port",
-            "from",
-            "starttls",
-            "username",
-            "password_env",
-            "ca_file",
+            "host", "port", "from", "starttls", "username", "password_env", "ca_file",
             "timeout_seconds",
         )
         data = self._mapping(value, "smtp", allowed)
@@ -397,7 +390,9 @@ class _Parser:
             raise _FieldError(field, f"must be non-empty text, got {_kind(value)}")
         return value.strip()
 
-    def _number(self, data: dict, key: str, prefix: str, default: float, *, minimum: float = 0.0) -> float:
+    def _number(
+        self, data: dict, key: str, prefix: str, default: float, *, minimum: float = 0.0
+    ) -> float:
         value = data.get(key, default)
         field = f"{prefix}{key}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -406,7 +401,9 @@ class _Parser:
             raise _FieldError(field, f"must be at least {minimum:g}, got {value:g}")
         return float(value)
 
-    def _integer(self, data: dict, key: str, prefix: str, default: int, low: int, high: int) -> int:
+    def _integer(
+        self, data: dict, key: str, prefix: str, default: int, low: int, high: int
+    ) -> int:
         value = data.get(key, default)
         field = f"{prefix}{key}"
         if isinstance(value, bool) or not isinstance(value, int):
@@ -421,7 +418,9 @@ class _Parser:
             raise _FieldError(f"{prefix}{key}", f"must be true or false, got {_kind(value)}")
         return value
 
-    def _checked(self, value: Any, field: str, accept: Callable[[str], bool], expected: str) -> str | None:
+    def _checked(
+        self, value: Any, field: str, accept: Callable[[str], bool], expected: str
+    ) -> str | None:
         if value is None:
             return None
         if not isinstance(value, str) or not accept(value.strip()):
@@ -435,14 +434,18 @@ class _Parser:
         return self._checked(value, field, _is_http_url, "an http:// or https:// address")
 
     def _env_name(self, value: Any, field: str) -> str | None:
-        return self._checked(value, field, _ENV_NAME.match, "an environment variable name like STEADY_SMTP_PASSWORD")
+        return self._checked(
+            value, field, _ENV_NAME.match, "an environment variable name like STEADY_SMTP_PASSWORD"
+        )
 
     def _chat_id(self, value: Any, field: str) -> int | str | None:
         if value is None:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        text = self._checked(value, field, _CHAT_ID.match, "a numeric Telegram chat id or an @channel name")
+        text = self._checked(
+            value, field, _CHAT_ID.match, "a numeric Telegram chat id or an @channel name"
+        )
         return int(text) if text and text.lstrip("-").isdigit() else text
 
 
@@ -454,7 +457,9 @@ def _is_http_url(text: str) -> bool:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", bool: "true/false", str: "text"}.get(type(value), type(value).__name__)
+    return {dict: "a mapping", list: "a list", bool: "true/false", str: "text"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _shown(value: Any) -> str:

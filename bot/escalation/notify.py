@@ -136,7 +136,9 @@ async def deliver_due(now: datetime | None = None, *, oncall: OncallConfig | Non
     return sum(1 for outcome in outcomes if outcome.error is None and not outcome.cancelled)
 
 
-def escalate_unacknowledged(now: datetime | None = None, *, oncall: OncallConfig | None = None) -> int:
+def escalate_unacknowledged(
+    now: datetime | None = None, *, oncall: OncallConfig | None = None
+) -> int:
     """Queue the backup tier, once, for escalations still open after ack_timeout_minutes.
 
     Returns how many escalations were handed to the backup tier (0 without backup contacts).
@@ -159,18 +161,11 @@ def escalate_unacknowledged(now: datetime | None = None, *, oncall: OncallConfig
         overdue = session.execute(query).scalars().all()
         for escalation in overdue:
             queue_notifications(
-                session,
-                escalation,
-                tier="backup",
-                reason="unacknowledged",
-                oncall=oncall,
-                now=moment,
+                session, escalation, tier="backup", reason="unacknowledged",
+                oncall=oncall, now=moment,
             )
-            log.warning(
-                "escalation %s not acknowledged in %g minutes: backup tier alerted",
-                escalation.id,
-                oncall.ack_timeout_minutes,
-            )
+            log.warning("escalation %s not acknowledged in %g minutes: backup tier alerted",
+                        escalation.id, oncall.ack_timeout_minutes)
     return len(overdue)
 
 
@@ -181,13 +176,20 @@ def queue_unnotified(now: datetime | None = None, *, oncall: OncallConfig | None
     if oncall is None:
         return 0
     moment = _naive_utc(now)
-    notified = select(NotificationAttempt.escalation_id).where(NotificationAttempt.tier == "primary")
-    query = select(Escalation).where(Escalation.status == "open").where(Escalation.id.not_in(notified))
+    notified = select(NotificationAttempt.escalation_id).where(
+        NotificationAttempt.tier == "primary"
+    )
+    query = select(Escalation).where(Escalation.status == "open").where(
+        Escalation.id.not_in(notified)
+    )
     with session_scope() as session:
         waiting = session.execute(query).scalars().all()
         for escalation in waiting:
-            queue_notifications(session, escalation, tier="primary", reason="new", oncall=oncall, now=moment)
-            log.info("escalation %s had no notification queued: primary tier queued now", escalation.id)
+            queue_notifications(
+                session, escalation, tier="primary", reason="new", oncall=oncall, now=moment
+            )
+            log.info("escalation %s had no notification queued: primary tier queued now",
+                     escalation.id)
     return len(waiting)
 
 
@@ -241,41 +243,25 @@ def _mark_sent(attempt: NotificationAttempt, moment: datetime) -> None:
     attempt.status = "sent"
     attempt.sent_at = moment
     attempt.last_error = None
-    log.info(
-        "notification %s (escalation %s) sent to %s via %s",
-        attempt.id,
-        attempt.escalation_id,
-        attempt.contact,
-        attempt.transport,
-    )
+    log.info("notification %s (escalation %s) sent to %s via %s",
+             attempt.id, attempt.escalation_id, attempt.contact, attempt.transport)
 
 
-def _mark_failed_try(attempt: NotificationAttempt, error: str, moment: datetime, oncall: OncallConfig) -> None:
+def _mark_failed_try(
+    attempt: NotificationAttempt, error: str, moment: datetime, oncall: OncallConfig
+) -> None:
     attempt.attempts = (attempt.attempts or 0) + 1
     attempt.last_error = error
     if attempt.attempts >= oncall.retry.max_attempts:
         attempt.status = "failed"
-        log.error(
-            "notification %s (escalation %s) to %s via %s FAILED after %d attempts: %s",
-            attempt.id,
-            attempt.escalation_id,
-            attempt.contact,
-            attempt.transport,
-            attempt.attempts,
-            error,
-        )
+        log.error("notification %s (escalation %s) to %s via %s FAILED after %d attempts: %s",
+                  attempt.id, attempt.escalation_id, attempt.contact, attempt.transport,
+                  attempt.attempts, error)
         return
     attempt.next_attempt_at = moment + oncall.retry.delay_after(attempt.attempts)
-    log.warning(
-        "notification %s (escalation %s) to %s via %s failed (attempt %d), retry at %s: %s",
-        attempt.id,
-        attempt.escalation_id,
-        attempt.contact,
-        attempt.transport,
-        attempt.attempts,
-        attempt.next_attempt_at.isoformat(timespec="seconds"),
-        error,
-    )
+    log.warning("notification %s (escalation %s) to %s via %s failed (attempt %d), retry at %s: %s",
+                attempt.id, attempt.escalation_id, attempt.contact, attempt.transport,
+                attempt.attempts, attempt.next_attempt_at.isoformat(timespec="seconds"), error)
 
 
 class _Senders:
@@ -335,7 +321,9 @@ class _Senders:
                 token = settings.token()
                 self._redactions[token] = "<telegram token>"
                 timeout = settings.timeout_seconds
-                request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout)
+                request = HTTPXRequest(
+                    connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout
+                )
                 options = {"base_url": settings.base_url} if settings.base_url else {}
                 bot = telegram.Bot(token, request=request, **options)
                 try:
@@ -372,7 +360,9 @@ class _Senders:
         if self._http is None:
             self._http = aiohttp.ClientSession()
         timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
-        async with self._http.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False) as response:
+        async with self._http.post(
+            url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        ) as response:
             if response.status >= 300:
                 raise TransportError(f"webhook answered HTTP {response.status}")
 
@@ -397,7 +387,9 @@ def _address(contact: Contact | None, job: _Job) -> int | str:
     return address
 
 
-def _send_email_blocking(settings: SmtpSettings, password: str | None, to: str, alert: Alert) -> None:
+def _send_email_blocking(
+    settings: SmtpSettings, password: str | None, to: str, alert: Alert
+) -> None:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
@@ -406,15 +398,15 @@ def _send_email_blocking(settings: SmtpSettings, password: str | None, to: str, 
     message["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[-1])
     message.set_content(alert.text())
     with smtplib.SMTP(
-        settings.host,
-        settings.port,
-        local_hostname=socket.gethostname(),
+        settings.host, settings.port, local_hostname=socket.gethostname(),
         timeout=settings.timeout_seconds,
     ) as smtp:
         smtp.ehlo()
         if settings.starttls:
             if not smtp.has_extn("starttls"):
-                raise TransportError("the SMTP server does not offer STARTTLS (smtp.starttls is true)")
+                raise TransportError(
+                    "the SMTP server does not offer STARTTLS (smtp.starttls is true)"
+                )
             smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file))
             smtp.ehlo()
         if settings.username:

@@ -29,7 +29,9 @@ def severity_rank(severity: str) -> int:
     try:
         return SEVERITIES.index(severity)
     except ValueError:
-        raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}") from None
+        raise ValueError(
+            f"unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}"
+        ) from None
 
 
 def open_escalation_for(session: Session, conversation_id: str) -> Escalation | None:
@@ -63,12 +65,8 @@ def record_risk(
     primary contact transport is queued (reason "new").
     """
     severity_rank(severity)
-    _check_text(
-        pseudonym=(pseudonym, 64),
-        conversation_id=(conversation_id, 255),
-        channel=(channel, 32),
-        category=(category, 32),
-    )
+    _check_text(pseudonym=(pseudonym, 64), conversation_id=(conversation_id, 255),
+                channel=(channel, 32), category=(category, 32))
     _check_spans(spans)
     existing = open_escalation_for(session, conversation_id)
     if existing is not None:
@@ -100,7 +98,9 @@ def record_risk(
     return escalation, True
 
 
-def update_cssrs(session: Session, conversation_id: str, answers: dict, severity: str) -> Escalation | None:
+def update_cssrs(
+    session: Session, conversation_id: str, answers: dict, severity: str
+) -> Escalation | None:
     """Store screener answers on the conversation's active escalation and raise its severity.
 
     Returns None (and logs a warning) when the conversation has no open or acknowledged
@@ -139,7 +139,8 @@ def acknowledge(session: Session, escalation_id: int, counselor: str) -> Escalat
         escalation.updated_at = now
     cancelled = cancel_pending(session, escalation_id)
     session.flush()
-    log.info("escalation %s acknowledged; %d pending notification(s) cancelled", escalation_id, cancelled)
+    log.info("escalation %s acknowledged; %d pending notification(s) cancelled",
+             escalation_id, cancelled)
     return escalation
 
 
@@ -193,7 +194,9 @@ def queue_notifications(
     return attempts
 
 
-def _apply_severity(session: Session, escalation: Escalation, severity: str, category: str | None) -> None:
+def _apply_severity(
+    session: Session, escalation: Escalation, severity: str, category: str | None
+) -> None:
     """Keep the highest severity; a rise to high or imminent queues one primary alert."""
     escalation.updated_at = utcnow()
     if severity_rank(severity) <= severity_rank(escalation.severity):

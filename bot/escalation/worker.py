@@ -87,13 +87,8 @@ class OncallSource:
 
 
 def _describe(oncall: OncallConfig) -> None:
-    log.info(
-        "on-call file %s: %d primary and %d backup contact(s), ack timeout %g min",
-        oncall.source,
-        len(oncall.primary),
-        len(oncall.backup),
-        oncall.ack_timeout_minutes,
-    )
+    log.info("on-call file %s: %d primary and %d backup contact(s), ack timeout %g min",
+             oncall.source, len(oncall.primary), len(oncall.backup), oncall.ack_timeout_minutes)
     if not oncall.backup:
         log.warning("no backup contacts: unacknowledged escalations will not be escalated further")
     for problem in oncall.missing_secrets():
@@ -113,13 +108,8 @@ async def run(once: bool = False, stop: asyncio.Event | None = None) -> int:
         if oncall is None:
             return 0
         result = await run_pass(oncall)
-        log.info(
-            "pass done: %d queued, %d escalated to backup, %d sent, %d error(s)",
-            result.queued,
-            result.escalated,
-            result.sent,
-            result.errors,
-        )
+        log.info("pass done: %d queued, %d escalated to backup, %d sent, %d error(s)",
+                 result.queued, result.escalated, result.sent, result.errors)
         return 1 if result.errors else 0
     stop = stop or asyncio.Event()
     signals = _stop_on_signals(stop)
@@ -144,7 +134,8 @@ async def _one_loop_pass(source: OncallSource) -> float:
             return DEFAULT_POLL_SECONDS
         result = await run_pass(oncall)
         if result.queued or result.escalated or result.sent:
-            log.info("pass: %d queued, %d escalated to backup, %d sent", result.queued, result.escalated, result.sent)
+            log.info("pass: %d queued, %d escalated to backup, %d sent",
+                     result.queued, result.escalated, result.sent)
         return oncall.poll_interval_seconds
     except Exception:  # noqa: BLE001 - the worker must outlive any single failure
         log.exception("worker pass failed")
@@ -177,10 +168,8 @@ def check() -> int:
         return 2
     if oncall is None:
         return 1
-    print(
-        f"on-call file {oncall.source} is valid: {len(oncall.primary)} primary and "
-        f"{len(oncall.backup)} backup contact(s)"
-    )
+    print(f"on-call file {oncall.source} is valid: {len(oncall.primary)} primary and "
+          f"{len(oncall.backup)} backup contact(s)")
     for problem in oncall.missing_secrets():
         print(f"warning: {problem}", file=sys.stderr)
     return 0
@@ -193,10 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="run a single pass and exit")
-    mode.add_argument("--check", action="store_true", help="check the on-call file and exit without sending anything")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    mode.add_argument("--check", action="store_true",
+                      help="check the on-call file and exit without sending anything")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show the bot token
     if args.check:
         return check()

@@ -68,7 +68,9 @@ def _next_due_at(local_time: str, zone: str, now: datetime) -> datetime:
     return naive_utc(next_due(local_time, zone, now))
 
 
-def set_reminder(sender_id: str, channel: str, local_time: str, zone: str, now: datetime | None = None) -> ReminderView:
+def set_reminder(
+    sender_id: str, channel: str, local_time: str, zone: str, now: datetime | None = None
+) -> ReminderView:
     """Turn on the daily check-in at local_time ("HH:MM") in zone, or move the one already on.
 
     The person has just written, so no check-in is unanswered any more.

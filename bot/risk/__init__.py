@@ -8,4 +8,5 @@ See bot/risk/detector.py for how a message is assessed, bot/risk/severity.py for
 from bot.risk.detector import RiskDetector
 from bot.risk.model import CATEGORIES, SEVERITIES, RiskAssessment, RiskHit, severity_rank
 
-__all__ = ["CATEGORIES", "SEVERITIES", "RiskAssessment", "RiskDetector", "RiskHit", "severity_rank"]
+__all__ = ["CATEGORIES", "SEVERITIES", "RiskAssessment", "RiskDetector", "RiskHit",
+           "severity_rank"]

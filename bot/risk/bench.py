@@ -43,13 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     long_ms = (time.perf_counter() - started) * 1000
     print(f"configuration: {detector.lexicon_label}")
     print(f"load: {load_ms:.0f} ms (first detector in the process; includes spaCy + lookups)")
-    print(
-        f"assess, {len(timings)} calls over {len(texts)} messages "
-        f"(mean length {statistics.mean(len(text) for text in texts):.0f} chars): "
-        f"mean {statistics.mean(timings):.2f} ms, p50 {percentile(timings, 0.5):.2f} ms, "
-        f"p95 {percentile(timings, 0.95):.2f} ms, p99 {percentile(timings, 0.99):.2f} ms, "
-        f"max {max(timings):.2f} ms"
-    )
+    print(f"assess, {len(timings)} calls over {len(texts)} messages "
+          f"(mean length {statistics.mean(len(text) for text in texts):.0f} chars): "
+          f"mean {statistics.mean(timings):.2f} ms, p50 {percentile(timings, 0.5):.2f} ms, "
+          f"p95 {percentile(timings, 0.95):.2f} ms, p99 {percentile(timings, 0.99):.2f} ms, "
+          f"max {max(timings):.2f} ms")
     print(f"assess, one {len(long_text)}-character message: {long_ms:.1f} ms")
     return 0
 

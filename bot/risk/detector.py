@@ -64,7 +64,8 @@ class RiskDetector:
     marked as enabled).
     """
 
-    def __init__(self, lexicon_path: Path | None = None, *, constructs: Iterable[str] | None = None) -> None:
+    def __init__(self, lexicon_path: Path | None = None, *,
+                 constructs: Iterable[str] | None = None) -> None:
         self.nlp = load_pipeline()
         self.normalizer = Normalizer(vocabulary())
         self.rules: dict[str, Rule] = {rule.id: rule for rule in RULES}
@@ -94,23 +95,12 @@ class RiskDetector:
             phrases += len(entry.phrases)
         names = ", ".join(entry.construct for entry in entries)
         self.lexicon_label = f"curated+srl({names})"
-        logger.info(
-            "risk detector: curated rules + Suicide Risk Lexicon from %s (%d phrases; constructs: %s)",
-            path,
-            phrases,
-            names,
-        )
+        logger.info("risk detector: curated rules + Suicide Risk Lexicon from %s "
+                    "(%d phrases; constructs: %s)", path, phrases, names)
 
     def _add_lexicon_entry(self, entry: LexiconEntry) -> None:
-        rule = Rule(
-            f"srl:{entry.construct}",
-            entry.category,
-            entry.severity,
-            (),
-            subject="self",
-            catch_all=True,
-            accident=entry.category == "self_harm",
-        )
+        rule = Rule(f"srl:{entry.construct}", entry.category, entry.severity, (),
+                    subject="self", catch_all=True, accident=entry.category == "self_harm")
         self.rules[rule.id] = rule
         docs = [self.nlp.make_doc(self.normalizer(phrase).text) for phrase in entry.phrases]
         self.phrase_matcher.add(rule.id, [doc for doc in docs if len(doc)])
@@ -146,7 +136,8 @@ class RiskDetector:
         for match_id, start, end in list(self.rule_matcher(doc)) + list(self.phrase_matcher(doc)):
             rule_id = self.nlp.vocab.strings[match_id]
             by_rule.setdefault(rule_id, []).append(doc[start:end])
-        return [(self.rules[rule_id], span) for rule_id, spans in by_rule.items() for span in filter_spans(spans)]
+        return [(self.rules[rule_id], span)
+                for rule_id, spans in by_rule.items() for span in filter_spans(spans)]
 
     def _guard_spans(self, doc: Doc) -> list[tuple[Span, str]]:
         by_guard: dict[str, list[Span]] = {}
@@ -164,7 +155,8 @@ class RiskDetector:
         for span in matches:
             if guard.requires and not re.search(guard.requires, doc.text):
                 continue
-            if guard.subject == "other" and guards.subject_of(doc, span)[0] not in ("other", "child"):
+            if guard.subject == "other" and guards.subject_of(doc, span)[0] not in (
+                    "other", "child"):
                 continue
             spans.append((span, f"{guard.kind}:{span.text}"))
         return spans
@@ -172,15 +164,11 @@ class RiskDetector:
     @staticmethod
     def _reports(span: Span, reason: str) -> bool:
         """Guard phrases are reported when they contain a word that looks like risk."""
-        return bool(
-            re.search(
-                r"kill|die|dy|dead|death|murder|suicid|harm|life|cut|hurt|hit|"
-                r"overdos|shoot|laugh",
-                span.text,
-            )
-        )
+        return bool(re.search(r"kill|die|dy|dead|death|murder|suicid|harm|life|cut|hurt|hit|"
+                              r"overdos|shoot|laugh", span.text))
 
-    def _why_not(self, rule: Rule, doc: Doc, span: Span, guard_spans: list[tuple[Span, str]]) -> str | None:
+    def _why_not(self, rule: Rule, doc: Doc, span: Span,
+                 guard_spans: list[tuple[Span, str]]) -> str | None:
         """Why this candidate is not risk: a guard reason, _SKIP (silently), or None."""
         if not self._fits(rule, doc, span):
             return _SKIP
@@ -205,14 +193,10 @@ class RiskDetector:
         following = doc[span.end].lower_ if span.end < len(doc) else None
         if following is not None and following in rule.next_blocked:
             return False
-        if (
-            rule.next_allowed is not None
-            and following is not None
-            and not doc[span.end].is_punct
-            and following not in rule.next_allowed
-        ):
+        if (rule.next_allowed is not None and following is not None
+                and not doc[span.end].is_punct and following not in rule.next_allowed):
             return False
-        before = {token.lemma_ for token in doc[max(0, span.start - 3) : span.start]}
+        before = {token.lemma_ for token in doc[max(0, span.start - 3):span.start]}
         if before & set(rule.not_after):
             return False
         return not (rule.requires and not re.search(rule.requires, doc.text))
@@ -232,8 +216,7 @@ class RiskDetector:
     @staticmethod
     def _context_reason(rule: Rule, doc: Doc, span: Span, subject: str | None) -> str | None:
         about_someone_else = rule.subject == "other_to_other" or (
-            rule.subject == "self_or_child" and subject in ("other", "child")
-        )
+            rule.subject == "self_or_child" and subject in ("other", "child"))
         if rule.category != "abuse_danger" or about_someone_else:
             reason = guards.historical(doc, span)
             if reason:
@@ -266,24 +249,20 @@ class RiskDetector:
     @staticmethod
     def _to_hit(item: _Found, doc: Doc, norm: Normalized, original: str) -> RiskHit:
         start = item.start
-        if (
-            start > 0
-            and not doc[start - 1].whitespace_
-            and (doc[start].lower_ == "n't" or doc[start].text.startswith("'"))
-        ):
+        if start > 0 and not doc[start - 1].whitespace_ and (
+                doc[start].lower_ == "n't" or doc[start].text.startswith("'")):
             start -= 1  # "don't", "i'm": report the whole word, not "n't"
         first, last = doc[start], doc[item.end - 1]
         start, end = norm.original_span(first.idx, last.idx + len(last.text))
-        return RiskHit(item.rule.category, item.severity, start, end, original[start:end], item.rule.id)
+        return RiskHit(item.rule.category, item.severity, start, end, original[start:end],
+                       item.rule.id)
 
 
 def _resolve_overlaps(found: list[_Found]) -> list[_Found]:
     """Drop hits that a better hit on the same words makes redundant."""
-    absorbed = [
-        item
-        for item in found
-        if any(other.rule.absorbs and other is not item and other.contains(item) for other in found)
-    ]
+    absorbed = [item for item in found
+                if any(other.rule.absorbs and other is not item and other.contains(item)
+                       for other in found)]
     remaining = [item for item in found if item not in absorbed]
     kept: list[_Found] = []
     for item in sorted(remaining, key=_strength, reverse=True):

@@ -104,17 +104,18 @@ class Report:
 
 def load_eval_set(path: Path = EVAL_SET) -> list[Example]:
     """Rows of the TSV eval set (comment lines start with #)."""
-    lines = [
-        line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")
-    ]
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
     examples = []
     for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
-        categories = frozenset() if row["categories"] == "-" else frozenset(row["categories"].split(","))
+        categories = frozenset() if row["categories"] == "-" else frozenset(
+            row["categories"].split(","))
         unknown = categories - set(CATEGORIES)
         if unknown:
             raise ValueError(f"unknown categories {sorted(unknown)} in row {row['text']!r}")
         severity = None if row["min_severity"] == "-" else row["min_severity"]
-        examples.append(Example(row["text"], categories, severity, row["must"] == "must", row["kind"]))
+        examples.append(Example(row["text"], categories, severity, row["must"] == "must",
+                                row["kind"]))
     return examples
 
 
@@ -122,11 +123,8 @@ def example_is_right(example: Example, assessment: RiskAssessment) -> bool:
     """Right = negative not flagged; positive flagged with its categories and severity."""
     if not example.positive:
         return not assessment.is_risk
-    return (
-        assessment.is_risk
-        and example.categories <= set(assessment.categories)
-        and severity_rank(assessment.severity) >= severity_rank(example.min_severity)
-    )
+    return (assessment.is_risk and example.categories <= set(assessment.categories)
+            and severity_rank(assessment.severity) >= severity_rank(example.min_severity))
 
 
 def evaluate(detector: RiskDetector, examples: list[Example]) -> Report:
@@ -135,12 +133,10 @@ def evaluate(detector: RiskDetector, examples: list[Example]) -> Report:
         assessment = detector.assess(example.text)
         _count(report, example, assessment)
         if not example_is_right(example, assessment):
-            line = (
-                f"[{example.kind}] {example.text!r}: expected "
-                f"{sorted(example.categories) or 'no risk'}/{example.min_severity}, got "
-                f"{list(assessment.categories) or 'no risk'}/{assessment.severity} "
-                f"guarded={list(assessment.guarded)}"
-            )
+            line = (f"[{example.kind}] {example.text!r}: expected "
+                    f"{sorted(example.categories) or 'no risk'}/{example.min_severity}, got "
+                    f"{list(assessment.categories) or 'no risk'}/{assessment.severity} "
+                    f"guarded={list(assessment.guarded)}")
             report.errors.append(line)
             if example.must:
                 report.must_failures.append(line)
@@ -179,7 +175,8 @@ def threshold_failures(report: Report, thresholds: dict) -> list[str]:
         ("recall", report.recall, overall["recall_min"], ">="),
         ("precision", report.precision, overall["precision_min"], ">="),
         ("false-alarm rate", report.false_alarm_rate, overall["false_alarm_max"], "<="),
-        ("severity agreement", report.severity_agreement, overall["severity_agreement_min"], ">="),
+        ("severity agreement", report.severity_agreement, overall["severity_agreement_min"],
+         ">="),
         ("category recall", report.category_recall, overall["category_recall_min"], ">="),
     ]
     per = thresholds["per_category"]
@@ -206,10 +203,8 @@ def format_report(title: str, report: Report) -> str:
     ]
     for category, counts in report.per_category.items():
         rate = counts.false_alarms / report.negatives if report.negatives else 0.0
-        lines.append(
-            f"{category:<18} {counts.precision:>9.3f} {counts.recall:>7.3f} "
-            f"{rate:>11.3f}  {counts.tp:>3} {counts.fp:>3} {counts.fn:>3}"
-        )
+        lines.append(f"{category:<18} {counts.precision:>9.3f} {counts.recall:>7.3f} "
+                     f"{rate:>11.3f}  {counts.tp:>3} {counts.fp:>3} {counts.fn:>3}")
     lines.append(f"must rows wrong: {len(report.must_failures)}")
     return "\n".join(lines)
 
@@ -219,14 +214,11 @@ def ablation(sets: dict[str, list[Example]], constructs: list[str]) -> list[str]
 
     A construct "helps" if it raises recall on some set and adds no false alarm on any.
     """
-    base = {
-        name: evaluate(RiskDetector(DEFAULT_LEXICON_PATH, constructs=[]), examples) for name, examples in sets.items()
-    }
+    base = {name: evaluate(RiskDetector(DEFAULT_LEXICON_PATH, constructs=[]), examples)
+            for name, examples in sets.items()}
     header = "  ".join(f"{name + ' recall':>16} {'fa':>11}" for name in sets)
-    lines = [
-        "== lexicon ablation: curated rules + one construct (deltas against curated)",
-        f"{'construct':<26} {header}  verdict",
-    ]
+    lines = ["== lexicon ablation: curated rules + one construct (deltas against curated)",
+             f"{'construct':<26} {header}  verdict"]
     for construct_id in constructs:
         detector = RiskDetector(DEFAULT_LEXICON_PATH, constructs=[construct_id])
         cells, gains, harms = [], False, False
@@ -236,7 +228,8 @@ def ablation(sets: dict[str, list[Example]], constructs: list[str]) -> list[str]
             d_fa = report.false_alarm_rate - base[name].false_alarm_rate
             gains |= d_recall > 0
             harms |= d_fa > 0
-            cells.append(f"{report.recall:>7.3f} ({d_recall:+.3f}) {report.false_alarm_rate:>5.3f} ({d_fa:+.3f})")
+            cells.append(f"{report.recall:>7.3f} ({d_recall:+.3f}) {report.false_alarm_rate:>5.3f} "
+                         f"({d_fa:+.3f})")
         verdict = "helps" if gains and not harms else "does not help"
         lines.append(f"{construct_id:<26} {'  '.join(cells)}  {verdict}")
     return lines
@@ -258,21 +251,22 @@ def main(argv: list[str] | None = None) -> int:
     if load_lexicon(DEFAULT_LEXICON_PATH):
         shipped_detector = RiskDetector(DEFAULT_LEXICON_PATH)
         shipped = evaluate(shipped_detector, examples)
-        print(format_report("eval set: curated rules + enabled lexicon constructs (shipped)", shipped))
+        print(format_report("eval set: curated rules + enabled lexicon constructs (shipped)",
+                            shipped))
     elif DEFAULT_LEXICON_PATH.is_file():
         print("lexicon built but no construct enabled: shipped = curated rules only")
     else:
         print(f"lexicon not built ({DEFAULT_LEXICON_PATH}): shipped = curated rules only")
-    print(
-        format_report("holdout set (never tuned against): shipped configuration", evaluate(shipped_detector, holdout))
-    )
+    print(format_report("holdout set (never tuned against): shipped configuration",
+                        evaluate(shipped_detector, holdout)))
     if args.ablation and DEFAULT_LEXICON_PATH.is_file():
         constructs = [construct_id for construct_id, _, _ in CONSTRUCTS.values()]
         print("\n".join(ablation({"eval": examples, "holdout": holdout}, constructs)))
     if args.errors:
         print("== misclassified (shipped configuration)")
         print("\n".join(shipped.errors) or "none")
-    failures = threshold_failures(shipped, thresholds) + [f"must row wrong: {line}" for line in shipped.must_failures]
+    failures = threshold_failures(shipped, thresholds) + [
+        f"must row wrong: {line}" for line in shipped.must_failures]
     if failures:
         print("FAILED thresholds (tests/risk/thresholds.yml):\n  " + "\n  ".join(failures))
         return 1

@@ -30,229 +30,53 @@ from spacy.tokens import Doc, Span
 SENTENCE_BREAKS = frozenset({".", "!", "?", ";", "but", "however", "though", "although"})
 CLAUSE_BREAKS = SENTENCE_BREAKS | {",", ":", "-", "—", "..."}
 
-NEGATORS = frozenset({"not", "never", "no", "nobody", "noone", "none", "neither", "nor", "nothing"})
+NEGATORS = frozenset({"not", "never", "no", "nobody", "noone", "none", "neither", "nor",
+                      "nothing"})
 # Words that may stand between a negation and what it negates.
-NEGATION_BRIDGE = frozenset(
-    {
-        "be",
-        "really",
-        "even",
-        "actually",
-        "ever",
-        "at",
-        "all",
-        "that",
-        "so",
-        "feel",
-        "have",
-        "any",
-        "thought",
-        "of",
-        "about",
-        "go",
-        "going",
-        "to",
-        "plan",
-        "think",
-        "want",
-        "do",
-        "get",
-        "try",
-        "just",
-        "currently",
-        "anymore",
-        "would",
-        "will",
-        "could",
-        "should",
-        "can",
-        "intention",
-        "intend",
-        "desire",
-        "urge",
-        "wish",
-        "need",
-        "one",
-        "being",
-        "like",
-        "seriously",
-        "honestly",
-        "a",
-        "an",
-        "the",
-        "suicidal",
-        "self",
-        "harm",
-        "harmed",
-    }
-)
+NEGATION_BRIDGE = frozenset({
+    "be", "really", "even", "actually", "ever", "at", "all", "that", "so", "feel", "have",
+    "any", "thought", "of", "about", "go", "going", "to", "plan", "think", "want", "do", "get",
+    "try", "just", "currently", "anymore", "would", "will", "could", "should", "can",
+    "intention", "intend", "desire", "urge", "wish", "need", "one", "being", "like",
+    "seriously", "honestly", "a", "an", "the", "suicidal", "self", "harm", "harmed",
+})
 # "not" followed by these words is a hedge, not a negation.
-HEDGES = (
-    ("sure",),
-    ("going", "to", "lie"),
-    ("go", "to", "lie"),
-    ("stop",),
-    ("help",),
-    ("wait",),
-    ("only",),
-    ("know",),
-    ("even", "know"),
-    ("okay",),
-    ("ok",),
-    ("fine",),
-    ("alright",),
-    ("coping",),
-    ("doing", "well"),
-    ("doing", "ok"),
-    ("doing", "okay"),
-    ("one", "would"),
-    ("one", "will"),
-    ("body", "would"),
-    ("body", "will"),
-    ("longer",),
-)
+HEDGES = (("sure",), ("going", "to", "lie"), ("go", "to", "lie"), ("stop",), ("help",),
+          ("wait",), ("only",), ("know",), ("even", "know"), ("okay",), ("ok",), ("fine",),
+          ("alright",), ("coping",), ("doing", "well"), ("doing", "ok"), ("doing", "okay"),
+          ("one", "would"), ("one", "will"), ("body", "would"), ("body", "will"),
+          ("longer",))
 REPORTING = frozenset({"say", "tell", "promise", "mean", "claim", "admit", "said", "swear"})
 POST_NEGATION = frozenset({"no", "nah", "nope", "not", "never"})
 
 FIRST_PERSON = frozenset({"i", "we"})
 SELF_PARTS = frozenset({"mind", "brain", "head", "thought", "voice", "voices", "body"})
-CHILDREN = frozenset(
-    {
-        "kid",
-        "kids",
-        "child",
-        "children",
-        "baby",
-        "babies",
-        "toddler",
-        "infant",
-        "son",
-        "daughter",
-        "stepson",
-        "stepdaughter",
-        "niece",
-        "nephew",
-        "sibling",
-        "siblings",
-        "boy",
-        "girl",
-        "student",
-        "students",
-        "pupil",
-        "pupils",
-    }
-)
+CHILDREN = frozenset({"kid", "kids", "child", "children", "baby", "babies", "toddler", "infant",
+                      "son", "daughter", "stepson", "stepdaughter", "niece", "nephew", "sibling",
+                      "siblings", "boy", "girl", "student", "students", "pupil", "pupils"})
 # "my little brother", "my baby cousin": a child.
 YOUNG = frozenset({"little", "younger", "baby", "kid"})
-PEOPLE = (
-    frozenset(
-        {
-            "he",
-            "she",
-            "they",
-            "someone",
-            "somebody",
-            "you",
-            "people",
-            "friend",
-            "friends",
-            "bf",
-            "gf",
-            "boyfriend",
-            "girlfriend",
-            "husband",
-            "wife",
-            "partner",
-            "mom",
-            "mum",
-            "mother",
-            "dad",
-            "father",
-            "stepdad",
-            "stepmom",
-            "stepmum",
-            "stepfather",
-            "stepmother",
-            "brother",
-            "sister",
-            "uncle",
-            "aunt",
-            "auntie",
-            "cousin",
-            "grandma",
-            "grandpa",
-            "grandad",
-            "granddad",
-            "grandmother",
-            "grandfather",
-            "nan",
-            "teacher",
-            "boss",
-            "coach",
-            "neighbour",
-            "neighbor",
-            "roommate",
-            "flatmate",
-            "classmate",
-            "classmates",
-            "coworker",
-            "colleague",
-            "guy",
-            "man",
-            "woman",
-            "person",
-            "character",
-            "villain",
-            "hero",
-            "protagonist",
-            "actor",
-            "singer",
-            "celebrity",
-            "ex",
-            "therapist",
-            "doctor",
-            "parent",
-            "parents",
-            "family",
-            "bully",
-            "bullies",
-            "stranger",
-            "men",
-            "manager",
-            "stepbrother",
-            "stepsister",
-            "everyone",
-            "everybody",
-            "guys",
-            "lady",
-            "dude",
-            "rapper",
-            "youtuber",
-            "streamer",
-            "williams",
-            "husband's",
-            "cops",
-            "police",
-            "landlord",
-            "pastor",
-            "priest",
-            "coworkers",
-            "relative",
-        }
-    )
-    | CHILDREN
-)
+PEOPLE = frozenset({
+    "he", "she", "they", "someone", "somebody", "you", "people", "friend", "friends",
+    "bf", "gf", "boyfriend", "girlfriend", "husband", "wife", "partner", "mom", "mum",
+    "mother", "dad", "father", "stepdad", "stepmom", "stepmum", "stepfather", "stepmother",
+    "brother", "sister", "uncle", "aunt", "auntie", "cousin", "grandma", "grandpa", "grandad",
+    "granddad", "grandmother", "grandfather", "nan", "teacher", "boss", "coach", "neighbour",
+    "neighbor", "roommate", "flatmate", "classmate", "classmates", "coworker", "colleague",
+    "guy", "man", "woman", "person", "character", "villain", "hero", "protagonist", "actor",
+    "singer", "celebrity", "ex", "therapist", "doctor", "parent", "parents", "family", "bully",
+    "bullies", "stranger", "men", "manager", "stepbrother", "stepsister", "everyone",
+    "everybody", "guys", "lady", "dude", "rapper", "youtuber", "streamer", "williams",
+    "husband's", "cops", "police", "landlord", "pastor", "priest", "coworkers", "relative",
+}) | CHILDREN
 THINGS = frozenset({"it", "its", "this", "that", "which", "what", "there"})  # "its": it's
 
-LAUGHING = re.compile(
-    r"\b(lol|lmao|lmfao|rofl|haha\w*|hehe|jk|just kidding|kidding)\b|"
-    r"[\U0001F602\U0001F923\U0001F480\U0001F606\U0001F605]"
-)
+LAUGHING = re.compile(r"\b(lol|lmao|lmfao|rofl|haha\w*|hehe|jk|just kidding|kidding)\b|"
+                      r"[\U0001F602\U0001F923\U0001F480\U0001F606\U0001F605]")
 HISTORICAL = re.compile(
     r"\b(years ago|year ago|used to|as a (kid|child|teen|teenager)|in (high|middle) school|"
     r"back in|in (19|20)\d\d|long time ago|ages ago|when i was( a| in| \d+| little| young\w*)?|"
-    r"when (he|she|they) (was|were) (a (kid|child|baby|teen\w*)|little|young\w*|\d+))\b"
-)
+    r"when (he|she|they) (was|were) (a (kid|child|baby|teen\w*)|little|young\w*|\d+))\b")
 ACCIDENT = re.compile(
     r"\b(shav\w*|cook\w*|chopp\w*|bak\w*|playing|play|practi[cs]e|training|gym|lifting|lift|"
     r"running|skat\w*|fell|falling|tripped|trip|slipp\w*|accident\w*|by mistake|iron|stove|oven|"
@@ -261,87 +85,45 @@ ACCIDENT = re.compile(
     # how it happened, right after the injury: "cut myself reaching in the sink"
     r"(myself|my \w+) (while |when )?(reaching (in|into|under|behind|inside|across|over)|"
     r"opening (a|the) (tin|can|box|parcel|package|jar)|on (a |an |the |some )?(broken )?"
-    r"(glass|tin|can|tap|door|corner|nail|fence|shelf|drawer|grater|lid|jar|radiator|thorns?)))\b"
-)
+    r"(glass|tin|can|tap|door|corner|nail|fence|shelf|drawer|grater|lid|jar|radiator|thorns?)))\b")
 ON_PURPOSE = re.compile(r"on purpose|deliberately|intentionally|to feel|to punish|to cope")
 TOPIC = re.compile(
     r"\b(movie|film|show|series|episode|season|book|novel|song|lyrics?|album|band|speech|"
     r"play|character|documentary|podcast|essay|article|news|class|lesson|lecture|research|"
     r"awareness|prevention|hotlines?|helplines?|squad|rates?|statistics|stats|month|campaign|"
     r"charity|volunteer\w*|fundraiser|course|survivors?|hamlet|paper|project|studies|study|"
-    r"reasons why|poem|meme|game)\b"
-)
+    r"reasons why|poem|meme|game)\b")
 ADJACENT_TOPIC = re.compile(
     r"^(prevention|awareness|hotlines?|helplines?|squad|rates?|statistics|stats|month|"
-    r"survivors?|lines?|crisis line|bomb\w*|forest|doors?|note in the (film|book))"
-)
+    r"survivors?|lines?|crisis line|bomb\w*|forest|doors?|note in the (film|book))")
 GAMING = re.compile(
     r"\b(fortnite|minecraft|roblox|valorant|overwatch|cod|call of duty|apex|elden ring|"
     r"game|gaming|level|respawn\w*|ps5|xbox|quest|npc|raid|pvp|lobby|mario|zelda|gta|"
     r"league|match|headshot|sniper|boss fight|warzone|dungeon|chess|cards|tennis|darts|pool|"
-    r"ping pong|arm wrestl\w*|race|mario kart)\b"
-)
+    r"ping pong|arm wrestl\w*|race|mario kart)\b")
 # Saying it is no joke: cancels the hyperbole guard, not the idiom guards.
 EARNEST = re.compile(
     r"(\bnot|n't|\bnever) (even )?(joking|kidding)\b|\b(no|not a) joke\b|"
     r"\bi('m| am)( being)?( dead| deadly| so| completely| totally)? serious\b|"
-    r"\bfor real\b|\bfr\b|\bi mean it\b(?!')"
-)
+    r"\bfor real\b|\bfr\b|\bi mean it\b(?!')")
 # Somebody else being hurt is somebody in danger when a child is involved or it is happening now.
 CHILD_CONTEXT = re.compile(
     r"\b(kids?|child|children|bab(y|ies)|toddlers?|infants?|nieces?|nephews?|cousins?|sons?|"
     r"daughters?|stepsons?|stepdaughters?|students?|pupils?|classmates?|"
     r"(little|younger|baby|kid|small) (brother|sister|girl|boy)s?|"
-    r"([1-9]|1[0-7]) ?(years? old|yo)|(only|just) ([1-9]|1[0-7]))\b"
-)
+    r"([1-9]|1[0-7]) ?(years? old|yo)|(only|just) ([1-9]|1[0-7]))\b")
 HAPPENING_NOW = re.compile(r"\b(right now|as we speak|at the moment|i can hear|happening now)\b")
 # "losing my dad is really hitting me", "what she said really hurt me": feelings, not a blow.
 FEELING_VERBS = frozenset({"hit", "hurt"})
-FEELING_SUBJECTS = frozenset(
-    {
-        "everything",
-        "reality",
-        "news",
-        "death",
-        "loss",
-        "grief",
-        "anniversary",
-        "memory",
-        "memories",
-        "realisation",
-        "realization",
-        "truth",
-        "breakup",
-        "divorce",
-        "funeral",
-        "silence",
-        "loneliness",
-        "comment",
-        "comments",
-        "words",
-    }
-)
+FEELING_SUBJECTS = frozenset({
+    "everything", "reality", "news", "death", "loss", "grief", "anniversary", "memory",
+    "memories", "realisation", "realization", "truth", "breakup", "divorce", "funeral",
+    "silence", "loneliness", "comment", "comments", "words"})
 SAYING = frozenset({"said", "told", "wrote", "texted", "posted"})
 PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they"})
 LOSS_GERUNDS = frozenset({"losing", "missing", "grieving", "mourning"})
-SUBJECT_FILLERS = frozenset(
-    {
-        "be",
-        "really",
-        "just",
-        "finally",
-        "suddenly",
-        "all",
-        "still",
-        "now",
-        "properly",
-        "actually",
-        "so",
-        "start",
-        "begin",
-        "to",
-    }
-)
+SUBJECT_FILLERS = frozenset({"be", "really", "just", "finally", "suddenly", "all", "still", "now",
+                             "properly", "actually", "so", "start", "begin", "to"})
 DETERMINERS = frozenset({"my", "the", "his", "her", "our", "their", "your", "a"})
 ASKED_IF = re.compile(r"\b(ask(ed|s)?|wonder(ed|s)?)( me)? (if|whether)\b")
 
@@ -363,8 +145,8 @@ def sentence_text(doc: Doc, start: int, end: int) -> str:
 
 
 def _is_hedge(doc: Doc, index: int) -> bool:
-    following = [token.lower_ for token in doc[index + 1 : index + 4]]
-    return any(tuple(following[: len(hedge)]) == hedge for hedge in HEDGES)
+    following = [token.lower_ for token in doc[index + 1:index + 4]]
+    return any(tuple(following[:len(hedge)]) == hedge for hedge in HEDGES)
 
 
 def _is_negator(doc: Doc, index: int) -> bool:
@@ -394,7 +176,7 @@ def negation(doc: Doc, span: Span) -> str | None:
         if _is_negator(doc, index):
             if _negation_cancelled(doc, index, left):
                 return None
-            return f"negation:{doc[index : span.end].text}"
+            return f"negation:{doc[index:span.end].text}"
         if doc[index].lemma_ not in NEGATION_BRIDGE and doc[index].lower_ not in NEGATION_BRIDGE:
             break
         index -= 1
@@ -403,9 +185,10 @@ def negation(doc: Doc, span: Span) -> str | None:
 
 
 def _post_negation(doc: Doc, span: Span) -> str | None:
-    """ "suicidal? no, not at all" - a question answered with a no."""
-    after = doc[span.end : span.end + 4]
-    if len(after) >= 2 and after[0].text == "?" and any(token.lower_ in POST_NEGATION for token in after[1:3]):
+    """"suicidal? no, not at all" - a question answered with a no."""
+    after = doc[span.end:span.end + 4]
+    if len(after) >= 2 and after[0].text == "?" and any(
+            token.lower_ in POST_NEGATION for token in after[1:3]):
         return f"negation:{span.text}?"
     return None
 
@@ -456,19 +239,20 @@ def hyperbole(doc: Doc, span: Span) -> str | None:
     if match:
         return f"hyperbole:{match.group(0)}"
     if span.root.lemma_ in {"kill", "murder"} or any(t.lemma_ in {"kill", "murder"} for t in span):
-        before = [token.lower_ for token in doc[max(0, span.start - 3) : span.start]]
+        before = [token.lower_ for token in doc[max(0, span.start - 3):span.start]]
         if "could" in before:
             return f"hyperbole:could {span.text}"
     return None
 
 
 def topic(doc: Doc, span: Span, subject: str | None) -> str | None:
-    following = doc[span.end : span.end + 3].text
+    following = doc[span.end:span.end + 3].text
     adjacent = ADJACENT_TOPIC.match(following)
     if adjacent:
         return f"topic:{span.text} {adjacent.group(0)}"
-    before = doc[max(0, span.start - 3) : span.start].text
-    if re.search(r"\b(essay|article|paper|talk|lecture|book|film|movie|song|speech)\b (on|about)", before):
+    before = doc[max(0, span.start - 3):span.start].text
+    if re.search(r"\b(essay|article|paper|talk|lecture|book|film|movie|song|speech)\b (on|about)",
+                 before):
         return f"topic:{before} {span.text}"
     if subject == "self":
         return None
@@ -483,7 +267,7 @@ def gaming(doc: Doc, span: Span) -> str | None:
 
 def asked_if(doc: Doc, span: Span) -> str | None:
     left, _ = sentence_bounds(doc, span.start, span.end)
-    match = ASKED_IF.search(doc[left : span.start].text)
+    match = ASKED_IF.search(doc[left:span.start].text)
     return f"question:{match.group(0)}" if match else None
 
 
@@ -507,30 +291,32 @@ def feelings(doc: Doc, span: Span) -> str | None:
     if not any(token.lemma_ in FEELING_VERBS for token in span):
         return None
     left, _ = sentence_bounds(doc, span.start, span.end)
-    if _what_was_said(doc[left : span.start]):
-        return f"idiom:{doc[left : span.end].text}"
+    if _what_was_said(doc[left:span.start]):
+        return f"idiom:{doc[left:span.end].text}"
     index = span.start - 1
-    while index >= left and (doc[index].lemma_ in SUBJECT_FILLERS or doc[index].lower_ in SUBJECT_FILLERS):
+    while index >= left and (doc[index].lemma_ in SUBJECT_FILLERS
+                             or doc[index].lower_ in SUBJECT_FILLERS):
         index -= 1
     if index < left:
         return None
-    reason = f"idiom:{doc[index : span.end].text}"
+    reason = f"idiom:{doc[index:span.end].text}"
     if doc[index].lower_ in FEELING_SUBJECTS:
         return reason
     lead = index - 2 if index > left and doc[index - 1].lower_ in DETERMINERS else index - 1
-    finite = not span[0].lower_.endswith("ing") or any(token.lemma_ == "be" for token in doc[index + 1 : span.start])
+    finite = not span[0].lower_.endswith("ing") or any(
+        token.lemma_ == "be" for token in doc[index + 1:span.start])
     if lead < left or not finite:
         return None
     if doc[lead].lower_ == "about" and lead > left and doc[lead - 1].lower_ in FEELING_SUBJECTS:
         lead -= 1
     if doc[lead].lower_ in LOSS_GERUNDS | FEELING_SUBJECTS:
-        return f"idiom:{doc[lead : span.end].text}"
+        return f"idiom:{doc[lead:span.end].text}"
     return None
 
 
 def _what_was_said(words: Span) -> bool:
-    """ "what my sister said last night": a "what" clause whose verb is saying, no new subject."""
+    """"what my sister said last night": a "what" clause whose verb is saying, no new subject."""
     if not len(words) or words[0].lower_ != "what":
         return False
     said = [index for index, token in enumerate(words) if token.lower_ in SAYING]
-    return bool(said) and not any(token.lower_ in PRONOUNS for token in words[said[-1] + 1 :])
+    return bool(said) and not any(token.lower_ in PRONOUNS for token in words[said[-1] + 1:])

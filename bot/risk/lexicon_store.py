@@ -36,8 +36,10 @@ def load_lexicon(path: Path, constructs: Iterable[str] | None = None) -> list[Le
         for construct_id, item in data["constructs"].items():
             use = item["enabled"] if wanted is None else construct_id in wanted
             if use:
-                entries.append(LexiconEntry(construct_id, item["category"], item["severity"], tuple(item["phrases"])))
+                entries.append(LexiconEntry(construct_id, item["category"], item["severity"],
+                                            tuple(item["phrases"])))
         return entries
     except (OSError, ValueError, KeyError, TypeError) as error:
-        logger.warning("risk lexicon at %s is unreadable (%s); using curated rules only", path, error)
+        logger.warning("risk lexicon at %s is unreadable (%s); using curated rules only",
+                       path, error)
         return []

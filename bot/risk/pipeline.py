@@ -16,22 +16,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
 LEMMA_FIXES = {
-    "dying": "die",
-    "lying": "lie",
-    "'s": "be",
-    "'re": "be",
-    "'m": "be",
-    "ca": "can",
-    "wo": "will",
-    "sha": "shall",
-    "'ve": "have",
-    "'ll": "will",
-    "'d": "would",
-    "better": "better",
-    "best": "best",
-    "left": "left",
-    "felt": "feel",
-    "saw": "see",
+    "dying": "die", "lying": "lie", "'s": "be", "'re": "be", "'m": "be", "ca": "can",
+    "wo": "will", "sha": "shall", "'ve": "have", "'ll": "will", "'d": "would",
+    "better": "better", "best": "best", "left": "left", "felt": "feel", "saw": "see",
 }
 
 

@@ -39,18 +39,14 @@ import re
 
 from bot.risk.model import SEVERITIES, severity_rank
 
-NOW = re.compile(
-    r"\b(tonight|right now|now|today|this (morning|afternoon|evening)|"
-    r"in (an|a few|\d+) (hour|hours|minutes|mins)|(by|before) (morning|tomorrow))\b"
-)
+NOW = re.compile(r"\b(tonight|right now|now|today|this (morning|afternoon|evening)|"
+                 r"in (an|a few|\d+) (hour|hours|minutes|mins)|(by|before) (morning|tomorrow))\b")
 MEANS = re.compile(r"\b(pills?|meds|medication|tablets|gun|knife|rope|blade|weapon)\b")
 AT_HAND = re.compile(r"\b(here|in front of me|with me|ready|in my hand|next to me|on me)\b")
 RECENT = re.compile(r"\b(just|an hour ago|hour ago|minutes? ago|earlier|tonight|today|right now)\b")
 TARGET_TIME = re.compile(r"\b(tomorrow|when (he|she|they) gets? home|at school|at work|monday)\b")
-DANGER_NEAR = re.compile(
-    r"\b(outside my|at my door|coming home|on (his|her|their) way|"
-    r"coming (for|after) me|is here|banging)\b"
-)
+DANGER_NEAR = re.compile(r"\b(outside my|at my door|coming home|on (his|her|their) way|"
+                         r"coming (for|after) me|is here|banging)\b")
 
 
 def raise_to(severity: str, floor: str) -> str:
@@ -61,7 +57,8 @@ def step_up(severity: str) -> str:
     return SEVERITIES[min(severity_rank(severity) + 1, len(SEVERITIES) - 1)]
 
 
-def grade(category: str, base: str, message: str, behaviour: bool = False, historical: bool = False) -> str:
+def grade(category: str, base: str, message: str, behaviour: bool = False,
+          historical: bool = False) -> str:
     """Severity of one hit, from its rule's base and the (normalised) message."""
     now = bool(NOW.search(message))
     means = bool(MEANS.search(message))
