@@ -29,6 +29,8 @@ CHANGE_OF_MIND_WORDS = 4
 CHANGE_OF_MIND = re.compile(
     r"^(actually|wait|sorry|no wait|oh wait|hang on)\b|\b(make (that|it)|i meant|instead|change (that|it) to)\b"
 )
+STOP_HINTS = frozenset(["stop", "quit", "cancel", "exit", "end", "enough", "bye", "goodbye", "leave", "later"])
+SWITCH_HINTS = frozenset(["menu", "else", "other", "others", "different", "another", "switch", "options", "instead"])
 SWITCH_WORDS = frozenset({"something else", "menu", "other options", "show menu", "different exercise"})
 
 
@@ -175,10 +177,16 @@ class Engine:
         Text starting with "/" is a button or command the channel itself sent (typed slashes are
         removed by every channel), so its intent is trusted."""
         said = normalise(text)
-        trusted = text.startswith("/") or (2 <= len(said.split()) <= 6 and confidence >= CONTROL_CONFIDENCE)
-        if said in self.common.words("stop_words") or (trusted and intent in ("stop", "goodbye")):
+        words = set(said.split())
+        button = text.startswith("/")
+        trusted = button or (2 <= len(words) <= 6 and confidence >= CONTROL_CONFIDENCE)
+        # A typed phrase stops or switches by its intent only if it says so ("can we stop now"), never
+        # on the classifier alone: "done now" at the end of a body scan is an answer, not a goodbye.
+        if said in self.common.words("stop_words") or (
+            trusted and intent in ("stop", "goodbye") and (button or words & STOP_HINTS)
+        ):
             return "stop"
-        if said in SWITCH_WORDS or (trusted and intent == "show_menu"):
+        if said in SWITCH_WORDS or (trusted and intent == "show_menu" and (button or words & SWITCH_HINTS)):
             return "switch"
         if said in self.common.words("skip_words") or (text.startswith("/") and intent == "skip"):
             return "skip"
