@@ -79,7 +79,15 @@ def play_over_rest(steady: Steady, item: dict[str, Any]) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("item", [item for _, item in OVER_REST], ids=[name for name, _ in OVER_REST])
+def over_rest(item: dict[str, Any]) -> Any:
+    """A transcript that fails over REST today for a reason outside the exercises (an answer taken by the
+    risk component's model-only check or by request_human, which the form lets through) is expected to
+    fail, with that reason: it passes once the hand-back exists."""
+    reason = item.get("rest_known_failure")
+    return pytest.param(item, marks=pytest.mark.xfail(reason=reason)) if reason else item
+
+
+@pytest.mark.parametrize("item", [over_rest(item) for _, item in OVER_REST], ids=[name for name, _ in OVER_REST])
 def test_conversation_over_rest(item: dict[str, Any], steady: Steady) -> None:
     problems = play_over_rest(steady, item)
     assert not problems, "\n".join(problems)
