@@ -53,11 +53,45 @@ def exercise_button(exercise: Exercise) -> dict[str, str]:
     return {"title": exercise.title, "payload": payload}
 
 
-def menu_buttons(first: list[str] | tuple[str, ...] | None = None) -> list[dict[str, str]]:
-    """Every exercise as a button, the suggested ones first, then a way to reach a person."""
+MAX_SUGGESTIONS = 4
+
+
+def menu_order(first: list[str] | tuple[str, ...] | None = None, leave_out: str = "") -> list[str]:
+    """Every offered exercise id, the suggested ones first (without one just done)."""
     exercises = offered_exercises()
-    order = [*(first or []), *sorted(exercises)]
-    buttons = [exercise_button(exercises[name]) for name in dict.fromkeys(order) if name in exercises]
+    order = dict.fromkeys([*(first or []), *sorted(exercises)])
+    return [name for name in order if name in exercises and name != leave_out]
+
+
+def offer(
+    dispatcher: CollectingDispatcher,
+    text: str,
+    first: list[str] | tuple[str, ...] | None = None,
+    every: bool = False,
+    limit: int = MAX_SUGGESTIONS,
+    leave_out: str = "",
+) -> list[EventType]:
+    """Say `text` with exercise buttons, and remember what was offered ("the first one", "yes")."""
+    buttons = menu_buttons(first, every, limit, leave_out)
+    dispatcher.utter_message(text=text, buttons=buttons)
+    order = menu_order(first, leave_out)
+    return [SlotSet("offered_exercises", order if every else order[:limit])]
+
+
+def menu_buttons(
+    first: list[str] | tuple[str, ...] | None = None,
+    every: bool = False,
+    limit: int = MAX_SUGGESTIONS,
+    leave_out: str = "",
+) -> list[dict[str, str]]:
+    """A few exercises as buttons, the suggested ones first, a way to see the rest ("More") and a
+    way to reach a person. `every` lists them all (the full menu)."""
+    exercises = offered_exercises()
+    order = menu_order(first, leave_out)
+    shown = order if every else order[:limit]
+    buttons = [exercise_button(exercises[name]) for name in shown]
+    if len(shown) < len(order):
+        buttons.append({"title": "More", "payload": "/show_menu"})
     return [*buttons, {"title": "Talk to a person", "payload": "/request_human"}]
 
 

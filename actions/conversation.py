@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,10 +10,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import entity_value, log_usage, menu_buttons, who
+from actions.common import entity_value, log_usage, offer, who
 from actions.follow_up import due_follow_up, start_follow_up
 from bot import usage
-from bot.exercises import load_common, offered_exercises, parse_number, pick
+from bot.exercises import fill, load_common, normalise, offered_exercises, parse_number, pick
 
 # What a check-in intent says about how the person feels, as `suits` tags in the exercise files.
 MOOD_TAGS = {
@@ -55,9 +56,21 @@ class ActionGreet(Action):
         return [*events, SlotSet("exercise_status", None)]  # the rules tell this apart from a follow-up
 
 
+def said_tag(text: str) -> str | None:
+    """A feeling the person's own words name (panic, grief, feeling awful), from common.yml feelings."""
+    said = f" {normalise(text)} "
+    for tag, phrases in (load_common().raw.get("feelings") or {}).items():
+        if any(f" {normalise(phrase)} " in said for phrase in phrases):
+            return tag
+    return None
+
+
 def mood_tag(tracker: Tracker) -> tuple[str | None, float | None]:
     """The suits-tag for what the person said, and the 0-10 rating if they gave one."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
+    tag = said_tag(tracker.latest_message.get("text") or "")
+    if tag:
+        return tag, None
     if intent in MOOD_TAGS:
         return MOOD_TAGS[intent], None
     rating = parse_number(entity_value(tracker, "number") or tracker.latest_message.get("text") or "", 0, 10)
@@ -67,9 +80,15 @@ def mood_tag(tracker: Tracker) -> tuple[str | None, float | None]:
 
 
 def suggested_exercises(tag: str | None, helped: list[str]) -> list[str]:
-    """Exercises that fit how the person feels; those that helped them before come first."""
-    fitting = [name for name, exercise in sorted(offered_exercises().items()) if tag and tag in exercise.suits]
-    return sorted(fitting, key=lambda name: helped.index(name) if name in helped else len(helped))
+    """Exercises that fit how the person feels: those that helped them before first, then those whose
+    script names the feeling first (breathing and grounding for panic)."""
+    exercises = offered_exercises()
+    fitting = [name for name, exercise in sorted(exercises.items()) if tag and tag in exercise.suits]
+
+    def rank(name: str) -> tuple[int, int]:
+        return helped.index(name) if name in helped else len(helped), exercises[name].suits.index(tag or "")
+
+    return sorted(fitting, key=rank)
 
 
 def helped_before(tracker: Tracker) -> list[str]:
@@ -97,11 +116,13 @@ class ActionCheckin(Action):
             line = pick(common.lines("suggest", "okay"), seed) or "I'm glad to hear that."
         text = line or pick(common.lines("menu_prompt"), seed)
         helped = helped_before(tracker)
-        if helped and tag:
-            title = offered_exercises()[helped[0]].title if helped[0] in offered_exercises() else helped[0]
-            text += f"\nLast time, {title} seemed to help you."
-        dispatcher.utter_message(text=text, buttons=menu_buttons(suggested_exercises(tag, helped)))
-        return [*events, SlotSet("mood", intent)]
+        suggested = suggested_exercises(tag, helped) + suggested_exercises(MOOD_TAGS.get(intent or ""), helped)
+        if helped and tag and helped[0] in suggested:
+            text += "\n" + fill(
+                pick(common.lines("helped_before"), seed), exercise=offered_exercises()[helped[0]].call_it
+            )
+        offered = offer(dispatcher, text, suggested)
+        return [*events, *offered, SlotSet("mood", intent)]
 
 
 class ActionShowMenu(Action):
@@ -113,8 +134,7 @@ class ActionShowMenu(Action):
         exercises = offered_exercises()
         lines = [pick(load_common().lines("menu_prompt"), f"{tracker.sender_id}:{len(tracker.events)}")]
         lines += [f"• {exercise.title}: {exercise.summary}" for _, exercise in sorted(exercises.items())]
-        dispatcher.utter_message(text="\n".join(lines), buttons=menu_buttons())
-        return events
+        return [*events, *offer(dispatcher, "\n".join(lines), every=True)]
 
 
 class ActionStartOver(Action):
@@ -144,3 +164,29 @@ class ActionStartOver(Action):
             "exercise_answer",
         )
         return [SlotSet(name, None) for name in run_slots]
+
+
+def affirmable(parse_data: dict[str, Any], questions: dict[str, str]) -> dict[str, Any] | None:
+    """The best guess at what the person meant that has a question in common.yml (never risk)."""
+    ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
+    return next((guess for guess in ranking if guess.get("name") in questions), None)
+
+
+class ActionDefaultAskAffirmation(Action):
+    """The two-stage fallback's "Did you mean ...?" in human words, with a Yes that does the thing."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        wording = dict(load_common().raw.get("fallback") or {})
+        yes, no = wording.pop("yes_button"), wording.pop("no_button")
+        guess = affirmable(tracker.latest_message, wording)
+        if guess is None:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities") or [] if "value" in e}
+        payload = f"/{guess['name']}" + (json.dumps(entities) if entities else "")
+        buttons = [{"title": yes, "payload": payload}, {"title": no, "payload": "/out_of_scope"}]
+        dispatcher.utter_message(text=wording[guess["name"]], buttons=buttons)
+        return []

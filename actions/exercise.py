@@ -12,11 +12,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import cleared_run, entity_value, log_usage, menu_buttons, say, start_run
+from actions.common import cleared_run, entity_value, log_usage, menu_buttons, offer, say, start_run
 from actions.conversation import introduce_if_needed
 from actions.follow_up import follow_up_to_start, pending_follow_up, start_follow_up
 from actions.safety import DetectedRisk, crisis_events
-from bot.exercises import Engine, Outcome, RunState, get_exercise, load_common, offered_exercises, pick
+from bot.exercises import Engine, Exercise, Outcome, RunState, get_exercise, load_common, offered_exercises, pick
+from bot.exercises.answers import match_exercise
+from bot.exercises.state import EARLIER, public
 
 ENDED_BY = {None: "completed", "stop": "stopped", "switch": "switched", "risk": "interrupted"}
 
@@ -39,12 +41,42 @@ class ActionStartExercise(Action):
         follow_up = follow_up_to_start(tracker, wanted)
         if follow_up is not None:
             return [*events, *start_follow_up(dispatcher, tracker, follow_up)]
-        exercise = offered_exercises().get(wanted)
+        exercise = offered_exercises().get(wanted) or meant_exercise(tracker)
         if exercise is None:
             line = pick(load_common().lines("menu_prompt"), f"{tracker.sender_id}:{len(tracker.events)}")
-            dispatcher.utter_message(text=line, buttons=menu_buttons())
-            return [*events, *cleared_run(), SlotSet("exercise_status", "not_started")]
-        return [*events, *start_run(dispatcher, tracker, exercise)]
+            offered = offer(dispatcher, line)
+            return [*events, *offered, *cleared_run(), SlotSet("exercise_status", "not_started")]
+        earlier = said_before(tracker)
+        started = start_run(dispatcher, tracker, exercise, {EARLIER: earlier} if earlier else None)
+        return [*events, SlotSet("offered_exercises", None), *started]
+
+
+EARLIER_WORDS = 4  # a message this long that said how the person feels may be what the first step asks
+
+
+def said_before(tracker: Tracker) -> str | None:
+    """What the person said about how they feel just before asking for the exercise (within their last
+    three messages), so a step that asks for it can offer it back instead of asking again."""
+    said = [event for event in tracker.events if event.get("event") == "user"][-4:-1]
+    for event in reversed(said):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+        text = str(event.get("text") or "")
+        if intent.startswith("mood_") and intent != "mood_okay" and len(text.split()) >= EARLIER_WORDS:
+            return text
+    return None
+
+
+def meant_exercise(tracker: Tracker) -> Exercise | None:
+    """The exercise the person means when the classifier found no name: "yes" to a suggestion is the
+    first one offered; "the first one", "box i guess", "the setback one" are matched by their words."""
+    exercises = offered_exercises()
+    offered = [exercises[name] for name in tracker.get_slot("offered_exercises") or [] if name in exercises]
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent == "affirm" and offered:
+        return offered[0]
+    text = tracker.latest_message.get("text") or ""
+    name = match_exercise(text, offered) or match_exercise(text, list(exercises.values()))
+    return exercises.get(name or "")
 
 
 def log_outcome(tracker: Tracker, state: RunState, outcome: Outcome) -> None:
@@ -76,26 +108,26 @@ class ValidateExerciseForm(FormValidationAction):
     def validate_exercise_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        intent = tracker.latest_message.get("intent") or {}
-        confidence = float(intent.get("confidence") or 0)
-        return {**apply_answer(dispatcher, tracker, str(value or ""), intent.get("name"), confidence),
-                "exercise_answer": None}
+        if value is None:  # the form just started: the message that started it is not an answer
+            return {"exercise_answer": None}
+        run = current_run(tracker)
+        if run is None:
+            return {"exercise_answer": None, "exercise_status": None}
+        return take_answer(dispatcher, tracker, *run, str(value))
 
 
-def apply_answer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, intent: str | None = None, confidence: float = 0.0
+def take_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, state: RunState, engine: Engine, text: str
 ) -> dict[str, Any]:
-    """Apply one answer to the current step: the engine's replies are said; returns the run's new slots."""
-    run = current_run(tracker)
-    if run is None:
-        return {"exercise_status": None}
-    state, engine = run
-    outcome = engine.answer(state, text, intent, confidence)
+    """Take `text` as the answer to the current step: say what the engine says, log it, and return
+    the slots of the run. The one way in for an answer (the form, or a turn handed back to it)."""
+    intent = tracker.latest_message.get("intent") or {}
+    outcome = engine.answer(state, text, intent.get("name"), float(intent.get("confidence") or 0))
     for message in outcome.messages:
         say(dispatcher, message)
     log_outcome(tracker, state, outcome)
     status = ENDED_BY[outcome.ended_by] if outcome.finished else "running"
-    return {**state.as_slots(), "exercise_status": status}
+    return {**state.as_slots(), "exercise_answer": None, "exercise_status": status}
 
 
 class ActionAskExerciseAnswer(Action):
@@ -126,8 +158,15 @@ class ActionFinishExercise(Action):
         seed = f"{state.run_id}:finish"
         if status == "completed":
             log_usage(tracker, "complete", exercise=state.exercise_id, run_id=state.run_id)
-            dispatcher.utter_message(text=engine.closing(state), buttons=menu_buttons(engine.exercise.offer_next))
-            return [*cleared_run(), *saved_result(tracker, engine, state), *pending_follow_up(engine.exercise, state)]
+            if engine.exercise.summary_template:  # the result, as a workbook page
+                dispatcher.utter_message(text=engine.summary(state.answers))
+            offered = offer(dispatcher, engine.closing(state), engine.exercise.offer_next, leave_out=state.exercise_id)
+            return [
+                *cleared_run(),
+                *offered,
+                *saved_result(tracker, engine, state),
+                *pending_follow_up(engine.exercise, state),
+            ]
         step = engine.steps[min(state.step_index, len(engine.steps) - 1)].id
         log_usage(tracker, "abandon", exercise=state.exercise_id, run_id=state.run_id, step=step)
         if status == "interrupted":  # an answer in the script meant risk: help comes first
@@ -136,8 +175,7 @@ class ActionFinishExercise(Action):
             return [*cleared_run(), *crisis_events(dispatcher, tracker, risk, start_screening=True)]
         common = load_common()
         line = pick(common.lines("stopped" if status == "stopped" else "menu_prompt"), seed)
-        dispatcher.utter_message(text=line, buttons=menu_buttons())
-        return cleared_run()
+        return [*cleared_run(), *offer(dispatcher, line)]
 
 
 def saved_result(tracker: Tracker, engine: Engine, state: RunState) -> list[EventType]:
@@ -145,7 +183,7 @@ def saved_result(tracker: Tracker, engine: Engine, state: RunState) -> list[Even
     if not engine.exercise.summary_template:
         return []
     saved = dict(tracker.get_slot("last_results") or {})
-    saved[state.exercise_id] = state.answers
+    saved[state.exercise_id] = public(state.answers)
     saved["_latest"] = state.exercise_id
     return [SlotSet("last_results", saved)]
 

@@ -32,7 +32,7 @@ class ActionShowProgress(Action):
             return []
         goal = pending_goal(tracker)
         text = progress_text(progress, common, seed, goal=goal[1] if goal else None)
-        buttons = menu_buttons([name for name, _ in progress.helped])
+        buttons = menu_buttons([name for name, _ in progress.helped], limit=3 if goal else 4)
         if goal:
             payload = "/request_exercise" + json.dumps({"exercise": goal[0]})
             buttons = [{"title": common.raw["progress"]["goal_button"], "payload": payload}, *buttons]

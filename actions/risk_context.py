@@ -27,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import menu_buttons
-from actions.exercise import apply_answer, current_run
+from actions.exercise import current_run, take_answer
 from bot.exercises import load_common, pick
 from bot.risk.decision import ANSWER, ASK, Thresholds, decide_in_exercise
 from bot.risk.disclosure import affirms
@@ -64,12 +64,14 @@ class ActionWeighRiskInExercise(Action):
         text = tracker.latest_message.get("text") or ""
         discloses = answers_yes_to_risk_question(tracker, text)
         decision = decide_in_exercise(ASK, score, Thresholds.load(), discloses=discloses)
-        if decision == ASK or current_run(tracker) is None:
+        run = current_run(tracker)
+        if decision == ASK or run is None:
             return [SlotSet(DECISION_SLOT, ASK)]
         # the engine takes the answer; a yes to a step that asks about risk ends the run as "interrupted",
         # and action_finish_exercise puts help first
-        slots = apply_answer(dispatcher, tracker, text)
-        return [*(SlotSet(name, value) for name, value in slots.items()), SlotSet(DECISION_SLOT, ANSWER)]
+        slots = take_answer(dispatcher, tracker, *run, text)
+        kept = {name: value for name, value in slots.items() if name != "exercise_answer"}  # no empty answer to re-validate
+        return [*(SlotSet(name, value) for name, value in kept.items()), SlotSet(DECISION_SLOT, ANSWER)]
 
 
 class ActionOfferToCarryOn(Action):

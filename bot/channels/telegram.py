@@ -48,6 +48,7 @@ from bot.channels.telegram_input import BOT_COMMANDS, FORGET_COMMAND, command_na
 from bot.channels.telegram_pacer import Pacers, retry_seconds
 from bot.channels.telegram_render import (
     FORGET,
+    PACED,
     PayloadStore,
     forget_keyboard,
     keyboard,
@@ -142,7 +143,7 @@ def chat_id_of(recipient_id: str) -> int | None:
 
 
 def is_pacer(custom: Any) -> bool:
-    return isinstance(custom, dict) and custom.get("type") == "breathing_pacer"
+    return isinstance(custom, dict) and custom.get("type") in PACED
 
 
 def quiet_token_loggers() -> None:

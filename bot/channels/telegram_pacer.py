@@ -1,4 +1,5 @@
-"""The breathing pacer on Telegram: one message, edited about once a second, as a background task.
+"""The breathing pacer and guided sequences (body scan) on Telegram: one message, edited as the count
+or the line changes, as a background task.
 
 Each chat has at most one pacer. It never blocks other chats or the conversation: a new message
 from the person stops it at once. Edits are spread over all chats by a shared budget (Telegram
@@ -20,7 +21,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.telegram_render import Frame, pacer_frames, pacer_stopped_text
+from bot.channels.telegram_render import Frame, paced_frames, paced_stopped_text
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class Pacers:
         """Send the first frame and pace the rest in the background; None if it cannot be paced."""
         self.stop(chat_id)
         try:
-            frames = pacer_frames(pacer)
+            frames = paced_frames(pacer)
         except (TypeError, ValueError) as problem:
             logger.warning("Breathing pacer not shown (%s); sending its fallback text", problem)
             return None
@@ -118,7 +119,7 @@ class Pacers:
         except asyncio.CancelledError:
             if not run.paced:
                 with contextlib.suppress(TelegramError):
-                    await self._edit(run, pacer_stopped_text(run.pacer), must=False)
+                    await self._edit(run, paced_stopped_text(run.pacer), must=False)
             raise
         except Forbidden:
             logger.info("A pacer stopped: the person blocked the bot")

@@ -198,3 +198,45 @@ def pacer_frames(pacer: dict[str, Any]) -> list[Frame]:
 def pacer_stopped_text(pacer: dict[str, Any]) -> str:
     label = str(pacer.get("label") or "Breathing")
     return f"{label}\nStopped here."
+
+
+# ---------------------------------------------------------------- guided sequence (body scan, muscle relaxation)
+
+PACED = ("breathing_pacer", "guided_sequence")
+MAX_GUIDE_LINES = 40
+
+
+def _guide_lines(guide: dict[str, Any]) -> list[tuple[str, int]]:
+    lines = []
+    for line in guide.get("lines") or []:
+        say, seconds = str(line.get("say") or "").strip(), int(line.get("seconds") or 0)
+        if not say or not 0 < seconds <= MAX_PHASE_SECONDS:
+            raise ValueError(f"unusable guide line: {line!r}")
+        lines.append((say, seconds))
+    if not 0 < len(lines) <= MAX_GUIDE_LINES:
+        raise ValueError("a guided sequence needs 1 to 40 lines")
+    return lines
+
+
+def guide_frames(guide: dict[str, Any]) -> list[Frame]:
+    """One frame per line, shown for the line's seconds: "Body scan · 3 of 14" and the line, then a
+    closing frame. Raises ValueError for a payload that cannot be paced (the caller sends its fallback)."""
+    lines = _guide_lines(guide)
+    label = str(guide.get("label") or "Take your time")
+    frames, at = [], 0
+    for number, (say, seconds) in enumerate(lines, start=1):
+        frames.append(Frame(at, f"{label} · {number} of {len(lines)}\n\n{say}"))
+        at += seconds
+    frames.append(Frame(at, f"{label}\nDone. Take a moment before you carry on."))
+    return frames
+
+
+def paced_frames(payload: dict[str, Any]) -> list[Frame]:
+    """The frames of any paced payload: a breathing pacer or a guided sequence."""
+    return guide_frames(payload) if payload.get("type") == "guided_sequence" else pacer_frames(payload)
+
+
+def paced_stopped_text(payload: dict[str, Any]) -> str:
+    if payload.get("type") == "guided_sequence":
+        return f"{payload.get('label') or 'Take your time'}\nStopped here."
+    return pacer_stopped_text(payload)

@@ -413,6 +413,51 @@ Object.assign(checks, {
     check(errors.length === 0, `no script errors (${errors.join(" / ")})`);
   },
 
+  async body_scan_is_paced_line_by_line(browser) {
+    // The body scan's own lines (EXPECT.body_scan, from the script), 1 second each so the check is short.
+    const lines = (EXPECT.body_scan || ["Notice your feet.", "Notice your legs.", "Notice your breath."])
+      .map((say) => ({ say, seconds: 1 }));
+    for (const reduced of [false, true]) {
+      const context = await browser.newContext({
+        locale: "en-GB", viewport: { width: 400, height: 760 }, reducedMotion: reduced ? "reduce" : "no-preference",
+      });
+      const page = await context.newPage();
+      await page.addInitScript(fakeSocketIo);
+      await page.route(WEB + "/guide-test", (route) => route.fulfill({
+        contentType: "text/html",
+        body: `<!doctype html><title>Guide test</title><script src="${WEB}/widget.js" data-open="true" defer></script>`,
+      }));
+      await page.goto(WEB + "/guide-test");
+      await page.waitForFunction(() => window.__steadyFake.emitted.some(([name]) => name === "user_uttered"));
+      const deliver = (message) => page.evaluate((m) => window.__steadyFake.deliver(m), message);
+      await deliver({ custom: { type: "guided_sequence", label: "Body scan", lines, fallback_text: lines.map((l) => l.say).join("\n") } });
+      await deliver({ text: "When you've finished, send me any message." });
+      const state = () => page.evaluate(() => {
+        const guide = document.querySelector(".steady-widget").shadowRoot.querySelector(".guide");
+        return {
+          shown: guide ? Array.from(guide.querySelectorAll(".guide-lines li"), (li) => li.textContent) : [],
+          now: guide?.querySelector("li.now")?.textContent,
+          still: guide?.classList.contains("still"),
+          bubbles: document.querySelector(".steady-widget").shadowRoot.querySelectorAll(".msg.bot").length,
+          animation: guide ? getComputedStyle(guide.querySelector(".guide-lines li")).animationName : null,
+        };
+      });
+      let seen = await state();
+      check(seen.shown.length === 1 && seen.now === lines[0].say, `one line at a time (${JSON.stringify(seen.shown)})`);
+      check(seen.bubbles === 1, "no 14-line bubble: only the prompt after the guide is a message");
+      check(seen.still === reduced, "reduced motion is honoured");
+      if (reduced) check(seen.animation === "none", `no fading in with reduced motion (${seen.animation})`);
+      await page.waitForTimeout(2300);
+      seen = await state();
+      check(seen.shown.length >= 3 && seen.now === lines[seen.shown.length - 1].say, `the next lines come in time (${seen.shown.length})`);
+      if (!reduced) await shot(page, "13-body-scan-paced.png");
+      await button(page, "Show all lines").click();
+      seen = await state();
+      check(seen.shown.length === lines.length, "Show all lines shows the rest at once");
+      await context.close();
+    }
+  },
+
   async progress_chart_survives_bad_data(browser) {
     const context = await browser.newContext({ locale: "en-GB", viewport: { width: 360, height: 740 } });
     const page = await context.newPage();

@@ -21,6 +21,7 @@ import yaml
 
 from bot import run as steady_run
 from bot.config import CONTENT_DIR, REPO_ROOT
+from bot.exercises import load_exercises
 from tests.integration.test_webchat_channel import start_webchat_steady
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -40,6 +41,7 @@ CHECKS = [
     "reduced_motion_keeps_the_words_and_countdown_still",
     "progress_chart_after_an_exercise",
     "progress_chart_survives_bad_data",
+    "body_scan_is_paced_line_by_line",
 ]
 SCREENSHOTS = [
     "01-greeting.png",
@@ -54,6 +56,7 @@ SCREENSHOTS = [
     "10-progress-chart.png",
     "11-progress-chart-after-reload.png",
     "12-progress-chart-bad-data.png",
+    "13-body-scan-paced.png",
 ]
 
 
@@ -69,7 +72,11 @@ def missing_tools() -> str | None:
 
 def expectations() -> dict[str, list[str]]:
     helplines = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())
-    return {"gb_contacts": [service["contact"] for service in helplines["countries"]["GB"]["services"]]}
+    scan = next(step for step in load_exercises()["body_scan"].steps if step.kind == "guide")
+    return {
+        "gb_contacts": [service["contact"] for service in helplines["countries"]["GB"]["services"]],
+        "body_scan": [str(line["say"]) for line in scan.lines],
+    }
 
 
 @pytest.fixture(scope="module")

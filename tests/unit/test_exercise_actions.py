@@ -55,7 +55,7 @@ def test_asking_for_an_exercise_without_a_name_shows_the_menu(steady_env: Any) -
     events, dispatcher = run_action(ActionStartExercise(), tracker(message("i need an exercise", "request_exercise")))
     assert slot_events(events)["exercise_status"] == "not_started"
     titles = [button["title"] for button in dispatcher.messages[-1]["buttons"]]
-    assert "Talk to a person" in titles and len(titles) == len(offered_exercises()) + 1
+    assert titles[-2:] == ["More", "Talk to a person"] and len(titles) == 6, "a few suggestions, not a wall"
     assert load_exercises()["goal_review"].title not in titles  # a hidden follow-up is never offered
     assert usage_rows() == []
 
@@ -73,16 +73,16 @@ def test_a_whole_breathing_run_through_the_form_logs_every_step(steady_env: Any)
     for text in ["8", "box", "3", "ok done", "calmer"]:
         slots, _ = answer(slots, text)
         assert slots["exercise_status"] == "running" and slots["exercise_answer"] is None
-    slots, _ = answer(slots, "5")
+    slots, _ = answer(slots, "6")
     assert slots["exercise_status"] == "completed"
-    events, dispatcher = run_action(ActionFinishExercise(), tracker(message("5", "inform_rating"), slots))
-    title = load_exercises()["breathing"].title
-    better = {fill(line, before=8, after=5, exercise=title) for line in load_common().lines("closing", "better")}
+    events, dispatcher = run_action(ActionFinishExercise(), tracker(message("6", "inform_rating"), slots))
+    name = load_exercises()["breathing"].call_it
+    better = {fill(line, before=8, after=6, exercise=name) for line in load_common().lines("closing", "better")}
     assert dispatcher.messages[0]["text"] in better
     assert slot_events(events)["exercise"] is None
     kinds = [(row.kind, row.step, row.phase, row.value) for row in usage_rows()]
     assert kinds[0][0] == "start" and kinds[-1][0] == "complete"
-    assert ("rating", "distress_before", "before", 8.0) in kinds and ("rating", "distress_after", "after", 5.0) in kinds
+    assert ("rating", "distress_before", "before", 8.0) in kinds and ("rating", "distress_after", "after", 6.0) in kinds
     assert [k[1] for k in kinds if k[0] == "step"] == ["pattern", "rounds", "pace", "felt"]
     assert len({row.run_id for row in usage_rows()}) == 1
 
@@ -133,8 +133,9 @@ def test_check_in_suggests_exercises_that_fit_first_and_logs_it(steady_env: Any)
     events, dispatcher = run_action(ActionCheckin(), tracker(message("im so panicky rn", "mood_anxious")))
     assert dispatcher.messages[0]["response"] == "utter_intro", "first contact says what Steady is"
     buttons = [button["payload"] for button in dispatcher.messages[-1]["buttons"]]
-    suggested = [name for name, ex in load_exercises().items() if "anxious" in ex.suits]
-    assert all(any(name in payload for payload in buttons[: len(suggested)]) for name in suggested)
+    assert "breathing" in buttons[0] and "grounding" in buttons[1], "panic: breathing and grounding first"
+    calming = ("breathing", "grounding", "body_scan", "muscle")
+    assert all(any(name in payload for name in calming) for payload in buttons[:4])
     assert slot_events(events)["introduced"] is True
     assert [(row.kind, row.step) for row in usage_rows()] == [("checkin", "mood_anxious")]
 
@@ -184,4 +185,39 @@ def test_suggestions_favour_what_helped_this_person_before(steady_env: Any) -> N
     _, dispatcher = run_action(ActionCheckin(), tracker(message("so anxious", "mood_anxious"), {"introduced": True}))
     buttons = [button["payload"] for button in dispatcher.messages[-1]["buttons"]]
     assert "grounding" in buttons[0] and buttons.index(next(b for b in buttons if "breathing" in b)) > 0
-    assert load_exercises()["grounding"].title in dispatcher.messages[-1]["text"]
+    assert load_exercises()["grounding"].call_it in dispatcher.messages[-1]["text"]
+
+
+def test_the_message_that_starts_an_exercise_is_not_taken_as_its_first_answer(steady_env: Any) -> None:
+    """On activation the form validates the start action's trailing slot events (exercise_answer=None)."""
+    slots = start("breathing", steady_env)
+    latest = message("can we do breathing", "request_exercise")
+    activation = tracker(latest, slots, active_loop="exercise_form", extracted={**slots, "exercise_answer": None})
+    events, dispatcher = run_action(ValidateExerciseForm(), activation)
+    assert dispatcher.messages == [], "no 'just a number' before the question was even asked"
+    assert slot_events(events).get("exercise_retries") in (None, 0.0)
+    slots, said = answer(slots, "15")
+    assert slots["exercise_step"] == 0 and "10" in said[-1]["text"], "out of range is asked about, not skipped"
+    slots, _ = answer(slots, "9")
+    assert slots["exercise_step"] == 1 and slots["exercise_answers"]["distress_before"] == 9
+
+
+def test_a_finished_plan_is_shown_as_a_workbook_page_before_the_closing(steady_env: Any) -> None:
+    slots = start("small_goal", steady_env)
+    for text in [
+        "6",
+        "tidying",
+        "clear the desk",
+        "after lunch tomorrow",
+        "i get distracted",
+        "phone in the drawer",
+        "8",
+    ]:
+        slots, _ = answer(slots, text)
+    slots, _ = answer(slots, "4")
+    assert slots["exercise_status"] == "completed"
+    _, dispatcher = run_action(ActionFinishExercise(), tracker(message("4", "inform_rating"), slots))
+    texts = [m.get("text") or "" for m in dispatcher.messages]
+    assert "clear the desk" in texts[0] and "8/10" in texts[0], "the plan comes first"
+    assert slots["exercise_answers"]["area"] == "home", "tidying is Everyday tasks"
+    assert len(dispatcher.messages[-1]["buttons"]) <= 6

@@ -96,8 +96,8 @@ def test_a_whole_grounding_run_logs_ratings_and_closes_on_the_change() -> None:
     skipped = [log.step for outcome in outcomes for log in outcome.logs if log.kind == "skip"]
     assert skipped == ["touch", "taste"]
     better = {
-        fill(line, before=9, after=4, exercise=engine.exercise.title)
-        for line in load_common().lines("closing", "better")
+        fill(line, before=9, after=4, exercise=engine.exercise.call_it)
+        for line in load_common().lines("closing", "much_better")
     }
     assert engine.closing(state) in better
 
@@ -154,6 +154,10 @@ def test_thought_record_offers_distortions_with_explanations_and_takes_several()
     step = next(step for step in engine.exercise.steps if step.id == "distortions")
     assert len(step.options) >= 10 and all(option.get("explain") for option in step.options[:-1])
     answer_all(engine, state, ["7", "a meeting", "they think im useless", "shame", "80"])
+    offered = [b["payload"] for b in engine.prompt(state)[-1]["buttons"]]
+    assert offered[0] == "mind_reading" and "labelling" in offered[:4], "the likely traps for 'they think im useless'"
+    assert offered[-2:] == ["none", "show all"] and len(offered) == 6
+    engine.answer(state, "show all")
     assert [b["payload"] for b in engine.prompt(state)[-1]["buttons"]] == [o["value"] for o in step.options]
     first, second = step.options[0], step.options[1]
     engine.answer(state, f"{first['label']}, {second['value']}")

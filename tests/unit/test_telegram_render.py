@@ -202,3 +202,21 @@ def test_the_edit_budget_allows_a_burst_then_its_rate() -> None:
     assert budget.take(10.6) is True, "two edits a second: one more after half a second"
     assert budget.take(100.0) and budget.take(100.0) and budget.take(100.0)
     assert budget.take(100.0) is False, "an idle bucket fills up to its burst, no further"
+
+
+def test_a_guided_sequence_is_paced_one_line_per_frame_for_its_seconds() -> None:
+    from bot.channels.telegram_render import paced_frames
+    from bot.exercises import Engine, RunState, load_exercises
+
+    engine = Engine(load_exercises()["body_scan"])
+    state = RunState("body_scan", "run-1", step_index=1)
+    guide = next(m["custom"] for m in engine.prompt(state) if m.get("custom"))
+    assert guide["type"] == "guided_sequence" and "(15 seconds)" not in guide["fallback_text"]
+    frames = paced_frames(guide)
+    lines = guide["lines"]
+    assert len(frames) == len(lines) + 1
+    assert frames[0].at == 0 and frames[1].at == lines[0]["seconds"]
+    assert frames[2].text.startswith(f"Body scan · 3 of {len(lines)}") and lines[2]["say"] in frames[2].text
+    assert "Done" in frames[-1].text
+    with pytest.raises(ValueError):
+        paced_frames({"type": "guided_sequence", "lines": [{"say": "", "seconds": 5}]})

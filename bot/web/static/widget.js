@@ -136,6 +136,7 @@
     const custom = message.custom;
     if (!custom || typeof custom !== "object") return;
     if (custom.type === "breathing_pacer" && live) pacer(custom);
+    else if (custom.type === "guided_sequence" && live) guide(custom);
     else if (custom.type === "progress_chart") { if (!progressChart(custom) && !message.text) sayFallback(custom.fallback_text); }
     else if (!message.text) sayFallback(custom.fallback_text);
   }
@@ -334,6 +335,63 @@
     part("stop").addEventListener("click", () => { finish("Stopped. Breathe normally."); ui.input.focus(); });
     stopPacer = () => finish("Stopped.");
     li.getBoundingClientRect(); // lay out the small circle first, so the first breath in animates too
+    next();
+  }
+
+  // -- a guided sequence (body scan, muscle relaxation): one line at a time, each shown for its seconds,
+  // the current line highlighted and kept in view. Reduced motion: lines appear without fading or
+  // smooth scrolling. "Show all lines" reveals the rest at once; a new message from the person stops it.
+
+  function validGuide(spec) {
+    const lines = Array.isArray(spec.lines) ? spec.lines : [];
+    return lines.length > 0 && lines.length <= 40 &&
+      lines.every((l) => typeof l.say === "string" && l.say.trim() && Number(l.seconds) >= 1 && Number(l.seconds) <= 60);
+  }
+
+  function guide(spec) {
+    stopPacer();
+    if (!validGuide(spec)) { sayFallback(String(spec.fallback_text || "")); return; }
+    const li = item("guide");
+    li.innerHTML = `<p class="guide-label"></p><ol class="guide-lines" aria-live="polite"></ol>
+      <p class="guide-progress"></p>
+      <div class="guide-actions"><button type="button" class="guide-all">Show all lines</button>
+      <button type="button" class="guide-stop">Stop</button></div>`; // static markup
+    const part = (name) => li.querySelector(".guide-" + name);
+    part("label").textContent = String(spec.label || "Take your time");
+    if (reducedMotion.matches) li.classList.add("still");
+    const lines = spec.lines;
+    let timer = null;
+    let index = 0;
+    function finish(words) {
+      clearTimeout(timer);
+      li.dataset.state = "done";
+      part("progress").textContent = words;
+      const actions = li.querySelector(".guide-actions");
+      if (actions) actions.remove();
+      stopPacer = () => {};
+    }
+    function reveal(line) {
+      const shown = document.createElement("li");
+      shown.textContent = String(line.say);
+      part("lines").querySelectorAll("li.now").forEach((old) => old.classList.remove("now"));
+      shown.className = "now";
+      part("lines").appendChild(shown);
+      shown.scrollIntoView({ block: "nearest", behavior: reducedMotion.matches ? "auto" : "smooth" });
+    }
+    function next() {
+      if (index >= lines.length) { finish("Done. Take a moment before you carry on."); return; }
+      const line = lines[index++];
+      reveal(line);
+      part("progress").textContent = `${index} of ${lines.length}`;
+      timer = setTimeout(next, Number(line.seconds) * 1000);
+    }
+    part("all").addEventListener("click", () => {
+      clearTimeout(timer);
+      while (index < lines.length) reveal(lines[index++]);
+      finish("All lines shown. Go at your own pace.");
+    });
+    part("stop").addEventListener("click", () => { finish("Stopped."); ui.input.focus(); });
+    stopPacer = () => finish("Stopped.");
     next();
   }
 

@@ -1,0 +1,90 @@
+"""Reading an answer against what the step asked, before it is taken as the answer.
+
+A question mid-step ("wait is it normal to feel this dizzy") gets a short, safe answer and the step
+again; "this isnt helping" gets an offer to stop or switch; something off-topic is not saved. The
+words and the replies are in bot/content/common.yml (listening:), where a clinician can read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.exercises.scripts import Step
+from bot.exercises.wording import Common, normalise, pick
+
+QUESTION_STARTS = frozenset(
+    ["is", "are", "am", "can", "could", "should", "will", "would", "do", "does", "did", "what", "whats", "what's"]
+    + ["how", "hows", "why", "when", "where", "who", "wait", "which", "isnt", "isn't", "shouldnt", "shouldn't"]
+)
+NOT_A_QUESTION = ("what if", "why am i", "why do i", "why does everyone", "why cant i", "why can't i", "who cares")
+OFF_TOPIC_CONFIDENCE = 0.5
+NOT_HELPING_WORDS = 8  # a longer answer that says "doesnt help" is about something else, unless it says "this"
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the person's message was, when it was not an answer: `hold` keeps the step's question back
+    (the reply asks its own question, with buttons)."""
+
+    kind: str  # keep_going, not_helping, question, off_topic
+    reply: str = ""
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    hold: bool = False
+
+
+def is_question(text: str) -> bool:
+    said = normalise(text)
+    if not said or said.startswith(NOT_A_QUESTION):
+        return False
+    return text.strip().endswith("?") or said.split()[0] in QUESTION_STARTS
+
+
+def _mentions(said: str, phrases: list[str]) -> bool:
+    padded = f" {said} "
+    return any(f" {normalise(phrase)} " in padded for phrase in phrases)
+
+
+def _topic_reply(said: str, asked: bool, where: str, step: Step, listening: dict[str, Any], seed: str) -> str:
+    for name, topic in (listening.get("topics") or {}).items():
+        applies = asked or name in step.listens_for or where in topic.get("steps", [])
+        if applies and _mentions(said, topic.get("words", [])):
+            answers = topic["answer"] if isinstance(topic["answer"], list) else [topic["answer"]]
+            answer = pick(answers, seed)
+            if answer == "{help}":  # the step's own help line says what it is for
+                return step.help or pick(listening.get("question_other", [""]), seed)
+            return answer
+    return ""
+
+
+def listen(
+    text: str, step: Step, exercise_id: str, common: Common, intent: str | None, confidence: float, seed: str
+) -> Heard | None:
+    """What the message is, when it is not simply the answer to `step`; None when it is an answer."""
+    listening: dict[str, Any] = common.raw.get("listening") or {}
+    said = normalise(text)
+    if said in common.words("continue_words"):
+        return Heard("keep_going")
+    about_this = len(said.split()) <= NOT_HELPING_WORDS or _mentions(said, ["this", "exercise", "these questions"])
+    if about_this and _mentions(said, listening.get("not_helping", [])):
+        buttons = [{"title": title, "payload": payload} for title, payload in listening["not_helping_buttons"].items()]
+        return Heard("not_helping", pick(common.lines("listening", "not_helping_reply"), seed), buttons, hold=True)
+    asked = is_question(text)
+    reply = _topic_reply(said, asked, f"{exercise_id}.{step.id}", step, listening, seed)
+    if reply:
+        return Heard("question", reply)
+    # Only a question is taken as off-topic: an answer may mention anything ("my sons football match").
+    off_topic = asked and (
+        (intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE)
+        or _mentions(said, listening.get("off_topic_words", []))
+    )
+    if off_topic:
+        return Heard("off_topic", pick(common.lines("listening", "off_topic"), seed))
+    return None
+
+
+def unanswered_question(text: str, common: Common, seed: str) -> Heard | None:
+    """A question at a step that needs a number or an option, which nothing above answered."""
+    if not is_question(text):
+        return None
+    return Heard("question", pick(common.lines("listening", "question_other"), seed))
