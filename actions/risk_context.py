@@ -70,7 +70,8 @@ class ActionWeighRiskInExercise(Action):
         # the engine takes the answer; a yes to a step that asks about risk ends the run as "interrupted",
         # and action_finish_exercise puts help first
         slots = take_answer(dispatcher, tracker, *run, text)
-        kept = {name: value for name, value in slots.items() if name != "exercise_answer"}  # no empty answer to re-validate
+        # no empty answer for the form to re-validate
+        kept = {name: value for name, value in slots.items() if name != "exercise_answer"}
         return [*(SlotSet(name, value) for name, value in kept.items()), SlotSet(DECISION_SLOT, ANSWER)]
 
 
