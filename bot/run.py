@@ -65,12 +65,12 @@ def free_port() -> int:
 
 
 def rasa_part(port: int, name: str = "Rasa server") -> Part:
-    """A Rasa server on loopback with the HTTP API on (token-protected) for the counselor console."""
+    """A Rasa server on loopback with the HTTP API on for the counselor console. The launcher
+    (bot/rasa_server.py) reads the API token from the settings, so it is never on the command line."""
     command = [
         sys.executable,
         "-m",
-        "rasa",
-        "run",
+        "bot.rasa_server",
         "--model",
         str(MODEL),
         "--endpoints",
@@ -82,8 +82,6 @@ def rasa_part(port: int, name: str = "Rasa server") -> Part:
         "--port",
         str(port),
         "--enable-api",
-        "--auth-token",
-        config.rasa_api_token(),
     ]
     return Part(name, command, f"http://127.0.0.1:{port}/")
 
