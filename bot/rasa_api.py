@@ -19,11 +19,18 @@ Neither message holds the token or anything the person wrote.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+
+
+def rasa_url_for(conversation_id: str, urls: list[str]) -> str:
+    """The Rasa server that handles this conversation when several share the work (a stable choice)."""
+    digest = hashlib.sha256(conversation_id.encode()).digest()
+    return urls[int.from_bytes(digest[:4], "big") % len(urls)]
 
 
 class RasaUnreachable(RuntimeError):
