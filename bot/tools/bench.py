@@ -300,19 +300,20 @@ def bench_baseline(args: argparse.Namespace, workdir: Path) -> Result:
 
 
 def bench_rasa_init(args: argparse.Namespace, workdir: Path) -> Result:
-    project = workdir / "moodbot"
-    project.mkdir(parents=True, exist_ok=True)
+    project = Path(args.rasa_init_project) if args.rasa_init_project else workdir / "moodbot"
     rasa = [sys.executable, "-m", "rasa"]
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    print("   training the stock rasa init assistant (about 2 minutes)...", flush=True)
-    subprocess.run(
-        [*rasa, "init", "--no-prompt", "--init-dir", str(project)],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        check=True,
-    )
+    if not args.rasa_init_project:
+        project.mkdir(parents=True, exist_ok=True)
+        print("   training the stock rasa init assistant (about 2 minutes)...", flush=True)
+        subprocess.run(
+            [*rasa, "init", "--no-prompt", "--init-dir", str(project)],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
     port = free_port()
     model = str(next((project / "models").glob("*.tar.gz")))
     part = steady_run.Part(
@@ -364,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-repo", help="another checkout of Steady (with models/steady.tar.gz) to compare")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-rasa-init", action="store_true")
+    parser.add_argument("--rasa-init-project", help="a project `rasa init` trained earlier (skips training it)")
     args = parser.parse_args(argv)
     if not steady_run.MODEL.exists():
         print("No trained model: run `make model` first.", file=sys.stderr)
