@@ -5,13 +5,16 @@
 
 The arguments are those of `rasa run`, except `--auth-token`, which is refused: the token comes from
 STEADY_RASA_API_TOKEN or the owner-only file var/secrets/rasa_api.token (bot.config.rasa_api_token),
-so `ps` never shows it. Two changes to Rasa 3.6, made here and nowhere else:
+so `ps` never shows it. Three changes to Rasa 3.6, made here and nowhere else:
 
 - The HTTP API takes the token only as `Authorization: Bearer <token>`, compared in constant time;
   Rasa's `?token=` query parameter (which lands in URLs and access logs) is refused.
 - Action server responses are checked against Rasa's own schema by a validator built once, instead of
   `jsonschema.validate`, which re-checks the schema against its metaschema on every response (about
   45 % of the server's time under load). The verdicts and the error raised are the same.
+- Reading an event (`Event.from_parameters`, for every event of a tracker on every message) finds
+  its class by name through a walk of every Event subclass; here the class found is remembered per
+  name. The class found is the same.
 """
 
 from __future__ import annotations
@@ -80,13 +83,32 @@ def compiled_action_validator() -> Callable[[Any, dict[str, Any]], bool]:
     return validate_action_result
 
 
+def remembered_event_classes() -> Callable[..., Any]:
+    """Event.resolve_by_type remembering each class it found (misses and defaults go to Rasa's own)."""
+    from rasa.shared.core.events import Event
+
+    stock, found = Event.resolve_by_type, {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        if type_name in found:
+            return found[type_name]
+        event_class = stock(type_name, default)
+        if event_class is not None and getattr(event_class, "type_name", None) == type_name:
+            found[type_name] = event_class
+        return event_class
+
+    return resolve_by_type
+
+
 def install() -> None:
-    """Apply both changes to Rasa in this process (before the server app is created)."""
+    """Apply the three changes to Rasa in this process (before the server app is created)."""
     import rasa.server
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
 
     rasa.server.requires_auth = bearer_auth
     RemoteAction._validate_action_result = compiled_action_validator()  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(remembered_event_classes())  # type: ignore[method-assign]
 
 
 def parse(argv: list[str]) -> Any:

@@ -11,6 +11,8 @@ import aiohttp
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
 from sanic import Sanic
 
 from bot import rasa_server
@@ -59,6 +61,7 @@ def rasa_app(monkeypatch: pytest.MonkeyPatch) -> Sanic:
 
     monkeypatch.setattr(rasa.server, "requires_auth", rasa.server.requires_auth)
     monkeypatch.setattr(RemoteAction, "_validate_action_result", STOCK_VALIDATE)
+    monkeypatch.setattr(Event, "resolve_by_type", Event.resolve_by_type)
     rasa_server.install()
     monkeypatch.setattr(Sanic, "test_mode", True)
     return rasa.server.create_app(auth_token=TOKEN)
@@ -122,3 +125,15 @@ def test_the_compiled_validator_gives_jsonschemas_verdicts(result: Any) -> None:
     compiled = verdict(lambda r: rasa_server.compiled_action_validator()(action, r), result)
     assert compiled == stock
     assert compiled.startswith("accepted" if result in VALID else "refused")
+
+
+def test_remembered_event_classes_are_the_ones_rasa_finds() -> None:
+    remembered = rasa_server.remembered_event_classes()
+    for name in {event_class.type_name for event_class in all_subclasses(Event)}:
+        assert remembered(name) is Event.resolve_by_type(name)
+        assert remembered(name) is Event.resolve_by_type(name), "and again, from memory"
+    assert remembered("no_such_event", SlotSet) is SlotSet
+    assert remembered("topic") is None
+    with pytest.raises(ValueError):
+        remembered("no_such_event")
+    assert remembered("user", SlotSet) is UserUttered
