@@ -71,6 +71,19 @@ def rasa_url() -> str:
     return os.environ.get("STEADY_RASA_URL", "http://127.0.0.1:5005").rstrip("/")
 
 
+def rasa_processes() -> int:
+    """How many Rasa servers `make run` starts on this machine: one per core (at most 4, ~1.4 GB each)."""
+    value = os.environ.get("STEADY_RASA_PROCESSES", "").strip()
+    return max(1, int(value)) if value else max(1, min(os.cpu_count() or 1, 4))
+
+
+def rasa_urls() -> list[str]:
+    """Every Rasa server of this machine; conversations are spread over them by id (bot.rasa_api.rasa_url_for).
+    The first is STEADY_RASA_URL, which also serves Telegram, the widget and the HTTP API."""
+    urls = [url.strip().rstrip("/") for url in os.environ.get("STEADY_RASA_URLS", "").split(",") if url.strip()]
+    return urls or [rasa_url()]
+
+
 def encryption_key() -> bytes:
     """Fernet key that encrypts conversation text at rest (STEADY_ENCRYPTION_KEY, base64)."""
     from cryptography.fernet import Fernet

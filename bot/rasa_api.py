@@ -1,4 +1,4 @@
-"""Rasa's HTTP API (`rasa run --enable-api --auth-token ...`) as Steady's own processes use it.
+"""Rasa's HTTP API (started with --enable-api by bot/rasa_server.py) as Steady's own processes use it.
 
 The counselor console posts takeover events (pause, the counselor's messages, resume); the
 reminder worker reads a conversation's tracker, triggers the check-in intent and, when it stops
@@ -11,6 +11,7 @@ delivers the bot's messages to the person's own channel (Telegram, the website w
     await api.execute("123456", "utter_reminders_paused")
     await api.post_events("123456", [{"event": "pause"}])
 
+The token travels in the Authorization header, never in the URL (URLs end up in logs).
 Errors: RasaUnreachable when Rasa does not answer, RasaRefused (with the status) when it says no.
 Neither message holds the token or anything the person wrote.
 """
@@ -18,11 +19,18 @@ Neither message holds the token or anything the person wrote.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+
+
+def rasa_url_for(conversation_id: str, urls: list[str]) -> str:
+    """The Rasa server that handles this conversation when several share the work (a stable choice)."""
+    digest = hashlib.sha256(conversation_id.encode()).digest()
+    return urls[int.from_bytes(digest[:4], "big") % len(urls)]
 
 
 class RasaUnreachable(RuntimeError):
@@ -50,9 +58,9 @@ class RasaApi:
         self, method: str, conversation_id: str, path: str, body: Any = None, **params: str
     ) -> dict[str, Any]:
         """One call to /conversations/{id}/{path}; returns the JSON answer."""
-        params = {"token": self.token, **params}
+        url, headers = self.url(conversation_id, path), {"Authorization": f"Bearer {self.token}"}
         try:
-            async with self.http.request(method, self.url(conversation_id, path), params=params, json=body) as response:
+            async with self.http.request(method, url, params=params, json=body, headers=headers) as response:
                 status, text = response.status, await response.text()
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise RasaUnreachable(type(error).__name__) from None  # its text can hold the URL, token included

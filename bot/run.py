@@ -33,6 +33,14 @@ class Ports:
     actions: int = int(os.environ.get("STEADY_ACTIONS_PORT", "5055"))
     web: int = int(os.environ.get("STEADY_WEB_PORT", "8000"))
     console: int = int(os.environ.get("STEADY_CONSOLE_PORT", "8080"))
+    rasa_more: tuple[int, ...] = ()  # more Rasa servers, each handling the conversations whose ids hash to it
+
+
+def local_ports() -> Ports:
+    """The `make run` layout: one Rasa server per core (STEADY_RASA_PROCESSES), on the ports after the first."""
+    ports = Ports()
+    ports.rasa_more = tuple(ports.rasa + n for n in range(1, config.rasa_processes()))
+    return ports
 
 
 @dataclass
@@ -50,6 +58,7 @@ def environment(ports: Ports) -> dict[str, str]:
         SANIC_HOST="127.0.0.1",
         STEADY_ACTION_ENDPOINT=f"http://127.0.0.1:{ports.actions}/webhook",
         STEADY_RASA_URL=f"http://127.0.0.1:{ports.rasa}",
+        STEADY_RASA_URLS=",".join(f"http://127.0.0.1:{port}" for port in (ports.rasa, *ports.rasa_more)),
         STEADY_RASA_API_TOKEN=config.rasa_api_token(),
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         RASA_TELEMETRY_ENABLED="false",
@@ -65,28 +74,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rasa_part(port: int, name: str = "Rasa server") -> Part:
-    """A Rasa server on loopback with the HTTP API on (token-protected) for the counselor console."""
+def rasa_part(port: int, name: str = "Rasa server", credentials: str = "credentials.yml") -> Part:
+    """A Rasa server on loopback with the HTTP API on for the counselor console. The launcher
+    (bot/rasa_server.py) reads the API token from the settings, so it is never on the command line."""
     command = [
         sys.executable,
         "-m",
-        "rasa",
-        "run",
+        "bot.rasa_server",
         "--model",
         str(MODEL),
         "--endpoints",
         "endpoints.yml",
         "--credentials",
-        "credentials.yml",
+        credentials,
         "--interface",
         "127.0.0.1",
         "--port",
         str(port),
         "--enable-api",
-        "--auth-token",
-        config.rasa_api_token(),
     ]
     return Part(name, command, f"http://127.0.0.1:{port}/")
+
+
+def rasa_parts(ports: Ports) -> list[Part]:
+    """The first Rasa server has every channel (Telegram polls from one place; the widget's sockets and
+    the console's API meet there); the others take the chat page's REST traffic, spread by conversation
+    id. All share the database and the lock files, so any of them may handle any conversation."""
+    first = rasa_part(ports.rasa)
+    if not ports.rasa_more:
+        return [first]
+    rest_only = config.var_dir() / "build" / "credentials-rest.yml"
+    rest_only.parent.mkdir(parents=True, exist_ok=True)
+    rest_only.write_text("rest:\n")
+    more = [rasa_part(port, f"Rasa server {n}", str(rest_only)) for n, port in enumerate(ports.rasa_more, start=2)]
+    return [first, *more]
 
 
 def parts(ports: Ports, shell: bool = False) -> list[Part]:
@@ -108,7 +129,7 @@ def parts(ports: Ports, shell: bool = False) -> list[Part]:
         f"http://127.0.0.1:{ports.console}/login",
     )
     reminders = Part("reminder worker", [py, "-m", "bot.reminders.worker"])
-    running = [actions, rasa_part(ports.rasa), web, console, notifier, reminders]
+    running = [actions, *rasa_parts(ports), web, console, notifier, reminders]
     if config.retention_days():
         running.append(Part("retention", [py, "-m", "bot.retention", "--every-hours", "6"]))
     return running
@@ -172,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     if not MODEL.exists():
         print("No trained model yet: run `make run` (it trains first).", file=sys.stderr)
         return 1
-    ports, log_dir = Ports(), config.var_dir() / "logs"
+    ports, log_dir = local_ports(), config.var_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     get_engine()  # create the database and tables before anything writes
     warn_if_unreviewed()

@@ -26,6 +26,7 @@ from sqlalchemy import inspect, text
 from bot import config
 from bot.crypto import event_data
 from bot.db import engine_for
+from bot.rasa_api import rasa_url_for
 
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 2000
@@ -38,6 +39,7 @@ WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom pay
 # counselor's takeover. No button of Steady's sends them, so a payload naming one is refused.
 CONTROL_INTENTS = frozenset({"restart", "session_start", "back"})
 RASA_URL = web.AppKey("rasa_url", str)
+REST_URLS = web.AppKey("rest_urls", list)  # every Rasa server; a conversation always goes to the same one
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
@@ -90,7 +92,7 @@ async def post_message(request: web.Request) -> web.Response:
     if isinstance(parsed, str):
         return web.json_response({"error": parsed}, status=400)
     sender, text = parsed
-    url = f"{request.app[RASA_URL]}/webhooks/rest/webhook"
+    url = f"{rasa_url_for(sender, request.app[REST_URLS])}/webhooks/rest/webhook"
     body = {"sender": sender, "message": text, "metadata": {"channel": "web"}}
     try:
         async with request.app[HTTP].post(url, json=body, timeout=REQUEST_TIMEOUT) as reply:
@@ -279,9 +281,10 @@ async def _client(app: web.Application):  # type: ignore[no-untyped-def]
     await app[HTTP].close()
 
 
-def create_app(rasa_url: str, allow_origin: str = "*") -> web.Application:
+def create_app(rasa_url: str, allow_origin: str = "*", rest_urls: list[str] | None = None) -> web.Application:
     app = web.Application(client_max_size=64 * 1024, middlewares=[plain_headers])
     app[RASA_URL] = rasa_url.rstrip("/")
+    app[REST_URLS] = [url.rstrip("/") for url in rest_urls or [rasa_url]]
     app[ALLOW_ORIGIN] = allow_origin
     app.cleanup_ctx.append(_client)
     app.router.add_get("/", demo_page)
@@ -308,7 +311,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    web.run_app(create_app(args.rasa_url, args.allow_origin), host=args.host, port=args.port, print=None)
+    app = create_app(args.rasa_url, args.allow_origin, config.rasa_urls())
+    web.run_app(app, host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

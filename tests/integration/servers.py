@@ -33,11 +33,10 @@ class Steady:
         return post_json(f"http://127.0.0.1:{self.ports.web}/api/messages", body)["messages"]
 
 
-def post_json(url: str, body: Any) -> Any:
+def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> Any:
     """POST a JSON body and read the JSON answer."""
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 

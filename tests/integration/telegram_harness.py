@@ -102,9 +102,10 @@ class TelegramSteady:
         return f"{self.rasa_url}/webhooks/telegram/webhook"
 
     def rasa_api(self, path: str, body: Any = None, query: str = "") -> Any:
-        url = f"{self.rasa_url}{path}?token={RASA_API_TOKEN}{query}"
+        url = f"{self.rasa_url}{path}" + (f"?{query.lstrip('&')}" if query else "")
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {RASA_API_TOKEN}"}
+        request = urllib.request.Request(url, data=data, headers=headers)
         with urllib.request.urlopen(request, timeout=60) as reply:
             return json.loads(reply.read())
 
@@ -139,14 +140,10 @@ def write_credentials(path: Path, api: FakeTelegramApi) -> Path:
 
 
 def rasa_command(part: steady_run.Part, credentials: Path) -> list[str]:
-    """The project's Rasa command with these credentials and a known API token."""
-    command = list(part.command)
+    """The project's Rasa command with these credentials and the API on (its token: STEADY_RASA_API_TOKEN)."""
+    command = [word for word in part.command if word != "--enable-api"]
     command[command.index("--credentials") + 1] = str(credentials)
-    if "--auth-token" in command:
-        at = command.index("--auth-token")
-        del command[at : at + 2]
-    command = [word for word in command if word != "--enable-api"]
-    return [*command, "--enable-api", "--auth-token", RASA_API_TOKEN]
+    return [*command, "--enable-api"]
 
 
 def start_telegram_steady(var_dir: Path, env: dict[str, str], mode: str, secret: str = "") -> TelegramSteady:
@@ -159,6 +156,7 @@ def start_telegram_steady(var_dir: Path, env: dict[str, str], mode: str, secret:
     full_env = {
         **steady_run.environment(ports),
         **env,
+        "STEADY_RASA_API_TOKEN": RASA_API_TOKEN,
         "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
         "TELEGRAM_WEBHOOK_URL": webhook_url,
         "TELEGRAM_SECRET_TOKEN": secret,

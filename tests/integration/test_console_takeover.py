@@ -47,8 +47,8 @@ class Live:
 
     def rasa(self, path: str) -> Any:
         url = f"http://127.0.0.1:{self.steady.ports.rasa}{path}"
-        separator = "&" if "?" in path else "?"
-        with urllib.request.urlopen(f"{url}{separator}token={self.token}", timeout=30) as response:
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
     def tracker(self, conversation_id: str) -> dict:

@@ -106,7 +106,8 @@ def test_an_idiom_and_a_negation_do_not_escalate(steady: Steady) -> None:
 
 def rasa_api(steady: Steady, path: str, body: dict) -> dict:
     """Rasa's own HTTP API (token-protected), as the console and the reminder worker use it."""
-    return post_json(f"http://127.0.0.1:{steady.ports.rasa}{path}?token={rasa_api_token()}", body)
+    auth = {"Authorization": f"Bearer {rasa_api_token()}"}
+    return post_json(f"http://127.0.0.1:{steady.ports.rasa}{path}", body, auth)
 
 
 def finish_grounding(steady: Steady, person: str, before: str, after: str) -> None:

@@ -40,16 +40,13 @@ REPLY_TIMEOUT_S = 60
 # -- starting Steady with the web chat channel and Rasa's HTTP API (shared with the browser tests)
 
 
-def rasa_command(command: list[str], credentials: Path, token: str) -> list[str]:
-    """The project's Rasa command with the web chat credentials and the API a counselor console uses."""
+def rasa_command(command: list[str], credentials: Path) -> list[str]:
+    """The project's Rasa command with the web chat credentials and the API a counselor console uses
+    (its token comes from STEADY_RASA_API_TOKEN in the environment, never the command line)."""
     command = list(command)
     command[command.index("--credentials") + 1] = str(credentials)
     if "--enable-api" not in command:
         command.append("--enable-api")
-    if "--auth-token" in command:
-        command[command.index("--auth-token") + 1] = token
-    else:
-        command += ["--auth-token", token]
     return command
 
 
@@ -73,7 +70,7 @@ def start_webchat_steady(var_dir: Path) -> tuple[Steady, str]:
     }
     parts = [part for part in steady_run.parts(ports) if part.name != "counselor console"]  # tests start their own
     rasa = next(part for part in parts if part.name == "Rasa server")
-    rasa.command = rasa_command(rasa.command, credentials, token)
+    rasa.command = rasa_command(rasa.command, credentials)
     for part in parts:
         steady_run.start(part, env, var_dir)
     try:
@@ -170,12 +167,11 @@ def payloads(replies: list[dict[str, Any]]) -> list[str]:
 
 def api(steady: tuple[Steady, str], path: str, body: Any = None) -> Any:
     servers, token = steady
-    separator = "&" if "?" in path else "?"
     request = urllib.request.Request(
-        f"http://127.0.0.1:{servers.ports.rasa}{path}{separator}token={token}",
+        f"http://127.0.0.1:{servers.ports.rasa}{path}",
         data=None if body is None else json.dumps(body).encode(),
         method="GET" if body is None else "POST",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())

@@ -20,7 +20,7 @@ def stand_in(seen: list[dict[str, Any]], status: int = 200) -> web.Application:
     async def answer(request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else None
         seen.append({"method": request.method, "path": request.raw_path.split("?")[0], "query": dict(request.query),
-                     "body": body})  # fmt: skip
+                     "body": body, "auth": request.headers.get("Authorization")})  # fmt: skip
         if status >= 300:
             return web.json_response({"message": "nope"}, status=status)
         return web.json_response({"paused": False, "events": []})
@@ -47,17 +47,18 @@ def against(app: web.Application | None, call: Callable[[RasaApi], Awaitable[Any
     return asyncio.run(run())
 
 
-def test_calls_carry_the_token_and_a_quoted_conversation_id() -> None:
+def test_calls_carry_the_token_in_a_header_never_in_the_url_and_a_quoted_conversation_id() -> None:
     seen: list[dict[str, Any]] = []
     assert against(stand_in(seen), lambda api: api.tracker("a/b 1")) == {"paused": False, "events": []}
     against(stand_in(seen), lambda api: api.trigger_intent("123", "EXTERNAL_checkin_reminder"))
     against(stand_in(seen), lambda api: api.post_events("123", [{"event": "pause"}]))
-    assert seen[0] == {"method": "GET", "path": "/conversations/a%2Fb%201/tracker", "query": {"token": TOKEN},
-                       "body": None}  # fmt: skip
+    assert seen[0] == {"method": "GET", "path": "/conversations/a%2Fb%201/tracker", "query": {},
+                       "body": None, "auth": f"Bearer {TOKEN}"}  # fmt: skip
     assert seen[1]["path"] == "/conversations/123/trigger_intent"
-    assert seen[1]["query"] == {"token": TOKEN, "output_channel": "latest"}
+    assert seen[1]["query"] == {"output_channel": "latest"}
     assert seen[1]["body"] == {"name": "EXTERNAL_checkin_reminder", "entities": {}}
-    assert seen[2]["query"] == {"token": TOKEN, "output_channel": "latest", "execute_side_effects": "true"}
+    assert seen[2]["query"] == {"output_channel": "latest", "execute_side_effects": "true"}
+    assert all(call["auth"] == f"Bearer {TOKEN}" for call in seen)
     assert seen[2]["body"] == [{"event": "pause"}]
 
 
@@ -65,8 +66,8 @@ def test_execute_runs_one_action_and_sends_its_messages_to_the_persons_channel()
     seen: list[dict[str, Any]] = []
     against(stand_in(seen), lambda api: api.execute("123", "utter_reminders_paused"))
     assert seen == [{"method": "POST", "path": "/conversations/123/execute",
-                     "query": {"token": TOKEN, "output_channel": "latest"},
-                     "body": {"name": "utter_reminders_paused"}}]  # fmt: skip
+                     "query": {"output_channel": "latest"},
+                     "body": {"name": "utter_reminders_paused"}, "auth": f"Bearer {TOKEN}"}]  # fmt: skip
 
 
 def test_an_error_status_is_a_refusal_with_the_status() -> None:

