@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot import config
 from bot.db import get_engine
+from bot.escalation.status import alerting
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
 STARTUP_TIMEOUT_S = 300
@@ -185,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.shell:
             shell = [sys.executable, "-m", "rasa", "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"]
             return subprocess.call(shell, cwd=config.REPO_ROOT, env=env)
+        nobody_alerted = alerting().warning()
+        if nobody_alerted:
+            print(f"\nWARNING: {nobody_alerted}", file=sys.stderr)
         print(
             f"\nSteady is running. Chat at http://localhost:{ports.web}\n"
             f"Counselor console: http://localhost:{ports.console} "
