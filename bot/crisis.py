@@ -151,11 +151,13 @@ def country_variations(
         buttons = [*own, *country_buttons(helplines, wording, skip=code)] if asks_country else own
         guessed = _condition(**{SAID: None, GUESSED: code})
         variations += _variations(_texts(templates, entry, line, name, note), buttons, guessed)
-    unlisted = [wording["unlisted_country"] + "\n" + text for text in _texts(templates, fallback, line, "", None)]
+    somewhere = wording["unknown_country"]
+    directories = _texts(templates, fallback, line, somewhere, None)
+    unlisted = [wording["unlisted_country"] + "\n" + text for text in directories]
     variations += _variations(unlisted, own, _condition(**{LISTED: "no"}))
     ask = wording["ask_country"] if asks_country else None
     buttons = [*own, *country_buttons(helplines, wording)] if asks_country else own
-    variations += _variations(_texts(templates, fallback, line, "", ask), buttons, None)
+    variations += _variations(_texts(templates, fallback, line, somewhere, ask), buttons, None)
     return variations
 
 

@@ -87,7 +87,7 @@ def test_offering_a_counselor_and_asking_one_are_different_steps() -> None:
             offered = before.get("action") == "utter_human_resources" or before.get("intent") == "request_human"
             assert not (offered and after.get("action") == "action_request_counselor"), rule["rule"]
     offer = reply("utter_human_resources", country="GB")
-    assert "Would you also like me to ask" in offer["text"] or "Shall I?" in offer["text"]
+    assert "like me to ask one of Steady's counselors" in offer["text"]
     assert {b["payload"] for b in offer["buttons"]} == {"/request_counselor", "/deny"}
 
 
