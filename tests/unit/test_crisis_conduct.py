@@ -156,3 +156,19 @@ def test_somewhere_else_asks_the_person_to_type_their_country(steady_env: Steady
 def test_a_country_said_during_a_crisis_gets_its_numbers_at_once(steady_env: SteadyPaths) -> None:
     assert country_said("IN", {"risk_flag": True}) == ["utter_crisis_services"]
     assert country_said("IN") == ["utter_country_noted"], "outside a crisis, only thanks"
+
+
+# ---------------------------------------------------------------- 4. a distress rating of 9 or 10
+
+
+@pytest.mark.parametrize(("said", "acknowledged"), [("9", True), ("10", True), ("6", False)])
+def test_a_check_in_rating_of_nine_or_ten_is_acknowledged_with_a_person_offered(
+    steady_env: SteadyPaths, said: str, acknowledged: bool
+) -> None:
+    from actions.conversation import ActionCheckin
+
+    latest = message(said, "inform_rating", entities=[{"entity": "number", "value": said}])
+    _, dispatcher = run_action(ActionCheckin(), tracker(latest, {"introduced": True}))
+    [reply] = dispatcher.messages
+    assert (f"A {said} out of 10 is a lot" in reply["text"]) is acknowledged
+    assert reply["buttons"][-1]["title"] == "Talk to a person"
