@@ -126,7 +126,7 @@ def crisis_events(
     events: list[EventType] = [SlotSet("risk_flag", True), SlotSet("risk_severity", severity)]
     if risk.severity == "imminent":
         # No questionnaire in danger right now: the imminent message asked whether they are safe.
-        return [*events, SlotSet("cssrs_status", "done"), SlotSet("crisis_stage", "safety_asked")]
+        return [*events, SlotSet("cssrs_status", "done")]
     screened = tracker.get_slot("cssrs_status") == "done"
     events.append(SlotSet("cssrs_status", "done" if screened else "needed"))
     if start_screening and not screened:
@@ -143,6 +143,18 @@ class ActionEscalate(Action):
         risk = detected_risk(message)
         answers = [] if tracker.get_slot("cssrs_status") == "done" else disclosed_answers(tracker, message)
         return [*interrupted_exercise(tracker), *answers, *crisis_events(dispatcher, tracker, risk)]
+
+
+class ActionEscalateImminent(ActionEscalate):
+    """After the imminent message: escalate, and take the next yes or no as the answer to
+    "have you taken anything or hurt yourself?" (action_imminent_answer)."""
+
+    def name(self) -> str:
+        return "action_escalate_imminent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        return [*events, SlotSet("cssrs_status", "done"), SlotSet("crisis_stage", "safety_asked")]
 
 
 def cssrs_answers(tracker: Tracker) -> dict[str, str | None]:

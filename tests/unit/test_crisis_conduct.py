@@ -13,6 +13,7 @@ from actions.safety import (
     ActionCountryNoted,
     ActionCssrsResult,
     ActionEscalate,
+    ActionEscalateImminent,
     ActionImminentAnswer,
     ActionRequestCounselor,
     ValidateCssrsForm,
@@ -55,7 +56,7 @@ def on_call(steady_env: SteadyPaths) -> SteadyPaths:
 
 def test_an_imminent_disclosure_is_recorded_at_imminent_and_skips_the_questionnaire(on_call: SteadyPaths) -> None:
     latest = message(PILLS_NOW, "risk_imminent", 1.0, risk=detected(PILLS_NOW, "imminent"))
-    events, dispatcher = run_action(ActionEscalate(), tracker(latest, sender="p-imm"))
+    events, dispatcher = run_action(ActionEscalateImminent(), tracker(latest, sender="p-imm"))
     row = escalation()
     assert row.severity == "imminent"
     slots = slot_events(events)
