@@ -48,7 +48,7 @@ BUTTONS = {
     ],
 }
 # Slots the variations are chosen by (see domain.yml): what the person said, the channel's guess,
-# and "no" when the person named a country the helplines file does not list.
+# and "unlisted" when the person named a country the helplines file does not list.
 SAID, GUESSED, LISTED = "country", "country_guess", "country_listed"
 
 
@@ -154,7 +154,7 @@ def country_variations(
     somewhere = wording["unknown_country"]
     directories = _texts(templates, fallback, line, somewhere, None)
     unlisted = [wording["unlisted_country"] + "\n" + text for text in directories]
-    variations += _variations(unlisted, own, _condition(**{LISTED: "no"}))
+    variations += _variations(unlisted, own, _condition(**{LISTED: "unlisted"}))
     ask = wording["ask_country"] if asks_country else None
     buttons = [*own, *country_buttons(helplines, wording)] if asks_country else own
     variations += _variations(_texts(templates, fallback, line, somewhere, ask), buttons, None)

@@ -8,7 +8,7 @@ config.yml, after the risk detector and before FallbackClassifier:
   "risk_imminent", so the rules answer with the imminent message first (no questionnaire).
 * Where the person is: the channel's guess from a browser or app language (metadata
   "country_guess") becomes the entity `country_guess` when the helplines file lists that country;
-  a country the person names that the file does not list adds `country_listed: no`. The slots of
+  a country the person names that the file does not list adds `country_listed: unlisted`. The slots of
   the same names choose the variation of every crisis reply (bot/crisis.py).
 
 No state and no training: the same message always gets the same result.
@@ -87,6 +87,6 @@ class CrisisRouter(GraphComponent, IntentClassifier):
             added.append(_entity("country_guess", guess))
         said = said_country(message)
         if said:
-            added.append(_entity("country_listed", "yes" if said.upper() in self.listed else "no"))
+            added.append(_entity("country_listed", "listed" if said.upper() in self.listed else "unlisted"))
         if added:
             message.set(ENTITIES, [*(message.get(ENTITIES) or []), *added], add_to_output=True)

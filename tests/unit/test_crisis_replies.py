@@ -49,13 +49,13 @@ def test_a_guessed_country_is_named_and_one_tap_corrects_it() -> None:
 
 
 def test_the_country_the_person_said_wins_over_the_guess_and_is_not_asked_again() -> None:
-    variation = reply("utter_crisis_resources", country="IN", country_guess="US", country_listed="yes")
+    variation = reply("utter_crisis_resources", country="IN", country_guess="US", country_listed="listed")
     assert "14416" in variation["text"] and "988" not in variation["text"]
     assert WORDING["ask_country"] not in variation["text"] and "Somewhere else" not in titles(variation)
 
 
 def test_a_country_the_file_does_not_list_gets_the_directories_without_asking_again() -> None:
-    variation = reply("utter_crisis_resources", country="PE", country_listed="no")
+    variation = reply("utter_crisis_resources", country="PE", country_listed="unlisted")
     assert WORDING["unlisted_country"] in variation["text"] and "findahelpline" in variation["text"]
     assert WORDING["ask_country"] not in variation["text"]
 
@@ -137,6 +137,6 @@ def test_the_channels_guess_becomes_an_entity_only_for_listed_countries() -> Non
 
 def test_a_named_country_says_whether_the_file_lists_it() -> None:
     said = routed("peru", "inform_country", entities=[{"entity": "country", "value": "PE"}]).get("entities")
-    assert ("country_listed", "no") in [(e["entity"], e["value"]) for e in said]
+    assert ("country_listed", "unlisted") in [(e["entity"], e["value"]) for e in said]
     said = routed("india", "inform_country", entities=[{"entity": "country", "value": "IN"}]).get("entities")
-    assert ("country_listed", "yes") in [(e["entity"], e["value"]) for e in said]
+    assert ("country_listed", "listed") in [(e["entity"], e["value"]) for e in said]
