@@ -26,7 +26,7 @@ RESPONSES = {
     "imminent_taken": ("utter_imminent_taken", False),
     "imminent_not_taken": ("utter_imminent_not_taken", False),
     "human": ("utter_human_resources", True),
-    "check": ("utter_risk_check", True),
+    "check": ("utter_risk_check", False),  # already a yes/no question: no second one
     "services": ("utter_crisis_services", True),
     "bereavement": ("utter_bereavement", False),
     "panic": ("utter_panic", False),
@@ -138,7 +138,8 @@ def country_variations(
     key: str, asks_country: bool, helplines: dict[str, Any], wording: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """One response's variations, most certain first:
-    the country the person said; the channel's guess, named so one tap or word corrects it;
+    the country the person said; the channel's guess, always named, so a word (or, where the reply
+    asks, one tap) corrects it;
     a country the file does not list (the directories, no question); no country (the directories
     and, where the reply asks, "which country are you in?" with buttons)."""
     templates, line, own = wording[key], wording["service_line"], BUTTONS.get(key, [])
@@ -147,7 +148,7 @@ def country_variations(
     for code, entry in sorted(helplines["countries"].items()):
         name = f"the {entry['name']}" if code in wording.get("with_the", []) else entry["name"]
         variations += _variations(_texts(templates, entry, line, name, None), own, _condition(**{SAID: code}))
-        note = wording["guessed_country"].format(country_name=name) if asks_country else None
+        note = wording["guessed_country"].format(country_name=name)  # a guess is never silent
         buttons = [*own, *country_buttons(helplines, wording, skip=code)] if asks_country else own
         guessed = _condition(**{SAID: None, GUESSED: code})
         variations += _variations(_texts(templates, entry, line, name, note), buttons, guessed)

@@ -140,3 +140,9 @@ def test_a_named_country_says_whether_the_file_lists_it() -> None:
     assert ("country_listed", "unlisted") in [(e["entity"], e["value"]) for e in said]
     said = routed("india", "inform_country", entities=[{"entity": "country", "value": "IN"}]).get("entities")
     assert ("country_listed", "listed") in [(e["entity"], e["value"]) for e in said]
+
+
+@pytest.mark.parametrize("name", ["utter_bereavement", "utter_panic", "utter_risk_check", "utter_imminent_taken"])
+def test_every_reply_with_services_names_a_guessed_country(name: str) -> None:
+    assert "Showing services in the United Kingdom" in reply(name, country_guess="GB")["text"]
+    assert "Showing services in" not in reply(name, country="GB")["text"]
