@@ -93,11 +93,13 @@ def counselor_status(dispatcher: CollectingDispatcher, recorded: bool, asked: bo
         dispatcher.utter_message(response="utter_counselor_request_recorded" if asked else "utter_counselor_recorded")
 
 
-def disclosed_answers(tracker: Tracker, message: dict[str, Any]) -> list[EventType]:
-    """Screener answers the disclosure already gave, for questions not yet answered."""
+def disclosed_answers(tracker: Tracker, message: dict[str, Any]) -> dict[str, str]:
+    """Screener answers the disclosure already gave, for questions not yet answered (none once screened)."""
+    if tracker.get_slot("cssrs_status") == "done":
+        return {}
     answered = screening.answered_by_disclosure(str(message.get("text") or ""))
     known = cssrs_answers(tracker)
-    return [SlotSet(screening.slot_name(q), a) for q, a in answered.items() if known.get(q) is None]
+    return {question: answer for question, answer in answered.items() if known.get(question) is None}
 
 
 def interrupted_exercise(tracker: Tracker) -> list[EventType]:
@@ -115,13 +117,18 @@ def interrupted_exercise(tracker: Tracker) -> list[EventType]:
 
 
 def crisis_events(
-    dispatcher: CollectingDispatcher, tracker: Tracker, risk: DetectedRisk, start_screening: bool = False
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    risk: DetectedRisk,
+    start_screening: bool = False,
+    disclosed: dict[str, str] | None = None,
 ) -> list[EventType]:
     """Record the escalation, tell the person honestly whether counselors were alerted, flag the conversation.
 
     start_screening: begin the C-SSRS questions from here (where no risk rule will do it).
+    disclosed: screener answers the person's own words gave (recorded, and not asked again).
     """
-    counselor_status(dispatcher, save_escalation(tracker, risk))
+    counselor_status(dispatcher, save_escalation(tracker, risk, cssrs=disclosed or None))
     severity = max([risk.severity, tracker.get_slot("risk_severity") or "low"], key=screening.SEVERITIES.index)
     events: list[EventType] = [SlotSet("risk_flag", True), SlotSet("risk_severity", severity)]
     if risk.severity == "imminent":
@@ -140,9 +147,10 @@ class ActionEscalate(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         message = risk_message(tracker)
-        risk = detected_risk(message)
-        answers = [] if tracker.get_slot("cssrs_status") == "done" else disclosed_answers(tracker, message)
-        return [*interrupted_exercise(tracker), *answers, *crisis_events(dispatcher, tracker, risk)]
+        disclosed = disclosed_answers(tracker, message)
+        answers = [SlotSet(screening.slot_name(question), answer) for question, answer in disclosed.items()]
+        escalated = crisis_events(dispatcher, tracker, detected_risk(message), disclosed=disclosed)
+        return [*interrupted_exercise(tracker), *answers, *escalated]
 
 
 class ActionEscalateImminent(ActionEscalate):

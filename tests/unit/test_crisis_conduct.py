@@ -59,6 +59,7 @@ def test_an_imminent_disclosure_is_recorded_at_imminent_and_skips_the_questionna
     events, dispatcher = run_action(ActionEscalateImminent(), tracker(latest, sender="p-imm"))
     row = escalation()
     assert row.severity == "imminent"
+    assert row.cssrs["method"] == "yes" and row.cssrs["intent"] == "yes", "what the disclosure answered is recorded"
     slots = slot_events(events)
     assert slots["cssrs_status"] == "done", "no past-month questions for someone who may be taking an overdose"
     assert slots["crisis_stage"] == "safety_asked"
