@@ -17,7 +17,16 @@ from bot.crisis import build_domain
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
 FINGERPRINT = config.REPO_ROOT / "models" / ".fingerprint"
-INPUTS = ("config.yml", "domain.yml", "data", "bot/content/helplines.yml", "bot/content/crisis.yml", "bot/risk")
+INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "data",
+    "bot/content/helplines.yml",
+    "bot/content/crisis.yml",
+    "bot/crisis.py",  # generates the crisis responses
+    "bot/crisis_router.py",  # a custom NLU component
+    "bot/risk",
+)
 
 
 def built_domain() -> Path:
