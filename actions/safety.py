@@ -149,7 +149,10 @@ class ActionEscalate(Action):
         message = risk_message(tracker)
         disclosed = disclosed_answers(tracker, message)
         answers = [SlotSet(screening.slot_name(question), answer) for question, answer in disclosed.items()]
-        escalated = crisis_events(dispatcher, tracker, detected_risk(message), disclosed=disclosed)
+        risk = detected_risk(message)
+        escalated = crisis_events(dispatcher, tracker, risk, disclosed=disclosed)
+        if "wish_dead" in disclosed and risk.severity != "imminent":  # the first question's intro is skipped
+            dispatcher.utter_message(response="utter_cssrs_intro")
         return [*interrupted_exercise(tracker), *answers, *escalated]
 
 

@@ -72,7 +72,8 @@ def test_an_imminent_disclosure_is_recorded_at_imminent_and_skips_the_questionna
 def test_the_screener_does_not_ask_what_the_disclosure_already_answered(steady_env: SteadyPaths) -> None:
     text = "i have pills saved up for when i decide"
     latest = message(text, "risk", 1.0, risk=detected(text, "high"))
-    events, _ = run_action(ActionEscalate(), tracker(latest, sender="p-saved"))
+    events, dispatcher = run_action(ActionEscalate(), tracker(latest, sender="p-saved"))
+    assert responses(dispatcher)[-1] == "utter_cssrs_intro", "the questions are still introduced"
     slots = slot_events(events)
     assert slots["cssrs_method"] == "yes", "'I have the pills' answers the method question"
     assert slots["cssrs_wish_dead"] == "yes" and slots["cssrs_thoughts"] == "yes"
