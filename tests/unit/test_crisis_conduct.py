@@ -115,21 +115,21 @@ def test_the_answer_to_have_you_taken_anything(steady_env: SteadyPaths, intent: 
 def test_nobody_is_said_to_be_alerted_without_on_call_contacts(steady_env: SteadyPaths) -> None:
     latest = message("i want to die", "risk", 1.0, risk=detected("i want to die", "high", "active_ideation"))
     _, dispatcher = run_action(ActionEscalate(), tracker(latest))
-    assert responses(dispatcher) == ["utter_counselor_recorded"]
+    assert responses(dispatcher)[0] == "utter_counselor_recorded"
 
 
 def test_nobody_is_said_to_be_alerted_while_the_notifier_is_down(steady_env: SteadyPaths) -> None:
     write_oncall(steady_env.oncall_file, ONCALL)
     status.beat(time.time() - 10 * status.STALE_AFTER_SECONDS)
     _, dispatcher = run_action(ActionEscalate(), tracker(message("i want to die", "risk", 1.0)))
-    assert responses(dispatcher) == ["utter_counselor_recorded"]
+    assert responses(dispatcher)[0] == "utter_counselor_recorded"
     _, dispatcher = run_action(ActionRequestCounselor(), tracker(message("ask a counselor", "request_counselor")))
     assert responses(dispatcher) == ["utter_counselor_request_recorded"]
 
 
 def test_alerted_only_when_contacts_are_configured_and_the_notifier_is_alive(on_call: SteadyPaths) -> None:
     _, dispatcher = run_action(ActionEscalate(), tracker(message("i want to die", "risk", 1.0)))
-    assert responses(dispatcher) == ["utter_counselor_notified"]
+    assert responses(dispatcher)[0] == "utter_counselor_notified"
     _, dispatcher = run_action(ActionRequestCounselor(), tracker(message("ask a counselor", "request_counselor")))
     assert responses(dispatcher) == ["utter_counselor_requested"]
 
