@@ -142,6 +142,11 @@ def crisis_events(
 
 
 class ActionEscalate(Action):
+    """Records the escalation. Danger right now gets the imminent message first when no rule sent
+    it (a "yes" to the direct question about a message graded imminent)."""
+
+    imminent_message_sent = False
+
     def name(self) -> str:
         return "action_escalate"
 
@@ -150,15 +155,21 @@ class ActionEscalate(Action):
         disclosed = disclosed_answers(tracker, message)
         answers = [SlotSet(screening.slot_name(question), answer) for question, answer in disclosed.items()]
         risk = detected_risk(message)
+        imminent = risk.severity == "imminent"
+        if imminent and not self.imminent_message_sent:
+            dispatcher.utter_message(response="utter_crisis_imminent")
         escalated = crisis_events(dispatcher, tracker, risk, disclosed=disclosed)
-        if "wish_dead" in disclosed and risk.severity != "imminent":  # the first question's intro is skipped
+        if "wish_dead" in disclosed and not imminent:  # the first question's intro was skipped
             dispatcher.utter_message(response="utter_cssrs_intro")
-        return [*interrupted_exercise(tracker), *answers, *escalated]
+        stage = [SlotSet("crisis_stage", "safety_asked")] if imminent else []
+        return [*interrupted_exercise(tracker), *answers, *escalated, *stage]
 
 
 class ActionEscalateImminent(ActionEscalate):
     """After the imminent message: escalate, and take the next yes or no as the answer to
     "have you taken anything or hurt yourself?" (action_imminent_answer)."""
+
+    imminent_message_sent = True
 
     def name(self) -> str:
         return "action_escalate_imminent"

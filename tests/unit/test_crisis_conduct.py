@@ -175,3 +175,15 @@ def test_a_check_in_rating_of_nine_or_ten_is_acknowledged_with_a_person_offered(
     [reply] = dispatcher.messages
     assert (f"A {said} out of 10 is a lot" in reply["text"]) is acknowledged
     assert reply["buttons"][-1]["title"] == "Talk to a person"
+
+
+def test_yes_to_the_direct_question_about_an_imminent_message_gets_the_imminent_message_first(
+    steady_env: SteadyPaths,
+) -> None:
+    text = "took all my tablets"
+    suspected = message(text, "risk_check", 1.0, risk=detected(text, "imminent", "unspecified"))
+    current = tracker(message("yes", "affirm"))
+    current.events.insert(0, {"event": "user", "text": text, "parse_data": suspected, "message_id": "m0"})
+    events, dispatcher = run_action(ActionEscalate(), current)
+    assert responses(dispatcher)[0] == "utter_crisis_imminent"
+    assert slot_events(events)["crisis_stage"] == "safety_asked" and escalation().severity == "imminent"
