@@ -178,13 +178,21 @@ class WidgetDriver:
         return self._turn(button["payload"], {"button": True, "title": button["title"]})
 
     def _turn(self, text: str, metadata: dict[str, Any]) -> list[Reply]:
-        start = len(self.chat.received)
-        turns_before = self._user_turns()
-        self.loop.run_until_complete(self.chat.send(text, language=self.language, **metadata))
-        expected = tg.wait_until(lambda: self._turn_over(turns_before), 90, "the widget turn to end")
-        replies = self.loop.run_until_complete(self.chat.until(lambda got: len(got) >= expected, start))
+        replies = self.loop.run_until_complete(self._turn_async(text, metadata))
         return [{"text": r.get("text") or "", "buttons": r.get("quick_replies") or r.get("buttons") or []}
                 for r in replies]  # fmt: skip
+
+    async def _turn_async(self, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """The socket only moves while the event loop runs, so the waiting happens on it too."""
+        start = len(self.chat.received)
+        turns_before = self._user_turns()
+        await self.chat.send(text, language=self.language, **metadata)
+        deadline = self.loop.time() + 90
+        while (expected := self._turn_over(turns_before)) is None:
+            if self.loop.time() > deadline:
+                raise AssertionError(f"the widget turn after {text!r} did not end")
+            await asyncio.sleep(0.2)
+        return await self.chat.until(lambda got: len(got) >= expected, start)
 
     def _events(self) -> list[dict[str, Any]]:
         return self.servers["telegram"].tracker(self.sender).get("events") or []
