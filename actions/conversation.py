@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common import entity_value, log_usage, offer, who
 from actions.follow_up import due_follow_up, start_follow_up
 from bot import usage
+from bot.crisis import high_distress_line
 from bot.exercises import fill, load_common, normalise, offered_exercises, parse_number, pick
 
 # What a check-in intent says about how the person feels, as `suits` tags in the exercise files.
@@ -26,11 +27,12 @@ HIGH_DISTRESS = 7
 
 
 def country_guess(tracker: Tracker) -> list[EventType]:
-    """The channel's guess at the person's country (from their language setting), until they say."""
+    """The channel's guess at the person's country (from their language setting), kept apart from
+    what they said (`country`): crisis replies name a guess so the person can correct it."""
     guess = (tracker.get_slot("session_started_metadata") or {}).get("country_guess")
-    if tracker.get_slot("country") or not guess:
+    if tracker.get_slot("country") or tracker.get_slot("country_guess") or not guess:
         return []
-    return [SlotSet("country", str(guess).upper())]
+    return [SlotSet("country_guess", str(guess).upper())]
 
 
 def introduce_if_needed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -115,6 +117,7 @@ class ActionCheckin(Action):
         if intent == "mood_okay":
             line = pick(common.lines("suggest", "okay"), seed) or "I'm glad to hear that."
         text = line or pick(common.lines("menu_prompt"), seed)
+        text = "\n".join(filter(None, [high_distress_line(rating, seed), text]))
         helped = helped_before(tracker)
         suggested = suggested_exercises(tag, helped) + suggested_exercises(MOOD_TAGS.get(intent or ""), helped)
         if helped and tag and helped[0] in suggested:

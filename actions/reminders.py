@@ -41,9 +41,9 @@ def reminder_time(tracker: Tracker) -> str | None:
 
 
 def country_of(tracker: Tracker, events: list[EventType]) -> str | None:
-    """The country slot, or the channel's guess that introduce_if_needed has just set."""
-    guessed = [event["value"] for event in events if event.get("event") == "slot" and event["name"] == "country"]
-    return tracker.get_slot("country") or (guessed[-1] if guessed else None)
+    """The country the person said, else the channel's guess (a slot, or just set by introduce_if_needed)."""
+    guessed = [event["value"] for event in events if event.get("event") == "slot" and event["name"] == "country_guess"]
+    return tracker.get_slot("country") or tracker.get_slot("country_guess") or (guessed[-1] if guessed else None)
 
 
 def zone_of(tracker: Tracker, country: str | None) -> str | None:

@@ -1,7 +1,11 @@
 """After risk language: record the escalation, screen with the C-SSRS questions, and grade.
 
-The crisis resources themselves are sent by the Rasa server (utter_crisis_resources, from a rule)
-before any of these actions run, so they reach the person even if this server is down.
+The crisis resources themselves are sent by the Rasa server (utter_crisis_resources, or
+utter_crisis_imminent when the detector graded the message imminent, from a rule) before any of
+these actions run, so they reach the person even if this server is down.
+
+Steady says a counselor was alerted only when on-call contacts are configured and the notifier is
+alive (bot/escalation/status.py); otherwise it says the conversation is recorded for the console.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import cleared_run, conversation_is_flagged, log_usage, menu_buttons, who
+from actions.common import cleared_run, conversation_is_flagged, entity_value, log_usage, menu_buttons, who
 from bot import screening
 from bot.db import session_scope
 from bot.escalation.records import record_risk, update_cssrs
+from bot.escalation.status import alerting
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +83,25 @@ def save_escalation(tracker: Tracker, risk: DetectedRisk, cssrs: dict[str, Any] 
     return True
 
 
+def counselor_status(dispatcher: CollectingDispatcher, recorded: bool, asked: bool = False) -> None:
+    """Tell the person only what is true: alerted, recorded for the console, or not reachable."""
+    if not recorded:
+        dispatcher.utter_message(response="utter_counselor_unavailable")
+    elif alerting().live:
+        dispatcher.utter_message(response="utter_counselor_requested" if asked else "utter_counselor_notified")
+    else:
+        dispatcher.utter_message(response="utter_counselor_request_recorded" if asked else "utter_counselor_recorded")
+
+
+def disclosed_answers(tracker: Tracker, message: dict[str, Any]) -> dict[str, str]:
+    """Screener answers the disclosure already gave, for questions not yet answered (none once screened)."""
+    if tracker.get_slot("cssrs_status") == "done":
+        return {}
+    answered = screening.answered_by_disclosure(str(message.get("text") or ""))
+    known = cssrs_answers(tracker)
+    return {question: answer for question, answer in answered.items() if known.get(question) is None}
+
+
 def interrupted_exercise(tracker: Tracker) -> list[EventType]:
     """Log an exercise cut short by risk, and clear its state."""
     if not tracker.get_slot("exercise_run"):
@@ -93,35 +117,66 @@ def interrupted_exercise(tracker: Tracker) -> list[EventType]:
 
 
 def crisis_events(
-    dispatcher: CollectingDispatcher, tracker: Tracker, risk: DetectedRisk, start_screening: bool = False
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    risk: DetectedRisk,
+    start_screening: bool = False,
+    disclosed: dict[str, str] | None = None,
 ) -> list[EventType]:
     """Record the escalation, tell the person honestly whether counselors were alerted, flag the conversation.
 
     start_screening: begin the C-SSRS questions from here (where no risk rule will do it).
+    disclosed: screener answers the person's own words gave (recorded, and not asked again).
     """
-    if save_escalation(tracker, risk):
-        dispatcher.utter_message(response="utter_counselor_notified")
-    else:
-        dispatcher.utter_message(response="utter_counselor_unavailable")
-    screened = tracker.get_slot("cssrs_status") == "done"
+    counselor_status(dispatcher, save_escalation(tracker, risk, cssrs=disclosed or None))
     severity = max([risk.severity, tracker.get_slot("risk_severity") or "low"], key=screening.SEVERITIES.index)
-    events: list[EventType] = [
-        SlotSet("risk_flag", True),
-        SlotSet("risk_severity", severity),
-        SlotSet("cssrs_status", "done" if screened else "needed"),
-    ]
+    events: list[EventType] = [SlotSet("risk_flag", True), SlotSet("risk_severity", severity)]
+    if risk.severity == "imminent":
+        # No questionnaire in danger right now: the imminent message asked whether they are safe.
+        return [*events, SlotSet("cssrs_status", "done")]
+    screened = tracker.get_slot("cssrs_status") == "done"
+    events.append(SlotSet("cssrs_status", "done" if screened else "needed"))
     if start_screening and not screened:
         events.append(FollowupAction("cssrs_form"))
     return events
 
 
 class ActionEscalate(Action):
+    """Records the escalation. Danger right now gets the imminent message first when no rule sent
+    it (a "yes" to the direct question about a message graded imminent)."""
+
+    imminent_message_sent = False
+
     def name(self) -> str:
         return "action_escalate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        risk = detected_risk(risk_message(tracker))
-        return [*interrupted_exercise(tracker), *crisis_events(dispatcher, tracker, risk)]
+        message = risk_message(tracker)
+        disclosed = disclosed_answers(tracker, message)
+        answers = [SlotSet(screening.slot_name(question), answer) for question, answer in disclosed.items()]
+        risk = detected_risk(message)
+        imminent = risk.severity == "imminent"
+        if imminent and not self.imminent_message_sent:
+            dispatcher.utter_message(response="utter_crisis_imminent")
+        escalated = crisis_events(dispatcher, tracker, risk, disclosed=disclosed)
+        if "wish_dead" in disclosed and not imminent:  # the first question's intro was skipped
+            dispatcher.utter_message(response="utter_cssrs_intro")
+        stage = [SlotSet("crisis_stage", "safety_asked")] if imminent else []
+        return [*interrupted_exercise(tracker), *answers, *escalated, *stage]
+
+
+class ActionEscalateImminent(ActionEscalate):
+    """After the imminent message: escalate, and take the next yes or no as the answer to
+    "have you taken anything or hurt yourself?" (action_imminent_answer)."""
+
+    imminent_message_sent = True
+
+    def name(self) -> str:
+        return "action_escalate_imminent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        return [*events, SlotSet("cssrs_status", "done"), SlotSet("crisis_stage", "safety_asked")]
 
 
 def cssrs_answers(tracker: Tracker) -> dict[str, str | None]:
@@ -210,11 +265,12 @@ class ActionCssrsResult(Action):
         except (SQLAlchemyError, LookupError, ValueError):
             logger.exception("Could not store screener answers; recording them with a new escalation")
             save_escalation(tracker, DetectedRisk("screener", severity, []), cssrs=answers)
+        events = [SlotSet("risk_severity", severity), SlotSet("cssrs_status", "done")]
         if severity == "imminent":
             dispatcher.utter_message(response="utter_crisis_imminent")
-        else:
-            dispatcher.utter_message(response="utter_after_screening", buttons=menu_buttons()[-1:])
-        return [SlotSet("risk_severity", severity), SlotSet("cssrs_status", "done")]
+            return [*events, SlotSet("crisis_stage", "safety_asked")]
+        dispatcher.utter_message(response="utter_after_screening", buttons=menu_buttons()[-1:])
+        return events
 
 
 class ActionRequestCounselor(Action):
@@ -225,19 +281,54 @@ class ActionRequestCounselor(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         severity = tracker.get_slot("risk_severity") or "low"
-        if save_escalation(tracker, DetectedRisk("asked_for_person", severity, [])):
-            dispatcher.utter_message(response="utter_counselor_requested")
-        else:
-            dispatcher.utter_message(response="utter_counselor_unavailable")
+        recorded = save_escalation(tracker, DetectedRisk("asked_for_person", severity, []))
+        counselor_status(dispatcher, recorded, asked=True)
         return interrupted_exercise(tracker)
 
 
+# Replies that show services and may have asked where the person is.
+ASKED_COUNTRY = frozenset(
+    {"utter_crisis_resources", "utter_crisis_imminent", "utter_human_resources", "utter_risk_check",
+     "utter_crisis_services", "utter_ask_country", "action_escalate", "action_cssrs_result"}
+)
+
+
+def recently_asked_country(tracker: Tracker, within: int = 12) -> bool:
+    recent = tracker.events[-within:]
+    return any(event.get("name") in ASKED_COUNTRY for event in recent if event.get("event") == "action")
+
+
 class ActionCountryNoted(Action):
+    """The person said where they are (or tapped "Somewhere else"): their services at once."""
+
     def name(self) -> str:
         return "action_country_noted"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_country_noted")
-        if tracker.get_slot("risk_flag") or conversation_is_flagged(tracker.sender_id):
-            dispatcher.utter_message(response="utter_human_resources")
+        if not entity_value(tracker, "country"):
+            dispatcher.utter_message(response="utter_ask_country")
+            return []
+        flagged = tracker.get_slot("risk_flag") or conversation_is_flagged(tracker.sender_id)
+        if flagged or recently_asked_country(tracker):
+            dispatcher.utter_message(response="utter_crisis_services")
+        else:
+            dispatcher.utter_message(response="utter_country_noted")
         return []
+
+
+class ActionImminentAnswer(Action):
+    """The answer to "have you taken anything or hurt yourself?" after the imminent message."""
+
+    def name(self) -> str:
+        return "action_imminent_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        taken = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        dispatcher.utter_message(response="utter_imminent_taken" if taken else "utter_imminent_not_taken")
+        try:
+            with session_scope() as session:
+                answer = {"taken_or_hurt": screening.YES if taken else screening.NO}
+                update_cssrs(session, tracker.sender_id, answer, "imminent")
+        except (SQLAlchemyError, ValueError):
+            logger.exception("Could not store the answer to the imminent safety question")
+        return [SlotSet("crisis_stage", None)]

@@ -18,21 +18,45 @@ import yaml
 
 from bot import config
 
+HIGH_DISTRESS = 9  # a 0-10 rating from here on is acknowledged and a person offered
+
+# Generated responses: the wording key in crisis.yml, the response name, and whether the reply
+# asks for the country when Steady does not know it.
 RESPONSES = {
-    "resources": "utter_crisis_resources",
-    "imminent": "utter_crisis_imminent",
-    "human": "utter_human_resources",
-    "check": "utter_risk_check",
+    "resources": ("utter_crisis_resources", True),
+    "imminent": ("utter_crisis_imminent", True),
+    "imminent_taken": ("utter_imminent_taken", False),
+    "imminent_not_taken": ("utter_imminent_not_taken", False),
+    "human": ("utter_human_resources", True),
+    "check": ("utter_risk_check", False),  # already a yes/no question: no second one
+    "services": ("utter_crisis_services", True),
+    "bereavement": ("utter_bereavement", False),
+    "panic": ("utter_panic", False),
 }
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+ASK_COUNSELOR = {"title": "Ask a Steady counselor to join", "payload": "/request_counselor"}
 BUTTONS = {
-    "resources": [{"title": "Ask a counselor to join", "payload": "/request_human"}],
-    "human": [{"title": "Ask a counselor to join", "payload": "/request_human"}],
-    "check": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+    "resources": [ASK_COUNSELOR],
+    "imminent": [
+        {"title": "I've taken something or hurt myself", "payload": "/affirm"},
+        {"title": "I haven't", "payload": "/deny"},
+    ],
+    "human": [{"title": "Yes, ask a counselor", "payload": "/request_counselor"}, {"title": "No", "payload": "/deny"}],
+    "check": YES_NO,
+    "bereavement": YES_NO,
+    "panic": [
+        {"title": "Breathing", "payload": '/request_exercise{{"exercise": "breathing"}}'},
+        {"title": "Grounding", "payload": '/request_exercise{{"exercise": "grounding"}}'},
+    ],
 }
 LABELS = ("support_line", "website", "unchecked")
 KINDS = ("crisis", "support", "youth", "directory")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REVIEW_PENDING = "pending"
+
+# Slots the variations are chosen by (see domain.yml): what the person said, the channel's guess,
+# and "unlisted" when the person named a country the helplines file does not list.
+SAID, GUESSED, LISTED = "country", "country_guess", "country_listed"
 
 
 class _NoAliasDumper(yaml.SafeDumper):
@@ -165,38 +189,100 @@ def services_text(entry: dict[str, Any], line: str, labels: dict[str, str] | Non
     labels = labels if labels is not None else default_labels()
     return "\n".join(service_text(service, line, labels) for service in entry["services"])
 
+def _condition(**slots: str | None) -> list[dict[str, Any]]:
+    return [{"type": "slot", "name": name, "value": value} for name, value in slots.items()]
+
+
+def country_buttons(
+    helplines: dict[str, Any], wording: dict[str, Any], skip: str | None = None
+) -> list[dict[str, str]]:
+    """The most-picked countries, then "Somewhere else" (which asks the person to type it)."""
+    countries = helplines["countries"]
+    buttons = [
+        {"title": countries[code]["name"], "payload": f'/inform_country{{{{"country": "{code}"}}}}'}
+        for code in wording["country_buttons"]
+        if code in countries and code != skip
+    ]
+    return [*buttons, {"title": wording["somewhere_else"], "payload": "/inform_country"}]
+
+
+def _texts(templates: list[str], entry: dict[str, Any], line: str, name: str, extra: str | None) -> list[str]:
+    values = {"services": services_text(entry, line), "emergency": entry["emergency"], "country_name": name}
+    return [template.format(**values) + (f"\n{extra}" if extra else "") for template in templates]
+
 
 def _variations(
-    templates: list[str], entry: dict[str, Any], line: str, buttons: list[dict[str, str]], country: str | None
+    texts: list[str], buttons: list[dict[str, str]], condition: list[dict[str, Any]] | None
 ) -> list[dict[str, Any]]:
-    text_values = {"services": services_text(entry, line), "emergency": entry["emergency"]}
     variations = []
-    for template in templates:
-        variation: dict[str, Any] = {"text": template.format(**text_values)}
+    for text in texts:
+        variation: dict[str, Any] = {"text": text}
         if buttons:
             variation["buttons"] = buttons
-        if country:
-            variation["condition"] = [{"type": "slot", "name": "country", "value": country}]
+        if condition:
+            variation["condition"] = condition
         variations.append(variation)
     return variations
 
 
+def country_variations(
+    key: str, asks_country: bool, helplines: dict[str, Any], wording: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One response's variations, most certain first:
+    the country the person said; the channel's guess, always named, so a word (or, where the reply
+    asks, one tap) corrects it;
+    a country the file does not list (the directories, no question); no country (the directories
+    and, where the reply asks, "which country are you in?" with buttons)."""
+    templates, line, own = wording[key], wording["service_line"], BUTTONS.get(key, [])
+    fallback = helplines["fallback"]
+    variations = []
+    for code, entry in sorted(helplines["countries"].items()):
+        name = f"the {entry['name']}" if code in wording.get("with_the", []) else entry["name"]
+        variations += _variations(_texts(templates, entry, line, name, None), own, _condition(**{SAID: code}))
+        note = wording["guessed_country"].format(country_name=name)  # a guess is never silent
+        buttons = [*own, *country_buttons(helplines, wording, skip=code)] if asks_country else own
+        guessed = _condition(**{SAID: None, GUESSED: code})
+        variations += _variations(_texts(templates, entry, line, name, note), buttons, guessed)
+    somewhere = wording["unknown_country"]
+    directories = _texts(templates, fallback, line, somewhere, None)
+    unlisted = [wording["unlisted_country"] + "\n" + text for text in directories]
+    variations += _variations(unlisted, own, _condition(**{LISTED: "unlisted"}))
+    ask = wording["ask_country"] if asks_country else None
+    buttons = [*own, *country_buttons(helplines, wording)] if asks_country else own
+    variations += _variations(_texts(templates, fallback, line, somewhere, ask), buttons, None)
+    return variations
+
+
 def crisis_responses(helplines: dict[str, Any], wording: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """One response per situation: a variation per template for each country, plus the fallback."""
-    responses: dict[str, list[dict[str, Any]]] = {}
-    line = wording["service_line"]
-    for key, response in RESPONSES.items():
-        variations = []
-        for code, entry in sorted(helplines["countries"].items()):
-            variations += _variations(wording[key], entry, line, BUTTONS.get(key, []), str(code))
-        variations += _variations(wording[key], helplines["fallback"], line, BUTTONS.get(key, []), None)
-        responses[response] = variations
+    """Every generated response, each with its variations per country (see country_variations)."""
+    responses = {
+        response: country_variations(key, asks_country, helplines, wording)
+        for key, (response, asks_country) in RESPONSES.items()
+    }
+    responses["utter_ask_country"] = [{"text": wording["type_country"]}]
     return responses
+
+
+def listed_countries(helplines: dict[str, Any] | None = None) -> set[str]:
+    return {str(code) for code in (helplines or load_helplines())["countries"]}
+
+
+def crisis_wording() -> dict[str, Any]:
+    return yaml.safe_load((config.CONTENT_DIR / "crisis.yml").read_text(encoding="utf-8"))
+
+
+def high_distress_line(rating: float | None, seed: str = "") -> str | None:
+    """What to say first when someone rates their distress 9 or 10 (None below that).
+    The exercise engine's rating step and the check-in call this."""
+    if rating is None or rating < HIGH_DISTRESS:
+        return None
+    lines = crisis_wording()["high_distress"]
+    return lines[sum(map(ord, seed)) % len(lines)].format(rating=f"{rating:g}")
 
 
 def build_domain(out_dir: Path) -> Path:
     """domain.yml plus the generated crisis responses, as a domain folder Rasa reads."""
-    wording = yaml.safe_load((config.CONTENT_DIR / "crisis.yml").read_text(encoding="utf-8"))
+    wording = crisis_wording()
     generated = {"version": "3.1", "responses": crisis_responses(load_helplines(), wording)}
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(config.REPO_ROOT / "domain.yml", out_dir / "domain.yml")

@@ -22,6 +22,7 @@ from pathlib import Path
 from bot import config
 from bot.crisis import warn_if_unreviewed
 from bot.db import get_engine
+from bot.escalation.status import alerting
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
 STARTUP_TIMEOUT_S = 300
@@ -186,6 +187,12 @@ def supervise(running: list[Part]) -> None:
         time.sleep(1)
 
 
+def startup_warnings() -> list[str]:
+    """What the team must know once everything answers (the notifier has had time for a first pass)."""
+    nobody_alerted = alerting().warning()
+    return [nobody_alerted] if nobody_alerted else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shell", action="store_true", help="chat in this terminal instead of the web page")
@@ -208,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.shell:
             shell = [sys.executable, "-m", "rasa", "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"]
             return subprocess.call(shell, cwd=config.REPO_ROOT, env=env)
+        for warning in startup_warnings():
+            print(f"\nWARNING: {warning}", file=sys.stderr)
         print(
             f"\nSteady is running. Chat at http://localhost:{ports.web}\n"
             f"Counselor console: http://localhost:{ports.console} "

@@ -19,7 +19,16 @@ from bot.risk.scorer import build_if_stale as build_risk_scorer_if_stale
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
 FINGERPRINT = config.REPO_ROOT / "models" / ".fingerprint"
-INPUTS = ("config.yml", "domain.yml", "data", "bot/content/helplines.yml", "bot/content/crisis.yml", "bot/risk")
+INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "data",
+    "bot/content/helplines.yml",
+    "bot/content/crisis.yml",
+    "bot/crisis.py",  # generates the crisis responses
+    "bot/crisis_router.py",  # a custom NLU component
+    "bot/risk",
+)
 
 
 def built_domain() -> Path:

@@ -31,6 +31,7 @@ from bot.crisis import review_notice
 from bot.db import get_engine, utcnow
 from bot.erasure import erase_person
 from bot.escalation.records import SEVERITIES
+from bot.escalation.status import alerting
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "steady_console"
@@ -433,6 +434,7 @@ def jinja_environment() -> jinja2.Environment:
     environment.filters["waiting"] = _waiting
     environment.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
     environment.globals["helplines_notice"] = review_notice()
+    environment.globals["alerting_warning"] = lambda: alerting().warning()  # read on every page
     return environment
 
 

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from bot.escalation.contacts import OncallConfig, OncallConfigError, load_oncall
 from bot.escalation.notify import deliver_due, escalate_unacknowledged, queue_unnotified
+from bot.escalation.status import beat
 
 log = logging.getLogger("bot.escalation.worker")
 
@@ -129,6 +130,7 @@ async def run(once: bool = False, stop: asyncio.Event | None = None) -> int:
 async def _one_loop_pass(source: OncallSource) -> float:
     """Runs one pass if notifications are on; returns the seconds to wait before the next."""
     try:
+        beat()  # lets the action server and the console tell whether anyone will be alerted
         oncall = source.current()
         if oncall is None:
             return DEFAULT_POLL_SECONDS

@@ -241,7 +241,7 @@ async def test_typed_slash_commands_are_neutralised_and_metadata_is_steadys_own(
     await chat.open(new_id())
     try:
         await chat.say("hi", has_choices, channel="telegram", counselor=True)
-        guessed = api(steady, f"/conversations/{chat.session_id}/tracker")["slots"]["country"]
+        guessed = api(steady, f"/conversations/{chat.session_id}/tracker")["slots"]["country_guess"]
         await chat.say('  /inform_country{"country": "FR"}', lambda replies: bool(replies))
     finally:
         await chat.close()
@@ -249,7 +249,7 @@ async def test_typed_slash_commands_are_neutralised_and_metadata_is_steadys_own(
     assert channel_metadata(hello) == {"channel": "webchat", "country_guess": "GB"}, (
         "the browser's other keys are dropped"
     )
-    assert guessed == "GB", "the browser's region is the first guess of where the person is"
+    assert guessed == "GB", "the browser's region is the first guess of where the person is (named, never silent)"
     assert typed["text"] == 'inform_country{"country": "FR"}', "no leading slash, so Rasa cannot force the intent"
 
 

@@ -9,12 +9,12 @@ from bot.db import UsageEvent, session_scope
 from tests.unit.trackers import message, run_action, slot_events, tracker
 
 
-def test_the_language_guess_sets_the_country_only_until_the_person_says_where_they_are(steady_env: Any) -> None:
+def test_the_language_guess_is_kept_as_a_guess_only_until_the_person_says_where_they_are(steady_env: Any) -> None:
     guess = {"session_started_metadata": {"channel": "telegram", "country_guess": "gb"}}
     events, _ = run_action(ActionGreet(), tracker(message("hi", "greet"), guess))
-    assert slot_events(events)["country"] == "GB"
+    assert slot_events(events)["country_guess"] == "GB" and "country" not in slot_events(events), "never silent"
     events, _ = run_action(ActionGreet(), tracker(message("hi", "greet"), {**guess, "country": "IE"}))
-    assert "country" not in slot_events(events)
+    assert "country" not in slot_events(events) and "country_guess" not in slot_events(events)
 
 
 def test_greeting_introduces_steady_once_then_just_says_hello(steady_env: Any) -> None:

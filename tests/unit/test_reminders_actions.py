@@ -102,7 +102,7 @@ def test_the_channels_country_guess_is_used_on_a_first_message(steady_env: Any) 
     slots = {"introduced": False, "session_started_metadata": {"country_guess": "GB"}}
     events, dispatcher = run_action(ActionSetReminder(), tracker(latest, slots, sender="4242", channel=TELEGRAM))
     assert [m["response"] for m in dispatcher.messages] == ["utter_intro", "utter_reminder_set"]
-    assert slot_events(events)["country"] == "GB"
+    assert slot_events(events)["country_guess"] == "GB"
     assert active_reminder("4242").timezone == "Europe/London"
 
 

@@ -25,7 +25,7 @@ def test_risk_mid_exercise_records_an_escalation_and_abandons_the_exercise(stead
     assert escalation.conversation_id == "tg-4242" and escalation.pseudonym == pseudonymise("tg-4242")
     assert (escalation.channel, escalation.category, escalation.severity) == ("telegram", "passive_ideation", "low")
     assert escalation.spans[0]["text"] == "everyone would be better off without me"
-    assert dispatcher.messages[0]["response"] == "utter_counselor_notified"
+    assert dispatcher.messages[0]["response"] == "utter_counselor_recorded", "no on-call file: nobody was alerted"
     slots = slot_events(events)
     assert slots["risk_flag"] is True and slots["cssrs_status"] == "needed" and slots["exercise"] is None
     with session_scope() as session:
@@ -109,6 +109,7 @@ def test_imminent_grade_urges_emergency_contact_and_offers_no_exercise(steady_en
     [escalation] = escalations()
     assert escalation.severity == "imminent" and escalation.cssrs["plan"] == "yes"
     assert slot_events(events)["risk_severity"] == "imminent"
+    assert slot_events(events)["crisis_stage"] == "safety_asked", "the next yes or no answers 'taken anything?'"
 
 
 def test_a_later_im_fine_does_not_clear_the_flag(steady_env: Any) -> None:
@@ -126,7 +127,7 @@ def test_asking_for_a_person_reaches_the_counselor_queue(steady_env: Any) -> Non
     _, dispatcher = run_action(ActionRequestCounselor(), tracker(message("can i talk to a human", "request_human")))
     [escalation] = escalations()
     assert escalation.category == "asked_for_person" and escalation.status == "open"
-    assert dispatcher.messages[-1]["response"] == "utter_counselor_requested"
+    assert dispatcher.messages[-1]["response"] == "utter_counselor_request_recorded", "nobody is on call"
 
 
 def test_yes_to_the_direct_question_escalates_on_the_message_that_raised_it(steady_env: Any) -> None:
