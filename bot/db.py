@@ -5,6 +5,8 @@ Rasa's SQL tracker store keeps the conversations in the same database (its table
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     create_engine,
     event,
 )
@@ -27,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from bot import config
+from bot.crypto import PREFIX, decrypt_text, encrypt_text
 
 Base = declarative_base()
 
@@ -35,6 +39,36 @@ ESCALATION_STATUSES = ("open", "acknowledged", "resolved")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class EncryptedText(TypeDecorator):
+    """Text encrypted at rest with the deployment key (bot/crypto.py); plaintext rows still read.
+
+    Not searchable: look rows up by another column (e.g. an escalation's pseudonym)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        return None if value is None else encrypt_text(value)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        return None if value is None else decrypt_text(value)
+
+
+class EncryptedJSON(TypeDecorator):
+    """A JSON value stored as one encrypted JSON string; rows written before encryption still read."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        return None if value is None else encrypt_text(json.dumps(value))
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return json.loads(decrypt_text(value))
+        return value
 
 
 class UsageEvent(Base):
@@ -62,12 +96,12 @@ class Escalation(Base):
 
     id = Column(Integer, primary_key=True)
     pseudonym = Column(String(64), nullable=False, index=True)
-    conversation_id = Column(String(255), nullable=False, index=True)
+    conversation_id = Column(EncryptedText, nullable=False)  # the raw sender id, encrypted; find rows by pseudonym
     channel = Column(String(32), nullable=False, default="unknown")
     category = Column(String(32), nullable=False)
     severity = Column(String(16), nullable=False, index=True)
-    spans = Column(JSON, nullable=False, default=list)
-    cssrs = Column(JSON, nullable=False, default=dict)
+    spans = Column(EncryptedJSON, nullable=False, default=list)  # matched words: encrypted
+    cssrs = Column(EncryptedJSON, nullable=False, default=dict)  # screener answers: encrypted
     status = Column(String(16), nullable=False, default="open", index=True)
     assignee = Column(String(64), nullable=True)
     outcome = Column(String(32), nullable=True)
@@ -103,6 +137,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left in free pages
         cursor.close()
 
 
@@ -117,7 +152,19 @@ def engine_for(url: str) -> Engine:
     from bot.migrate import upgrade  # the migrations import this module's tables
 
     upgrade(engine)
+    if is_sqlite:
+        _owner_only(engine)
     return engine
+
+
+def _owner_only(engine: Engine) -> None:
+    """The SQLite file and its WAL are readable by the owner only (also when an earlier run left them 0644)."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        if os.path.exists(path):
+            os.chmod(path, 0o600)
 
 
 def get_engine() -> Engine:
@@ -190,7 +237,7 @@ class EscalationNote(Base):
     escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
     author = Column(String(64), nullable=False)
     kind = Column(String(16), nullable=False, default="note")
-    text = Column(Text, nullable=False)
+    text = Column(EncryptedText, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 

@@ -32,7 +32,7 @@ def delete_conversation(session: Session, sender_id: str) -> int:
         result = session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id})
         deleted = result.rowcount or 0
     session.query(Reminder).filter(Reminder.sender_id == sender_id).delete(synchronize_session=False)
-    for escalation in session.query(Escalation).filter(Escalation.conversation_id == sender_id):
+    for escalation in session.query(Escalation).filter(Escalation.pseudonym == pseudonymise(sender_id)):
         escalation.spans, escalation.cssrs = [], {}
     return deleted
 
@@ -41,7 +41,7 @@ def erase_person(sender_id: str) -> Erased:
     """Delete the conversation and usage rows of one sender; redact their escalation records."""
     pseudonym = pseudonymise(sender_id)
     with session_scope() as session:
-        escalations = session.query(Escalation).filter(Escalation.conversation_id == sender_id).all()
+        escalations = session.query(Escalation).filter(Escalation.pseudonym == pseudonym).all()
         events = delete_conversation(session, sender_id)
         usage = session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym).delete()
         for escalation in escalations:

@@ -1,7 +1,9 @@
 """Rasa's SQL tracker store, on the database Steady's settings name, with conversation text encrypted.
 
 The `data` column of Rasa's `events` table (the full event, including what the person wrote) is
-encrypted on insert and decrypted on load; ids, event types, intent and action names stay readable.
+encrypted on insert and decrypted on load. The intent and action name columns are left empty (they
+are inside the encrypted data): beside a sender id, "risk" or a crisis reply would say who disclosed
+what. Ids, event types and timestamps stay readable.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ SQLEvent = SQLTrackerStore.SQLEvent
 @event.listens_for(SQLEvent, "before_insert")
 def _encrypt_on_insert(_mapper: Any, _connection: Any, row: SQLEvent) -> None:
     row.data = encrypt_text(row.data)
+    row.intent_name = None
+    row.action_name = None
 
 
 @event.listens_for(SQLEvent, "load")

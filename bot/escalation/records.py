@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import Escalation, NotificationAttempt, utcnow
 from bot.escalation.contacts import OncallConfig, OncallConfigError, load_oncall
+from bot.pseudonym import pseudonymise
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,11 @@ def severity_rank(severity: str) -> int:
 
 
 def open_escalation_for(session: Session, conversation_id: str) -> Escalation | None:
-    """The conversation's newest escalation that is still open or acknowledged."""
+    """The conversation's newest escalation that is still open or acknowledged (found by pseudonym:
+    the conversation id itself is stored encrypted)."""
     query = (
         select(Escalation)
-        .where(Escalation.conversation_id == conversation_id)
+        .where(Escalation.pseudonym == pseudonymise(conversation_id))
         .where(Escalation.status.in_(ACTIVE_STATUSES))
         .order_by(Escalation.id.desc())
         .limit(1)
@@ -49,7 +51,7 @@ def open_escalation_for(session: Session, conversation_id: str) -> Escalation | 
 def record_risk(
     session: Session,
     *,
-    pseudonym: str,
+    pseudonym: str | None = None,
     conversation_id: str,
     channel: str,
     category: str,
@@ -63,9 +65,13 @@ def record_risk(
     new alert, unless the severity rises to high or imminent (one primary alert,
     reason "severity_raised"). Otherwise a new escalation is created and one notification per
     primary contact transport is queued (reason "new").
+
+    The stored pseudonym is always the keyed hash of conversation_id (it is how the record is found
+    again: the conversation id itself is stored encrypted); a `pseudonym` argument is not used.
     """
+    del pseudonym
     severity_rank(severity)
-    _check_text(pseudonym=(pseudonym, 64), conversation_id=(conversation_id, 255),
+    _check_text(conversation_id=(conversation_id, 255),
                 channel=(channel, 32), category=(category, 32))
     _check_spans(spans)
     existing = open_escalation_for(session, conversation_id)
@@ -79,7 +85,7 @@ def record_risk(
         return existing, False
     now = utcnow()
     escalation = Escalation(
-        pseudonym=pseudonym,
+        pseudonym=pseudonymise(conversation_id),
         conversation_id=conversation_id,
         channel=channel,
         category=category,
