@@ -9,7 +9,7 @@ never loses the record of an escalation.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 SEVERITIES = ("low", "moderate", "high", "imminent")
 ALERTING_SEVERITIES = ("high", "imminent")
 ACTIVE_STATUSES = ("open", "acknowledged")
+# Low and moderate escalations are not paged one by one: each contact gets one digest per window,
+# however many arrive (a flood of lower-severity escalations becomes one message).
+DIGEST_MINUTES = 15
 
 
 def severity_rank(severity: str) -> int:
@@ -175,12 +178,16 @@ def queue_notifications(
 
     Without `oncall` the on-call file is read; a missing or invalid file queues nothing (the
     worker queues notifications for such escalations once the file is fixed) and never raises.
+    High and imminent escalations page at once; lower ones join the next digest (reason "digest"),
+    one per contact and transport per DIGEST_MINUTES window.
     """
     if oncall is None:
         oncall = _oncall_or_none()
     if oncall is None:
         return []
     due = now or utcnow()
+    if escalation.severity not in ALERTING_SEVERITIES:
+        return _queue_digest(session, escalation, tier, oncall, digest_time(due))
     attempts = [
         NotificationAttempt(
             escalation_id=escalation.id,
@@ -192,6 +199,28 @@ def queue_notifications(
             attempts=0,
             next_attempt_at=due,
             created_at=due,
+        )
+        for contact in oncall.tier(tier)
+        for transport in contact.transports()
+    ]
+    session.add_all(attempts)
+    return attempts
+
+
+def digest_time(moment: datetime) -> datetime:
+    """The end of the digest window `moment` falls in."""
+    start = moment.replace(minute=moment.minute - moment.minute % DIGEST_MINUTES, second=0, microsecond=0)
+    return start + timedelta(minutes=DIGEST_MINUTES)
+
+
+def _queue_digest(
+    session: Session, escalation: Escalation, tier: str, oncall: OncallConfig, due: datetime
+) -> list[NotificationAttempt]:
+    """Attempts for the next digest; the worker sends each contact one message for all of them."""
+    attempts = [
+        NotificationAttempt(
+            escalation_id=escalation.id, contact=contact.name, transport=transport, tier=tier,
+            reason="digest", status="pending", attempts=0, next_attempt_at=due, created_at=utcnow(),
         )
         for contact in oncall.tier(tier)
         for transport in contact.transports()
