@@ -105,3 +105,19 @@ def retention_days() -> int | None:
     """Conversations idle for longer than this many days are purged; unset keeps them."""
     value = os.environ.get("STEADY_RETENTION_DAYS", "").strip()
     return int(value) if value else None
+
+
+def rate_limit_scale() -> float:
+    """Multiplies every public rate limit (bot/web/limits.py); 1 unless raised for a load test."""
+    return float(os.environ.get("STEADY_RATE_LIMIT_SCALE", "1") or 1)
+
+
+def trusted_proxies() -> frozenset[str]:
+    """Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default."""
+    value = os.environ.get("STEADY_TRUSTED_PROXIES", "")
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def widget_origin() -> str:
+    """The web site allowed to embed the widget and call the chat API (an origin, or * for any)."""
+    return os.environ.get("STEADY_WIDGET_ORIGIN", "*").rstrip("/") or "*"

@@ -237,7 +237,7 @@ class EscalationNote(Base):
     escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
     author = Column(String(64), nullable=False)
     kind = Column(String(16), nullable=False, default="note")
-    text = Column(EncryptedText, nullable=False)
+    text = Column(Text, nullable=False)  # encrypted by bot/console/queue.py
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 

@@ -214,6 +214,24 @@ async def queue_rows(request: web.Request) -> web.Response:
     return web.json_response({"html": rows, "count": len(items)})
 
 
+async def close_many(request: web.Request) -> web.StreamResponse:
+    """Supervisors close a flood of escalations at once (bot/console/queue.py close_many)."""
+    if not counselor_of(request).is_supervisor:
+        record(request, "close_many_refused", detail="not a supervisor")
+        return error_response(request, 403, "Only supervisors can close escalations in bulk.")
+    form = await request.post()
+    try:
+        ids = queue.parse_ids(str(form.get("ids", "")))
+        result = await asyncio.to_thread(queue.close_many, ids, counselor_of(request).username,
+                                         str(form.get("note", "")))
+    except queue.QueueError as problem:
+        return error_response(request, 400, str(problem))
+    record(request, "close_many", detail=f"closed {len(result.closed)}, skipped {len(result.skipped)}")
+    if wants_json(request):
+        return web.json_response({"closed": result.closed, "skipped": result.skipped})
+    return see_other("/")
+
+
 # --- one escalation --------------------------------------------------------------------------
 
 
@@ -458,6 +476,7 @@ def create_app(rasa_url: str | None = None, rasa_token: str | None = None, watch
     app.router.add_post("/logout", logout)
     app.router.add_get("/", queue_page)
     app.router.add_get("/queue/rows", queue_rows)
+    app.router.add_post("/queue/close", close_many)
     app.router.add_get("/escalations/{id}", escalation_page)
     app.router.add_get("/escalations/{id}/live", live)
     for name, handler in (("acknowledge", acknowledge), ("assign", assign), ("notes", add_note),

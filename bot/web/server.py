@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -26,6 +28,7 @@ from sqlalchemy import inspect, text
 from bot import config
 from bot.crypto import event_data
 from bot.db import engine_for
+from bot.web import limits
 
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 2000
@@ -40,6 +43,9 @@ CONTROL_INTENTS = frozenset({"restart", "session_start", "back"})
 RASA_URL = web.AppKey("rasa_url", str)
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+LIMITER = web.AppKey("limiter", limits.RateLimiter)
+TRUSTED_PROXIES = web.AppKey("trusted_proxies", frozenset)
+JSON_ROUTES = ("/api/messages", "/api/history")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
 DEMO_PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -85,11 +91,18 @@ async def read_json(request: web.Request) -> Any:
         return None
 
 
+def client_of(request: web.Request) -> str:
+    return limits.client_address(request.remote, request.headers.get("X-Forwarded-For"), request.app[TRUSTED_PROXIES])
+
+
 async def post_message(request: web.Request) -> web.Response:
     parsed = message_from(await read_json(request))
     if isinstance(parsed, str):
         return web.json_response({"error": parsed}, status=400)
     sender, text = parsed
+    refused = request.app[LIMITER].check_message(client_of(request), sender, text)
+    if refused:
+        return web.json_response({"error": limits.say(refused)}, status=429, headers={"Retry-After": "60"})
     url = f"{request.app[RASA_URL]}/webhooks/rest/webhook"
     body = {"sender": sender, "message": text, "metadata": {"channel": "web"}}
     try:
@@ -204,12 +217,17 @@ async def socketio_proxy(request: web.Request) -> web.StreamResponse:
 async def proxy_polling(request: web.Request, upstream: str) -> web.Response:
     headers = {"Access-Control-Allow-Origin": request.app[ALLOW_ORIGIN], "Cache-Control": "no-store"}
     forwarded = {"Content-Type": request.headers.get("Content-Type", "text/plain;charset=UTF-8")}
+    body = await request.read()
+    address = client_of(request)
+    packets = body.decode("utf-8", "replace").split("\x1e") if request.method == "POST" else []
+    if any(refused_frame(packet, request.app[LIMITER], address) for packet in packets):
+        return web.Response(text=limits.say("too_fast"), status=429, headers=headers)
     try:
         async with request.app[HTTP].request(
             request.method,
             upstream,
             params=request.query,
-            data=await request.read(),
+            data=body,
             headers=forwarded,
             timeout=REQUEST_TIMEOUT,
         ) as reply:
@@ -230,12 +248,56 @@ async def pump(source: Any, target: Any) -> None:
             break
 
 
+SOCKETIO_EVENT = re.compile(r"^42(?:/[^,]*,)?\d*(\[.*)$", re.DOTALL)
+
+
+def user_message(frame: str) -> tuple[str, str] | None:
+    """(session id, text) of a socket.io "user_uttered" event frame, else None."""
+    match = SOCKETIO_EVENT.match(frame)
+    if not match:
+        return None
+    try:
+        event = json.loads(match.group(1))
+    except ValueError:
+        return None
+    if not (isinstance(event, list) and len(event) >= 2 and event[0] == "user_uttered" and isinstance(event[1], dict)):
+        return None
+    message = event[1].get("message")
+    return str(event[1].get("session_id")), message.strip() if isinstance(message, str) else ""
+
+
+def refused_frame(frame: str, limiter: limits.RateLimiter, address: str) -> str | None:
+    """A bot_uttered frame to answer with when this frame is a message over the limits, else None."""
+    said = user_message(frame)
+    refused = limiter.check_message(address, *said) if said else None
+    return "42" + json.dumps(["bot_uttered", {"text": limits.say(refused)}]) if refused else None
+
+
+async def pump_from_browser(request: web.Request, browser: web.WebSocketResponse, rasa: Any) -> None:
+    """Browser to Rasa, with the public rate limits: a refused message is answered, not forwarded."""
+    address = client_of(request)
+    async for message in browser:
+        if message.type == aiohttp.WSMsgType.TEXT:
+            refusal = refused_frame(message.data, request.app[LIMITER], address)
+            if refusal:
+                await browser.send_str(refusal)
+            else:
+                await rasa.send_str(message.data)
+        elif message.type == aiohttp.WSMsgType.BINARY:
+            await rasa.send_bytes(message.data)
+        else:
+            break
+
+
 async def proxy_websocket(request: web.Request, upstream: str) -> web.WebSocketResponse:
     browser = web.WebSocketResponse(max_msg_size=64 * 1024)
     await browser.prepare(request)
     try:
         async with request.app[HTTP].ws_connect(upstream, params=request.query, max_msg_size=1024 * 1024) as rasa:
-            tasks = [asyncio.create_task(pump(browser, rasa)), asyncio.create_task(pump(rasa, browser))]
+            tasks = [
+                asyncio.create_task(pump_from_browser(request, browser, rasa)),
+                asyncio.create_task(pump(rasa, browser)),
+            ]
             _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
@@ -265,6 +327,26 @@ async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def origin_allowed(request: web.Request) -> bool:
+    """No Origin (a script), this server's own page, or the site named by STEADY_WIDGET_ORIGIN."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    allowed = request.app[ALLOW_ORIGIN]
+    return allowed == "*" or origin.rstrip("/") == allowed or urlsplit(origin).netloc == request.host
+
+
+@web.middleware
+async def public_guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Cross-site requests only from the widget's site; the JSON API only as JSON (so a browser
+    always preflights it: a text/plain form post from another site is refused)."""
+    if request.path.startswith(("/api/", "/socket.io/")) and not origin_allowed(request):
+        return web.json_response({"error": "This site may not use Steady's chat."}, status=403)
+    if request.method == "POST" and request.path in JSON_ROUTES and request.content_type != "application/json":
+        return web.json_response({"error": limits.say("unreadable")}, status=415)
+    return await handler(request)
+
+
 @web.middleware
 async def plain_headers(request: web.Request, handler: Any) -> web.StreamResponse:
     response = await handler(request)
@@ -280,9 +362,11 @@ async def _client(app: web.Application):  # type: ignore[no-untyped-def]
 
 
 def create_app(rasa_url: str, allow_origin: str = "*") -> web.Application:
-    app = web.Application(client_max_size=64 * 1024, middlewares=[plain_headers])
+    app = web.Application(client_max_size=64 * 1024, middlewares=[plain_headers, public_guard])
     app[RASA_URL] = rasa_url.rstrip("/")
-    app[ALLOW_ORIGIN] = allow_origin
+    app[ALLOW_ORIGIN] = allow_origin.rstrip("/") or "*"
+    app[LIMITER] = limits.RateLimiter(config.rate_limit_scale())
+    app[TRUSTED_PROXIES] = config.trusted_proxies()
     app.cleanup_ctx.append(_client)
     app.router.add_get("/", demo_page)
     app.router.add_get("/health", health)
@@ -303,7 +387,7 @@ def main() -> None:
     parser.add_argument("--rasa-url", default=os.environ.get("STEADY_RASA_URL", "http://127.0.0.1:5005"))
     parser.add_argument(
         "--allow-origin",
-        default=os.environ.get("STEADY_WIDGET_ORIGIN", "*"),
+        default=config.widget_origin(),
         help="which web site may embed the widget (an origin such as https://example.org, or *)",
     )
     args = parser.parse_args()

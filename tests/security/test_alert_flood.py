@@ -8,7 +8,6 @@ import pytest
 from bot.escalation.notify import deliver_due
 from bot.escalation.records import DIGEST_MINUTES
 from tests.integration.test_notifications import PRIMARY_CHAT, Stack, later, open_escalation, sent_texts
-from tests.integration.test_notifications import stack as stack  # noqa: F401 - the fixture
 
 
 @pytest.mark.asyncio

@@ -19,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import config
 from bot.console import queue
-from bot.db import Escalation, EscalationNote, get_engine, session_scope
+from bot.db import Escalation, get_engine, session_scope
 from bot.escalation.records import record_risk, update_cssrs
 from bot.tracker_store import SteadyTrackerStore
 
@@ -42,8 +42,9 @@ def escalate(conversation_id: str = TELEGRAM_ID) -> int:
             severity="high", spans=[{"text": WORDS, "start": 10, "end": 28, "rule": "plan"}],
         )
         update_cssrs(session, conversation_id, {"q3_method": "yes, i have pills saved"}, "imminent")
-        session.add(EscalationNote(escalation_id=escalation.id, author="alice", text="she said pills saved"))
-        return escalation.id
+        escalation_id = escalation.id
+    queue.add_note(escalation_id, "alice", "she said pills saved")
+    return escalation_id
 
 
 def test_escalation_words_screener_answers_notes_and_sender_id_are_not_readable_without_the_key(

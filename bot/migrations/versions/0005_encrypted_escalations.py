@@ -1,8 +1,8 @@
 """escalations.conversation_id encrypted (Text, no index); existing plaintext rows encrypted
 
 The raw sender id (a Telegram chat id) no longer sits in plaintext beside the risk it records;
-rows are found by their pseudonym. Spans (matched words), screener answers and counselor notes
-written before this revision are encrypted in place with the deployment key.
+rows are found by their pseudonym. Spans (matched words) and screener answers written before this
+revision are encrypted in place with the deployment key.
 
 Revision ID: 0005
 Revises: 0004
@@ -47,10 +47,6 @@ def upgrade() -> None:
             sa.text("UPDATE escalations SET conversation_id = :cid, spans = :spans, cssrs = :cssrs WHERE id = :id"),
             {"id": row[0], "cid": _sealed(row[1]), "spans": _sealed_json(row[2]), "cssrs": _sealed_json(row[3])},
         )
-    notes = connection.execute(sa.text("SELECT id, text FROM escalation_notes")).fetchall()
-    for note_id, note in notes:
-        connection.execute(sa.text("UPDATE escalation_notes SET text = :text WHERE id = :id"),
-                           {"id": note_id, "text": _sealed(note)})
 
 
 def downgrade() -> None:
