@@ -6,7 +6,7 @@ history the widget shows after a reload (/api/history) and a small JSON chat API
 used by scripts and the HTTP integration tests.
 
 Typed text that starts with "/" would be read by Rasa as a forced intent ("/deny"), so typed text
-is neutralised here and in the socket.io channel (bot/channels/webchat.py).
+and claimed button presses go through bot/channels/inbound.py here, as in every other channel.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,20 +27,17 @@ from aiohttp import web
 from sqlalchemy import inspect, text
 
 from bot import config
+from bot.channels import inbound
 from bot.crypto import event_data
 from bot.db import engine_for
 from bot.web import limits
 
 STATIC = Path(__file__).parent / "static"
-MAX_MESSAGE_CHARS = 2000
+MAX_MESSAGE_CHARS = inbound.MAX_MESSAGE_CHARS
 MAX_HISTORY_MESSAGES = 200
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")  # the same rule as bot/channels/webchat.py
-PAYLOAD_PATTERN = re.compile(r"^/[a-z_]+(\{[^{}]{0,200}\})?$")
 WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom payloads the widget draws
-# Rasa's built-in control intents: "/restart" would wipe the conversation's state and end a
-# counselor's takeover. No button of Steady's sends them, so a payload naming one is refused.
-CONTROL_INTENTS = frozenset({"restart", "session_start", "back"})
 RASA_URL = web.AppKey("rasa_url", str)
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
@@ -57,31 +55,47 @@ logger = logging.getLogger(__name__)
 # -- the JSON chat API (kept for scripts and the HTTP integration tests)
 
 
-def neutralise(text: str) -> str:
-    """Typed text can never force an intent: leading slashes are dropped."""
-    return text.lstrip().lstrip("/").strip()
+def message_from(body: Any, offered: Iterable[str] = ()) -> tuple[str, str] | str:
+    """(sender, text for Rasa) from a request body, or a plain-language reason it cannot be used.
 
-
-def message_from(body: Any) -> tuple[str, str] | str:
-    """(sender, text) from a request body, or a plain-language reason it cannot be used."""
+    A payload is passed on only if it is a button Steady offered in its latest turn (`offered`) or
+    one of the channel's commands; anything else is typed text (bot/channels/inbound.py)."""
     if not isinstance(body, dict):
         return "Send JSON with 'sender' and 'text' (or 'payload')."
     sender = body.get("sender")
     if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
         return "The conversation id is missing or malformed; reload the page to start a new one."
-    payload = body.get("payload")
-    if isinstance(payload, str) and payload:
-        if len(payload) > 300 or (payload.startswith("/") and not PAYLOAD_PATTERN.match(payload)):
-            return "That button could not be read. Please type your answer instead."
-        if payload.startswith("/") and payload[1:].split("{")[0] in CONTROL_INTENTS:
-            return "That button could not be read. Please type your answer instead."
-        return sender, payload
-    text = body.get("text")
-    if not isinstance(text, str) or not neutralise(text):
+    payload, typed = body.get("payload"), body.get("text")
+    said = payload if isinstance(payload, str) and payload else typed
+    if not isinstance(said, str):
         return "Please type a message."
-    if len(text) > MAX_MESSAGE_CHARS:
-        return f"That message is too long for me ({len(text)} characters; the limit is {MAX_MESSAGE_CHARS})."
-    return sender, neutralise(text)
+    if inbound.too_long(said):
+        return f"That message is too long for me ({len(said)} characters; the limit is {inbound.MAX_MESSAGE_CHARS})."
+    button = inbound.button_payload(said, offered) if said is payload else None
+    text = button or inbound.typed_text(said)
+    return (sender, text) if text else "Please type a message."
+
+
+def claims_offered_button(body: Any) -> str | None:
+    """The sender whose latest buttons must be read: the body claims a payload that is not a channel command."""
+    if not isinstance(body, dict) or not isinstance(body.get("payload"), str):
+        return None
+    sender = body.get("sender")
+    if body["payload"].strip() in inbound.CHANNEL_COMMANDS or not isinstance(sender, str):
+        return None
+    return sender if SENDER_PATTERN.match(sender) else None
+
+
+def offered_buttons(database_url: str, sender: str) -> set[str]:
+    """Payloads of the buttons Steady offered in its latest turn to this conversation."""
+    engine = engine_for(database_url)
+    if not inspect(engine).has_table("events"):
+        return set()
+    query = text("SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id DESC LIMIT 40")
+    with engine.connect() as connection:
+        rows = list(connection.execute(query, {"sender": sender}))
+    events = [event_data(data) if isinstance(data, str) else (data or {}) for _type, data in reversed(rows)]
+    return inbound.offered_in(events)
 
 
 async def read_json(request: web.Request) -> Any:
@@ -96,7 +110,11 @@ def client_of(request: web.Request) -> str:
 
 
 async def post_message(request: web.Request) -> web.Response:
-    parsed = message_from(await read_json(request))
+    body = await read_json(request)
+    offered: set[str] = set()
+    if (claimant := claims_offered_button(body)) is not None:
+        offered = await asyncio.to_thread(offered_buttons, config.database_url(), claimant)
+    parsed = message_from(body, offered)
     if isinstance(parsed, str):
         return web.json_response({"error": parsed}, status=400)
     sender, text = parsed
