@@ -56,6 +56,8 @@ from bot.risk.model import MODEL_CATEGORY, MODEL_RULE, RiskAssessment, RiskHit
 logger = logging.getLogger(__name__)
 
 RISK_KEY = "risk"
+REVIEW_RULE = "detector_error:review"
+_UNREADABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TYPED_INTENT = re.compile(r"^(\s*/[^\s{@]*(?:@[0-9.]+)?)")
 
 
@@ -114,7 +116,7 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
 
     def process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
-        assessment = self.detector.assess(text_to_assess(text))
+        assessment = self.assess_safely(text)
         top = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         if assessment.is_risk:
             self._set_risk_intent(message)
@@ -127,6 +129,20 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
         elif top == self.risk_intent:
             self._demote_risk_intent(message)  # e.g. "my sleeve": the model guesses on one or two words
         message.set(RISK_KEY, assessment.to_dict(), add_to_output=True)
+
+    def assess_safely(self, text: str) -> RiskAssessment:
+        """Never fails the NLU graph. If the detector raises, it is tried again on the text with
+        unreadable characters (lone surrogates) blanked, same length; if that fails too, the
+        message counts as risk with a hit flagged for review (rule REVIEW_RULE), so a counselor sees it."""
+        try:
+            return self.detector.assess(text_to_assess(text))
+        except Exception as error:  # noqa: BLE001 - fail safe, never drop a message
+            logger.error("risk detector failed (%s); retrying on sanitised text", type(error).__name__)
+        try:
+            return self.detector.assess(text_to_assess(_UNREADABLE.sub(" ", text)))
+        except Exception as error:  # noqa: BLE001
+            logger.error("risk detector failed again (%s); message flagged for review", type(error).__name__)
+        return RiskAssessment((RiskHit(MODEL_CATEGORY, "moderate", 0, len(text), text, REVIEW_RULE),))
 
     def _set_risk_intent(self, message: Message) -> None:
         """The rules are certain: risk at 1.0, every other intent at 0.0 (order kept). Leaving the
