@@ -8,6 +8,8 @@ var/ by default).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -142,16 +144,92 @@ def wait_until_ready(running: list[Part], log_dir: Path) -> None:
         time.sleep(1)
 
 
+STOP_TIMEOUT_S = 15.0
+
+
 def stop(running: list[Part]) -> None:
-    for part in running:
-        if part.process and part.process.poll() is None:
-            os.killpg(part.process.pid, signal.SIGTERM)
-    for part in running:
-        if part.process:
-            try:
-                part.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(part.process.pid, signal.SIGKILL)
+    """Stop every part, always to the end: further SIGTERM/SIGINT are ignored while stopping;
+    each part's process group gets SIGTERM, and whatever is left after STOP_TIMEOUT_S gets SIGKILL."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_IGN)
+    started = [part.process for part in running if part.process]
+    for process in started:
+        if process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for process in started:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for process in started:
+        _signal_group(process.pid, signal.SIGKILL)  # also children a part left behind in its group
+        process.wait()
+    forget_parts()
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+# -- parts left running by an earlier run (its launcher killed with SIGKILL, a crash, a reboot of the shell)
+
+
+def parts_file() -> Path:
+    return config.var_dir() / "run" / "parts.json"
+
+
+def remember_parts(running: list[Part]) -> None:
+    """Write which process groups this run started, so a later run can find leftovers."""
+    path = parts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = [
+        {"name": part.name, "pid": part.process.pid, "command": part.command} for part in running if part.process
+    ]
+    path.write_text(json.dumps(started))
+
+
+def forget_parts() -> None:
+    parts_file().unlink(missing_ok=True)
+
+
+def _command_of(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return raw.decode(errors="replace").rstrip("\0").split("\0")
+
+
+def stop_leftovers() -> list[str]:
+    """Stop the parts an earlier run left running (only processes still running the recorded command);
+    returns their names."""
+    try:
+        recorded = json.loads(parts_file().read_text())
+    except (OSError, ValueError):
+        return []
+    alive = [entry for entry in recorded if _command_of(entry["pid"]) == entry["command"]]
+    for entry in alive:
+        _signal_group(entry["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while any(_command_of(entry["pid"]) for entry in alive) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for entry in alive:
+        _signal_group(entry["pid"], signal.SIGKILL)
+    forget_parts()
+    return [entry["name"] for entry in alive]
+
+
+_interrupted = False
+
+
+def _interrupt(*_args: object) -> None:
+    """SIGTERM/SIGINT: the first one interrupts the launcher (which then stops every part); repeats do
+    nothing, so a signal that arrives while stopping can never cut stop() short."""
+    global _interrupted
+    if _interrupted:
+        return
+    _interrupted = True
+    raise KeyboardInterrupt
 
 
 def supervise(running: list[Part]) -> None:
@@ -176,11 +254,16 @@ def main(argv: list[str] | None = None) -> int:
     get_engine()  # create the database and tables before anything writes
     env = environment(ports)
     running = parts(ports, shell=args.shell)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    leftovers = stop_leftovers()
+    if leftovers:
+        print(f"==> Stopped parts an earlier run left running: {', '.join(leftovers)}")
     try:
         print("==> Starting Steady (the model takes about a minute to load)")
         for part in running:
             start(part, env, log_dir)
+            remember_parts(running)
         wait_until_ready(running, log_dir)
         if args.shell:
             shell = [sys.executable, "-m", "rasa", "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"]
