@@ -25,7 +25,7 @@ import jinja2
 from aiohttp import web
 
 from bot import config
-from bot.console import analytics, audit, auth, charts, queue, takeover, transcript
+from bot.console import analytics, audit, auth, charts, policy, queue, takeover, transcript
 from bot.console.accounts import active_usernames
 from bot.db import get_engine, utcnow
 from bot.erasure import erase_person
@@ -84,11 +84,14 @@ def record(request: web.Request, action: str, escalation_id: int | None = None, 
                  address=address(request))
 
 
+MAX_ID = 2**63 - 1  # SQLite's (and PostgreSQL's bigint) largest integer
+
+
 def escalation_id_of(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    raw = request.match_info["id"]
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise web.HTTPNotFound()
+    return int(raw)
 
 
 def secure_cookies(request: web.Request) -> bool:
@@ -240,6 +243,10 @@ async def escalation_page(request: web.Request, error: str | None = None, status
     escalation = queue.get_escalation(escalation_id)
     if escalation is None:
         raise web.HTTPNotFound(reason=f"There is no escalation #{escalation_id}.")
+    refused = policy.refusal_to_view(counselor_of(request), escalation)
+    if refused:
+        record(request, "view_escalation_refused", escalation_id, refused)
+        return error_response(request, 403, refused)
     record(request, "view_escalation", escalation_id)
     pause_problem = await keep_paused(request, escalation)
     runs, checkins = transcript.exercise_history(escalation.pseudonym)
@@ -272,6 +279,13 @@ async def _act(request: web.Request, action: str, done: str, work: Work) -> web.
     """Run one action on an escalation; audit it; redirect back, or show the page with the problem."""
     escalation_id = escalation_id_of(request)
     form = {key: str(value) for key, value in (await request.post()).items()}
+    escalation = queue.get_escalation(escalation_id)
+    if escalation is None:
+        raise web.HTTPNotFound(reason=f"There is no escalation #{escalation_id}.")
+    refused = policy.refusal_to_act(counselor_of(request), escalation, action, form.get("assignee"))
+    if refused:
+        record(request, f"{action}_refused", escalation_id, refused)
+        return error_response(request, 403, refused)
     try:
         await work(escalation_id, counselor_of(request), form)
     except (queue.QueueError, takeover.TakeoverError) as problem:
@@ -360,6 +374,10 @@ async def live(request: web.Request) -> web.Response:
     escalation = queue.get_escalation(escalation_id)
     if escalation is None:
         return web.json_response({"error": f"There is no escalation #{escalation_id}."}, status=404)
+    refused = policy.refusal_to_view(counselor_of(request), escalation)
+    if refused:
+        record(request, "view_live_refused", escalation_id, refused)
+        return web.json_response({"error": refused}, status=403)
     try:
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
@@ -422,6 +440,8 @@ async def audit_page(request: web.Request) -> web.Response:
     try:
         escalation_id = int(request.query["escalation"]) if request.query.get("escalation") else None
         before = int(request.query["before"]) if request.query.get("before") else None
+        if any(value is not None and not 0 <= value <= MAX_ID for value in (escalation_id, before)):
+            raise ValueError("out of range")
     except ValueError:
         return error_response(request, 400, "The escalation number and 'before' must be whole numbers.")
     record(request, "view_audit", escalation_id, f"actor={actor}" if actor else None)

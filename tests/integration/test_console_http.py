@@ -376,13 +376,13 @@ async def test_acknowledging_cancels_the_pending_notifications(console: str, ste
 @pytest.mark.asyncio
 async def test_assigning_to_another_counselor_and_to_nobody_real(console: str) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
-    sam = await signed_in(console, "sam")
-    assert (await sam.post(f"/escalations/{escalation_id}/assign", {"assignee": "cal"})).status == 303
-    refused = await sam.post(f"/escalations/{escalation_id}/assign", {"assignee": "mallory"})
+    sue = await signed_in(console, "sue")  # a supervisor: counselors only take unassigned ones themselves
+    assert (await sue.post(f"/escalations/{escalation_id}/assign", {"assignee": "cal"})).status == 303
+    refused = await sue.post(f"/escalations/{escalation_id}/assign", {"assignee": "mallory"})
     assert refused.status == 409 and "not an active console account" in refused.text
     with session_scope() as session:
         assert session.get(Escalation, escalation_id).assignee == "cal"
-    await sam.close()
+    await sue.close()
 
 
 @pytest.mark.asyncio
