@@ -2,7 +2,7 @@
 
 - The queue (active escalations, no transcripts) and analytics (aggregates): every signed-in account.
 - An escalation nobody is assigned to yet: every counselor may read it and act on it (acknowledging
-  or taking it over makes them the assignee).
+  it makes them the assignee).
 - Once assigned: only the assignee and supervisors read the transcript and act (notes, resolve,
   takeover, messages, hand back, reassign). A counselor covering for a colleague asks a supervisor
   to reassign it.
