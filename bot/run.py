@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import config
+from bot import config, logs
 from bot.db import get_engine
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ports, log_dir = Ports(), config.var_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    logs.tidy(log_dir)  # owner-only, rotated, old ones deleted (bot/logs.py)
     get_engine()  # create the database and tables before anything writes
     env = environment(ports)
     running = parts(ports, shell=args.shell)

@@ -6,7 +6,8 @@ Used on loopback by the chat page server and `make shell`. On top of Rasa's Rest
 - text is sanitised (bot/channels/inbound.py) and capped: longer than 2,000 characters gives 413 with
   a reply asking for shorter parts, so one message cannot stall the NLU for everybody;
 - when handling the message fails, the reply says so (never an empty answer) and the log names the
-  error without the person's words (Rasa's own version logs the text).
+  error without the person's words (Rasa's own version logs the text);
+- Rasa's structured logs are redacted (bot/logs.py) once the channels are set up.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels import inbound
+from bot.logs import redact_rasa_logs
 from bot.web.limits import say
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class RestInput(RasaRestInput):
     """Rasa's REST channel (same name and URL: /webhooks/rest/webhook) with the checks above."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        redact_rasa_logs()  # Rasa has configured its logging by now
         webhook = Blueprint("steady_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -410,7 +410,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    web.run_app(create_app(args.rasa_url, args.allow_origin), host=args.host, port=args.port, print=None)
+    # No access log: it would record people's addresses against /api/messages.
+    web.run_app(create_app(args.rasa_url, args.allow_origin), host=args.host, port=args.port, print=None,
+                access_log=None)
 
 
 if __name__ == "__main__":
