@@ -30,6 +30,7 @@ from bot.console.accounts import active_usernames
 from bot.db import get_engine, utcnow
 from bot.erasure import erase_person
 from bot.escalation.records import SEVERITIES
+from bot.web.limits import client_address
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "steady_console"
@@ -72,7 +73,8 @@ def wants_json(request: web.Request) -> bool:
 
 
 def address(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The client's address; X-Forwarded-For only from a proxy in STEADY_TRUSTED_PROXIES."""
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"), config.trusted_proxies())
 
 
 def counselor_of(request: web.Request) -> auth.Counselor:
@@ -208,7 +210,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 async def queue_page(request: web.Request) -> web.Response:
     record(request, "view_queue")
-    return render(request, "queue.html", items=queue.active_escalations())
+    alerts = auth.repeated_failures() if counselor_of(request).is_supervisor else []
+    return render(request, "queue.html", items=queue.active_escalations(), sign_in_alerts=alerts)
 
 
 async def queue_rows(request: web.Request) -> web.Response:
