@@ -157,6 +157,15 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+def checkpoint(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database and empty it, so deleted text does not
+    linger in the -wal file (secure_delete already overwrites freed pages). No-op elsewhere."""
+    if engine.url.get_backend_name() != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _owner_only(engine: Engine) -> None:
     """The SQLite file and its WAL are readable by the owner only (also when an earlier run left them 0644)."""
     database = engine.url.database
