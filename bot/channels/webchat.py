@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "webchat"
 MAX_MESSAGE_CHARS = inbound.MAX_MESSAGE_CHARS
-SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")
+SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")  # 32 random bytes, as the widget makes them
 MIN_DISTINCT_SESSION_CHARS = 8
 CHANNEL_COMMANDS = inbound.CHANNEL_COMMANDS
 

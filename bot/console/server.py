@@ -466,6 +466,10 @@ def _waiting(value: datetime, now: datetime) -> str:
     return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
 
 
+async def _no_server_header(_request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.pop("Server", None)
+
+
 def jinja_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
@@ -493,6 +497,7 @@ def create_app(rasa_url: str | None = None, rasa_token: str | None = None, watch
     get_engine()  # the tables exist before the first request
     app = web.Application(middlewares=[security_headers, require_session], client_max_size=64 * 1024)
     app[JINJA] = jinja_environment()
+    app.on_response_prepare.append(_no_server_header)
     app.cleanup_ctx.append(_services(rasa_url or config.rasa_url(), rasa_token or config.rasa_api_token(), watch))
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)

@@ -36,7 +36,7 @@ STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = inbound.MAX_MESSAGE_CHARS
 MAX_HISTORY_MESSAGES = 200
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")  # the same rule as bot/channels/webchat.py
+SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")  # the same rule as bot/channels/webchat.py
 WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom payloads the widget draws
 RASA_URL = web.AppKey("rasa_url", str)
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
@@ -369,7 +369,14 @@ async def public_guard(request: web.Request, handler: Any) -> web.StreamResponse
 async def plain_headers(request: web.Request, handler: Any) -> web.StreamResponse:
     response = await handler(request)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type == "text/html" or request.path.endswith((".html", ".htm")):
+        response.headers.setdefault("Content-Security-Policy", DEMO_PAGE_POLICY)  # also /static/index.html
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
+
+
+async def no_server_header(_request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.pop("Server", None)
 
 
 async def _client(app: web.Application):  # type: ignore[no-untyped-def]
@@ -386,6 +393,7 @@ def create_app(rasa_url: str, allow_origin: str = "*") -> web.Application:
     app[LIMITER] = limits.RateLimiter(config.rate_limit_scale())
     app[TRUSTED_PROXIES] = config.trusted_proxies()
     app.cleanup_ctx.append(_client)
+    app.on_response_prepare.append(no_server_header)
     app.router.add_get("/", demo_page)
     app.router.add_get("/health", health)
     app.router.add_get("/widget.js", widget_file("widget.js"))
