@@ -15,9 +15,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,8 +152,26 @@ STOP_TIMEOUT_S = 15.0
 def stop(running: list[Part]) -> None:
     """Stop every part, always to the end: further SIGTERM/SIGINT are ignored while stopping;
     each part's process group gets SIGTERM, and whatever is left after STOP_TIMEOUT_S gets SIGKILL."""
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, signal.SIG_IGN)
+    with _signals_ignored():
+        _stop_parts(running)
+    forget_parts()
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """SIGTERM and SIGINT ignored (in the main thread), then the earlier handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    earlier = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in earlier.items():
+            signal.signal(signum, handler)
+
+
+def _stop_parts(running: list[Part]) -> None:
     started = [part.process for part in running if part.process]
     for process in started:
         if process.poll() is None:
@@ -163,7 +183,6 @@ def stop(running: list[Part]) -> None:
     for process in started:
         _signal_group(process.pid, signal.SIGKILL)  # also children a part left behind in its group
         process.wait()
-    forget_parts()
 
 
 def _signal_group(pgid: int, signum: int) -> None:
