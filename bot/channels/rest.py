@@ -5,6 +5,8 @@ Used on loopback by the chat page server and `make shell`. On top of Rasa's Rest
   characters other than letters, digits and `_.:@-`) or a message that is not text gives 400, not 500;
 - text is sanitised (bot/channels/inbound.py) and capped: longer than 2,000 characters gives 413 with
   a reply asking for shorter parts, so one message cannot stall the NLU for everybody;
+- as in every channel, text never forces an intent unless it is exactly a button payload the
+  assistant offered in its latest turn (or a channel command such as /greet);
 - when handling the message fails, the reply says so (never an empty answer) and the log names the
   error without the person's words (Rasa's own version logs the text);
 - Rasa's structured logs are redacted (bot/logs.py) once the channels are set up.
@@ -22,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels import inbound
+from bot.channels.webchat import offered_payloads
 from bot.logs import redact_rasa_logs
 from bot.web.limits import say
 
@@ -46,6 +49,24 @@ def checked_body(request: Request) -> tuple[str, str, dict[str, Any] | None] | t
     return sender, inbound.sanitise(text), metadata if isinstance(metadata, dict) else None
 
 
+async def accepted_text(agent: Any, sender: str, text: str) -> str:
+    """The text for Rasa: a button payload only if offered (or a channel command), else typed text."""
+    claimed = text.strip()
+    if claimed.startswith("/"):
+        offered: set[str] = set()
+        if claimed not in inbound.CHANNEL_COMMANDS and agent is not None and agent.tracker_store is not None:
+            try:
+                tracker = await agent.tracker_store.retrieve(sender)
+            except Exception:  # noqa: BLE001 - then it is simply treated as typed
+                logger.exception("Could not read the conversation to check a button payload")
+                tracker = None
+            offered = offered_payloads(tracker.events) if tracker is not None else set()
+        button = inbound.button_payload(claimed, offered)
+        if button:
+            return button
+    return inbound.typed_text(text)
+
+
 class RestInput(RasaRestInput):
     """Rasa's REST channel (same name and URL: /webhooks/rest/webhook) with the checks above."""
 
@@ -64,6 +85,9 @@ class RestInput(RasaRestInput):
                 status, reason = checked
                 return response.json({"error": reason}, status=status)
             sender, text, metadata = checked
+            text = await accepted_text(getattr(request.app.ctx, "agent", None), sender, text)
+            if not text:
+                return response.json({"error": say("unreadable")}, status=400)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from bot.channels import inbound
-from bot.channels.rest import checked_body
+from bot.channels.rest import accepted_text, checked_body
 from bot.channels.telegram_input import text_for_rasa
 from bot.web.server import message_from
+from tests.unit.test_webchat_channel import SENDER as WIDGET_SENDER
 from tests.unit.test_webchat_channel import channel_with_offer, passed_on
 
 SENDER = "a" * 32
@@ -75,6 +76,15 @@ async def test_a_claimed_button_passes_only_as_exactly_what_was_offered(claimed:
     page = message_from({"sender": SENDER, "payload": claimed}, offered={OFFERED})[1]
     for text in [*widget, page]:
         assert not forced(text) or text == OFFERED, f"{claimed!r} became {text!r}"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("claimed", CLAIMED_BYPASSES)
+async def test_rasas_rest_channel_applies_the_same_rule(claimed: str) -> None:
+    agent = (await channel_with_offer(MENU)).app.ctx.agent
+    text = await accepted_text(agent, WIDGET_SENDER, claimed)
+    assert not forced(text) or text == OFFERED
+    assert await accepted_text(agent, WIDGET_SENDER, OFFERED) == OFFERED
 
 
 def test_rasas_control_intents_never_pass_as_buttons_even_if_offered() -> None:
