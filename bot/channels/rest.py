@@ -9,7 +9,8 @@ Used on loopback by the chat page server and `make shell`. On top of Rasa's Rest
   assistant offered in its latest turn (or a channel command such as /greet);
 - when handling the message fails, the reply says so (never an empty answer) and the log names the
   error without the person's words (Rasa's own version logs the text);
-- Rasa's structured logs are redacted (bot/logs.py) once the channels are set up.
+- Rasa's structured logs are redacted (bot/logs.py) and the NLU runs off the event loop
+  (bot/nlu_thread.py) once the channels are set up.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sanic.request import Request
 from bot.channels import inbound
 from bot.channels.webchat import offered_payloads
 from bot.logs import redact_rasa_logs
+from bot.nlu_thread import run_nlu_in_threads
 from bot.web.limits import say
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         redact_rasa_logs()  # Rasa has configured its logging by now
+        run_nlu_in_threads()  # a long message must not stall every conversation (bot/nlu_thread.py)
         webhook = Blueprint("steady_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
