@@ -30,6 +30,7 @@ from bot import config
 from bot.channels import inbound
 from bot.crypto import event_data
 from bot.db import engine_for
+from bot.erasure import erase_person
 from bot.web import limits
 
 STATIC = Path(__file__).parent / "static"
@@ -43,7 +44,7 @@ ALLOW_ORIGIN = web.AppKey("allow_origin", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 LIMITER = web.AppKey("limiter", limits.RateLimiter)
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", frozenset)
-JSON_ROUTES = ("/api/messages", "/api/history")
+JSON_ROUTES = ("/api/messages", "/api/history", "/api/erase")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
 DEMO_PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -216,6 +217,22 @@ async def history(request: web.Request) -> web.Response:
         logger.exception("Could not read a conversation's history")
         return web.json_response({"error": "The earlier messages could not be loaded."}, status=503, headers=headers)
     return web.json_response({"messages": messages}, headers=headers)
+
+
+async def erase(request: web.Request) -> web.Response:
+    """POST {session_id}: the person erases their own chat (bot/erasure.py; an escalation record is
+    kept without their words). Whoever holds the unguessable id is the person."""
+    headers = {**cors_headers(request), "Cache-Control": "no-store"}
+    body = await read_json(request)
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
+        return web.json_response({"error": "The conversation id is missing or malformed."}, status=400, headers=headers)
+    try:
+        await asyncio.to_thread(erase_person, session_id)
+    except Exception:  # noqa: BLE001 - the person is told; the cause is logged without their words
+        logger.error("Erasing a web chat failed")
+        return web.json_response({"error": "The chat could not be erased."}, status=503, headers=headers)
+    return web.json_response({"erased": True}, headers=headers)
 
 
 async def preflight(request: web.Request) -> web.Response:
@@ -401,6 +418,8 @@ def create_app(rasa_url: str, allow_origin: str = "*") -> web.Application:
     app.router.add_post("/api/messages", post_message)
     app.router.add_post("/api/history", history)
     app.router.add_route("OPTIONS", "/api/history", preflight)
+    app.router.add_post("/api/erase", erase)
+    app.router.add_route("OPTIONS", "/api/erase", preflight)
     app.router.add_route("*", "/socket.io/", socketio_proxy)
     app.router.add_static("/static/", STATIC)
     return app

@@ -52,3 +52,24 @@ def test_telegrams_webhook_refuses_oversized_bodies() -> None:
     request = SimpleNamespace(headers={SECRET_HEADER: "s3cret"}, body=b"{" + b" " * MAX_UPDATE_BYTES + b"}")
     reply = asyncio.run(TelegramRuntime.webhook(channel, request))
     assert reply.status == 413
+
+
+@pytest.mark.asyncio
+async def test_a_person_erases_their_own_web_chat(steady_env: Any) -> None:
+    import asyncio as aio
+
+    from rasa.shared.core.domain import Domain
+
+    from bot.tracker_store import SteadyTrackerStore
+    from bot.web.server import load_history
+    from tests.unit.test_webchat_history import conversation, save
+
+    mine = secrets.token_hex(32)
+    await save(SteadyTrackerStore(Domain.empty()), mine, conversation())
+    assert load_history(steady_env.database_url, mine)
+    async with chat_page() as (url, _rasa), aiohttp.ClientSession() as http:
+        async with http.post(f"{url}/api/erase", json={"session_id": "abc"}) as reply:
+            assert reply.status == 400
+        async with http.post(f"{url}/api/erase", json={"session_id": mine}) as reply:
+            assert reply.status == 200
+    assert await aio.to_thread(load_history, steady_env.database_url, mine) == []
