@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -141,9 +142,19 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
-@cache
+_ENGINE_LOCK = threading.Lock()
+
+
 def engine_for(url: str) -> Engine:
-    """One engine per database URL per process, its schema migrated to the latest version."""
+    """One engine per database URL per process, its schema migrated to the latest version. Thread-safe:
+    two threads asking at once for a new URL must not run the migrations side by side (Alembic's
+    module-level proxies break: a 500 the fuzz test found)."""
+    with _ENGINE_LOCK:
+        return _engine_for(url)
+
+
+@cache
+def _engine_for(url: str) -> Engine:
     is_sqlite = url.startswith("sqlite")
     connect_args = {"timeout": 30} if is_sqlite else {}
     engine = create_engine(url, future=True, connect_args=connect_args)

@@ -51,6 +51,10 @@ def environment(ports: Ports) -> dict[str, str]:
     env.update(
         PYTHONPATH=str(config.REPO_ROOT),
         SANIC_HOST="127.0.0.1",
+        # Sanic (the action server) closes idle connections after 5 s, while Rasa's client reuses them
+        # for 15 s: under load an action call then fails ("Cannot write to closing transport") and
+        # e.g. the escalation is lost. The server must keep them longer than the client does.
+        SANIC_KEEP_ALIVE_TIMEOUT="30",
         STEADY_ACTION_ENDPOINT=f"http://127.0.0.1:{ports.actions}/webhook",
         STEADY_RASA_URL=f"http://127.0.0.1:{ports.rasa}",
         STEADY_RASA_API_TOKEN=config.rasa_api_token(),

@@ -114,7 +114,10 @@ async def post_message(request: web.Request) -> web.Response:
     body = await read_json(request)
     offered: set[str] = set()
     if (claimant := claims_offered_button(body)) is not None:
-        offered = await asyncio.to_thread(offered_buttons, config.database_url(), claimant)
+        try:
+            offered = await asyncio.to_thread(offered_buttons, config.database_url(), claimant)
+        except Exception:  # noqa: BLE001 - the claimed button is then simply typed text
+            logger.exception("Could not read the conversation to check a button")
     parsed = message_from(body, offered)
     if isinstance(parsed, str):
         return web.json_response({"error": parsed}, status=400)

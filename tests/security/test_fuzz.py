@@ -19,7 +19,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-import socketio
 from sqlalchemy import text
 
 from bot import config
@@ -126,27 +125,56 @@ async def page_conversation(http, steady, turns, tally, detector, gate, rng) -> 
             tally.risky.update([sender] if flags_risk(detector, inbound.typed_text(said)) else [])
 
 
-async def widget_conversation(steady, turns, tally, detector, gate, rng) -> None:  # type: ignore[no-untyped-def]
+class WidgetSocket:
+    """The widget's side of socket.io (Engine.IO 4, Socket.IO 5) over a websocket, as widget.js speaks it."""
+
+    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        self.socket = socket
+        self.events: asyncio.Queue = asyncio.Queue()
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for message in self.socket:
+            frame = message.data if message.type == aiohttp.WSMsgType.TEXT else ""
+            if frame == "2":
+                await self.socket.send_str("3")  # ping -> pong
+            elif frame.startswith("42"):
+                await self.events.put(json.loads(frame[2:]))
+            elif frame.startswith("40"):
+                await self.events.put(["connected"])
+
+    async def emit(self, event: str, data: dict[str, Any]) -> None:
+        await self.socket.send_str("42" + json.dumps([event, data]))
+
+    async def expect(self, name: str) -> list[Any]:
+        while True:
+            event = await asyncio.wait_for(self.events.get(), 60)
+            if event[0] == name:
+                return event
+
+
+async def widget_conversation(http, steady, turns, tally, detector, gate, rng) -> None:  # type: ignore[no-untyped-def]
     session_id = f"{rng.getrandbits(256):064x}"
-    client = socketio.AsyncClient(reconnection=False)
-    confirmed = asyncio.Event()
-    client.on("session_confirm", lambda *_: confirmed.set())
-    await client.connect(f"http://127.0.0.1:{steady.ports.web}", socketio_path="/socket.io", transports=["websocket"])
-    try:
-        await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.wait(), 30)
-        for said in turns:
-            async with gate:
-                button = {"button": True} if rng.random() < 0.2 else {}
-                await client.emit("user_uttered", {"message": said, "session_id": session_id,
-                                                   "metadata": {"language": "en-GB", **button}})
-                tally.statuses[("widget", "sent")] += 1
-            if not inbound.too_long(said) and inbound.typed_text(said):
-                tally.accepted[session_id] += 1
-                tally.risky.update([session_id] if flags_risk(detector, inbound.typed_text(said)) else [])
-            await asyncio.sleep(0.05)
-    finally:
-        await client.disconnect()
+    url = f"http://127.0.0.1:{steady.ports.web}/socket.io/?EIO=4&transport=websocket"
+    async with http.ws_connect(url) as socket:
+        widget = WidgetSocket(socket)
+        try:
+            await socket.send_str("40")
+            await widget.expect("connected")
+            await widget.emit("session_request", {"session_id": session_id})
+            await widget.expect("session_confirm")
+            for said in turns:
+                async with gate:
+                    button = {"button": True} if rng.random() < 0.2 else {}
+                    await widget.emit("user_uttered", {"message": said, "session_id": session_id,
+                                                       "metadata": {"language": "en-GB", **button}})
+                    tally.statuses[("widget", "sent")] += 1
+                    await widget.expect("bot_uttered")  # every message gets an answer
+                if not inbound.too_long(said) and inbound.typed_text(said):
+                    tally.accepted[session_id] += 1
+                    tally.risky.update([session_id] if flags_risk(detector, inbound.typed_text(said)) else [])
+        finally:
+            widget.reader.cancel()
 
 
 def stored_user_messages(database_url: str) -> Counter:
@@ -183,7 +211,7 @@ async def fuzz(steady: Steady, tally: Tally) -> None:
             jobs.append(page_conversation(http, steady, turns, tally, detector, gate, random.Random(rng.random())))
         widget_total = count - int(count * SHARE["rest"]) - int(count * SHARE["page"])
         for turns in conversations(rng, widget_total):
-            jobs.append(widget_conversation(steady, turns, tally, detector, gate, random.Random(rng.random())))
+            jobs.append(widget_conversation(http, steady, turns, tally, detector, gate, random.Random(rng.random())))
         random.Random(SEED).shuffle(jobs)
         await asyncio.gather(*jobs)
 
