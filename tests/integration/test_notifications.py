@@ -310,6 +310,7 @@ async def test_no_words_or_identifiers_of_the_person_reach_any_transport(stack: 
     await deliver_due()
     escalate_unacknowledged(later(minutes=11))
     await deliver_due(later(minutes=11))
+    await deliver_due(later(minutes=16))  # the moderate escalation's digest
 
     telegram_bodies = [json.dumps(call.params) for call in stack.telegram.requests]
     mail_bodies = [mail.raw.decode("utf-8", "replace") for mail in stack.smtp.messages]
