@@ -30,3 +30,40 @@ def test_a_broken_detector_flags_the_message_for_review_instead_of_failing(
     component.process([message])
     assert message.get(INTENT)["name"] == "risk"
     assert [hit["rule"] for hit in message.get("risk")["hits"]] == [REVIEW_RULE]
+
+
+@pytest.mark.asyncio
+async def test_when_handling_a_widget_message_fails_the_person_gets_a_useful_reply() -> None:
+    from tests.unit.test_webchat_channel import MENU, SENDER, channel_with_offer
+
+    channel = await channel_with_offer(MENU)
+    replies: list[str] = []
+
+    async def reply(_sid: str, text: str) -> None:
+        replies.append(text)
+
+    async def failing(_message: object) -> None:
+        raise ValueError("[E123] something inside spaCy")
+
+    channel._reply = reply  # type: ignore[method-assign]
+    await channel.handle_message(SENDER, {"message": "i want to kill myself tonight"}, failing)
+    assert replies and "emergency number" in replies[0]
+
+
+@pytest.mark.asyncio
+async def test_when_handling_a_rest_message_fails_the_reply_says_so() -> None:
+    from types import SimpleNamespace
+
+    from rasa.core.channels.channel import UserMessage
+
+    from bot.channels.rest import RestInput
+
+    async def failing(_message: UserMessage) -> None:
+        raise ValueError("[E123] something inside spaCy")
+
+    blueprint = RestInput().blueprint(failing)
+    receive = next(route.handler for route in blueprint._future_routes if route.uri == "/webhook")
+    request = SimpleNamespace(json={"sender": "738201945", "message": "i want to die"},
+                              app=SimpleNamespace(ctx=SimpleNamespace()))
+    reply = await receive(request)
+    assert reply.status == 200 and b"emergency number" in reply.body
