@@ -165,7 +165,10 @@ class WebchatInput(SocketIOInput):
             if not is_valid_session_id(sender_id):
                 await self._reply(sid, BAD_SESSION_REPLY)
                 return
-            await self._sio().enter_room(sid, sender_id, namespace=self.namespace)
+            try:
+                await self._sio().enter_room(sid, sender_id, namespace=self.namespace)
+            except Exception:  # noqa: BLE001 - the socket closed right after sending: the message is still
+                logger.info("The widget's socket closed before its message was handled")  # handled and stored
         text = data.get("message")
         text = inbound.sanitise(text) if isinstance(text, str) else ""
         if inbound.too_long(text):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import time
 from collections import Counter
@@ -33,7 +34,7 @@ from tests.integration.servers import Steady, private_steady_env, start_steady
 pytestmark = pytest.mark.integration
 
 SEED = 14
-TOTAL = 2000
+TOTAL = int(os.environ.get("STEADY_FUZZ_MESSAGES", "2000"))  # at least 2,000 in make test
 SHARE = {"rest": 0.4, "page": 0.4, "widget": 0.2}
 IN_FLIGHT = 4
 TURNS_PER_CONVERSATION = 5

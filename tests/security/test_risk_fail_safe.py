@@ -67,3 +67,22 @@ async def test_when_handling_a_rest_message_fails_the_reply_says_so() -> None:
                               app=SimpleNamespace(ctx=SimpleNamespace()))
     reply = await receive(request)
     assert reply.status == 200 and b"emergency number" in reply.body
+
+
+@pytest.mark.asyncio
+async def test_a_widget_message_sent_just_before_the_tab_closes_is_still_handled() -> None:
+    """Found by the fuzz test: the room could not be entered for a closed socket, and the message
+    (a risk message too) was dropped."""
+    from tests.unit.test_webchat_channel import MENU, SENDER, Collected, channel_with_offer
+
+    channel = await channel_with_offer(MENU)
+    channel.session_persistence = True
+
+    async def closed(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("sid is not connected")
+
+    channel.sio.enter_room = closed  # type: ignore[method-assign]
+    collected = Collected()
+    session_id = "0123456789abcdef" * 4
+    await channel.handle_message(SENDER, {"message": "i want to end my life", "session_id": session_id}, collected)
+    assert [message.text for message in collected.messages] == ["i want to end my life"]
