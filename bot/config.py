@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,9 +16,11 @@ CONTENT_DIR = REPO_ROOT / "bot" / "content"
 
 
 def var_dir() -> Path:
-    """Where runtime state lives (database, keys, logs). Git-ignored."""
+    """Where runtime state lives (database, keys, logs): owner-only (0700). Git-ignored."""
     path = Path(os.environ.get("STEADY_VAR_DIR", REPO_ROOT / "var"))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)  # left group/world-readable by an earlier version
     return path
 
 
@@ -28,13 +31,27 @@ def database_url() -> str:
 
 
 def _secret_from_file(name: str, generate: Callable[[], str] = lambda: secrets.token_hex(32)) -> bytes:
-    """A secret kept under var/secrets/, generated (owner-readable only) on first use."""
+    """A secret kept under var/secrets/, generated on first use: created owner-only (O_EXCL, 0600),
+    so it is never readable by others, and two processes starting at once end up with one secret."""
     path = var_dir() / "secrets" / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generate())
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(generate())
+    return _read_secret(path)
+
+
+def _read_secret(path: Path, attempts: int = 50) -> bytes:
+    """The secret in `path`; waits briefly while another process is still writing it."""
+    for _ in range(attempts):
+        value = path.read_text().strip()
+        if value:
+            return value.encode()
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty: delete it to generate a new secret")
 
 
 def pseudonym_key() -> bytes:
@@ -101,3 +118,19 @@ def retention_days() -> int | None:
     """Conversations idle for longer than this many days are purged; unset keeps them."""
     value = os.environ.get("STEADY_RETENTION_DAYS", "").strip()
     return int(value) if value else None
+
+
+def rate_limit_scale() -> float:
+    """Multiplies every public rate limit (bot/web/limits.py); 1 unless raised for a load test."""
+    return float(os.environ.get("STEADY_RATE_LIMIT_SCALE", "1") or 1)
+
+
+def trusted_proxies() -> frozenset[str]:
+    """Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated); none by default."""
+    value = os.environ.get("STEADY_TRUSTED_PROXIES", "")
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def widget_origin() -> str:
+    """The web site allowed to embed the widget and call the chat API (an origin, or * for any)."""
+    return os.environ.get("STEADY_WIDGET_ORIGIN", "*").rstrip("/") or "*"

@@ -5,6 +5,9 @@ Rasa's SQL tracker store keeps the conversations in the same database (its table
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -20,6 +23,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     create_engine,
     event,
 )
@@ -27,6 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from bot import config
+from bot.crypto import PREFIX, decrypt_text, encrypt_text
 
 Base = declarative_base()
 
@@ -35,6 +40,36 @@ ESCALATION_STATUSES = ("open", "acknowledged", "resolved")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class EncryptedText(TypeDecorator):
+    """Text encrypted at rest with the deployment key (bot/crypto.py); plaintext rows still read.
+
+    Not searchable: look rows up by another column (e.g. an escalation's pseudonym)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        return None if value is None else encrypt_text(value)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        return None if value is None else decrypt_text(value)
+
+
+class EncryptedJSON(TypeDecorator):
+    """A JSON value stored as one encrypted JSON string; rows written before encryption still read."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        return None if value is None else encrypt_text(json.dumps(value))
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return json.loads(decrypt_text(value))
+        return value
 
 
 class UsageEvent(Base):
@@ -62,12 +97,12 @@ class Escalation(Base):
 
     id = Column(Integer, primary_key=True)
     pseudonym = Column(String(64), nullable=False, index=True)
-    conversation_id = Column(String(255), nullable=False, index=True)
+    conversation_id = Column(EncryptedText, nullable=False)  # the raw sender id, encrypted; find rows by pseudonym
     channel = Column(String(32), nullable=False, default="unknown")
     category = Column(String(32), nullable=False)
     severity = Column(String(16), nullable=False, index=True)
-    spans = Column(JSON, nullable=False, default=list)
-    cssrs = Column(JSON, nullable=False, default=dict)
+    spans = Column(EncryptedJSON, nullable=False, default=list)  # matched words: encrypted
+    cssrs = Column(EncryptedJSON, nullable=False, default=dict)  # screener answers: encrypted
     status = Column(String(16), nullable=False, default="open", index=True)
     assignee = Column(String(64), nullable=True)
     outcome = Column(String(32), nullable=True)
@@ -103,12 +138,23 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted text is overwritten, not left in free pages
         cursor.close()
 
 
-@cache
+_ENGINE_LOCK = threading.Lock()
+
+
 def engine_for(url: str) -> Engine:
-    """One engine per database URL per process, its schema migrated to the latest version."""
+    """One engine per database URL per process, its schema migrated to the latest version. Thread-safe:
+    two threads asking at once for a new URL must not run the migrations side by side (Alembic's
+    module-level proxies break: a 500 the fuzz test found)."""
+    with _ENGINE_LOCK:
+        return _engine_for(url)
+
+
+@cache
+def _engine_for(url: str) -> Engine:
     is_sqlite = url.startswith("sqlite")
     connect_args = {"timeout": 30} if is_sqlite else {}
     engine = create_engine(url, future=True, connect_args=connect_args)
@@ -117,7 +163,28 @@ def engine_for(url: str) -> Engine:
     from bot.migrate import upgrade  # the migrations import this module's tables
 
     upgrade(engine)
+    if is_sqlite:
+        _owner_only(engine)
     return engine
+
+
+def checkpoint(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database and empty it, so deleted text does not
+    linger in the -wal file (secure_delete already overwrites freed pages). No-op elsewhere."""
+    if engine.url.get_backend_name() != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _owner_only(engine: Engine) -> None:
+    """The SQLite file and its WAL are readable by the owner only (also when an earlier run left them 0644)."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        if os.path.exists(path):
+            os.chmod(path, 0o600)
 
 
 def get_engine() -> Engine:
@@ -190,7 +257,7 @@ class EscalationNote(Base):
     escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
     author = Column(String(64), nullable=False)
     kind = Column(String(16), nullable=False, default="note")
-    text = Column(Text, nullable=False)
+    text = Column(Text, nullable=False)  # encrypted by bot/console/queue.py
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 

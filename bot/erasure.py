@@ -2,7 +2,9 @@
 
 Removes the conversation from Rasa's tracker store, the person's check-in reminders and usage rows.
 Escalation records are kept for safeguarding (see README, "Data and safeguarding"), with the matched
-words and screener answers removed: only that an escalation happened, when, its severity and outcome.
+words, screener answers and counselors' notes removed and the conversation id replaced: only that an
+escalation happened, when, its severity and outcome. On SQLite the write-ahead log is checkpointed and
+truncated afterwards, and secure_delete overwrites the freed pages (bot/db.py).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
-from bot.db import Escalation, Reminder, UsageEvent, session_scope
+from bot.db import Escalation, EscalationNote, Reminder, UsageEvent, checkpoint, get_engine, session_scope
 from bot.pseudonym import pseudonymise
+
+ERASED_PREFIX = "erased:"
 
 
 @dataclass(frozen=True)
@@ -23,27 +27,36 @@ class Erased:
     escalations_redacted: int
 
 
-def delete_conversation(session: Session, sender_id: str) -> int:
+ERASED_NOTE = "[Note erased with the person's data.]"
+
+
+def delete_conversation(session: Session, sender_id: str) -> tuple[int, int]:
     """Delete one sender's events from Rasa's tracker store and their check-in reminders, and redact
-    their escalation records (kept for safeguarding without the matched words or screener answers);
-    returns events deleted."""
+    their escalation records (kept for safeguarding without the matched words, screener answers,
+    counselors' notes or the conversation id); returns (events deleted, escalations redacted)."""
     deleted = 0
     if inspect(session.get_bind()).has_table("events"):
         result = session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id})
         deleted = result.rowcount or 0
     session.query(Reminder).filter(Reminder.sender_id == sender_id).delete(synchronize_session=False)
-    for escalation in session.query(Escalation).filter(Escalation.conversation_id == sender_id):
+    pseudonym = pseudonymise(sender_id)
+    escalations = session.query(Escalation).filter(Escalation.pseudonym == pseudonym).all()
+    for escalation in escalations:
         escalation.spans, escalation.cssrs = [], {}
-    return deleted
+        escalation.conversation_id = f"{ERASED_PREFIX}{pseudonym}"
+    ids = [escalation.id for escalation in escalations]
+    if ids:
+        session.query(EscalationNote).filter(EscalationNote.escalation_id.in_(ids)).update(
+            {EscalationNote.text: ERASED_NOTE}, synchronize_session=False
+        )
+    return deleted, len(escalations)
 
 
 def erase_person(sender_id: str) -> Erased:
     """Delete the conversation and usage rows of one sender; redact their escalation records."""
     pseudonym = pseudonymise(sender_id)
     with session_scope() as session:
-        escalations = session.query(Escalation).filter(Escalation.conversation_id == sender_id).all()
-        events = delete_conversation(session, sender_id)
+        events, redacted = delete_conversation(session, sender_id)
         usage = session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym).delete()
-        for escalation in escalations:
-            escalation.conversation_id = f"erased:{pseudonym}"
-        return Erased(events, usage, len(escalations))
+    checkpoint(get_engine())
+    return Erased(events, usage, redacted)

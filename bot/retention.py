@@ -2,7 +2,8 @@
 
 A conversation is all of one sender's events in Rasa's tracker store; it is purged when its newest
 event is older than the limit. Usage rows are pseudonymous and kept for outcome analytics;
-escalation records are kept for safeguarding, with matched words and screener answers removed.
+escalation records are kept for safeguarding, redacted as erasure does (bot/erasure.py): no matched
+words, screener answers, notes or conversation id.
 
     python -m bot.retention --days 90            # one purge now
     python -m bot.retention --every-hours 6      # keep purging (days from STEADY_RETENTION_DAYS)
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import inspect, text
 
 from bot import config
-from bot.db import session_scope
+from bot.db import checkpoint, get_engine, session_scope
 from bot.erasure import delete_conversation
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def purge(days: int, now: datetime | None = None) -> list[str]:
         ]
         for sender in stale:
             delete_conversation(session, sender)
+    checkpoint(get_engine())
     if stale:
         log.info("retention: purged %d conversation(s) idle for more than %d days", len(stale), days)
     return stale

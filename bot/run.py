@@ -8,18 +8,22 @@ var/ by default).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import config
+from bot import config, logs
 from bot.crisis import warn_if_unreviewed
 from bot.db import get_engine
 from bot.escalation.status import alerting
@@ -57,6 +61,10 @@ def environment(ports: Ports) -> dict[str, str]:
     env.update(
         PYTHONPATH=str(config.REPO_ROOT),
         SANIC_HOST="127.0.0.1",
+        # Sanic (the action server) closes idle connections after 5 s, while Rasa's client reuses them
+        # for 15 s: under load an action call then fails ("Cannot write to closing transport") and
+        # e.g. the escalation is lost. The server must keep them longer than the client does.
+        SANIC_KEEP_ALIVE_TIMEOUT="30",
         STEADY_ACTION_ENDPOINT=f"http://127.0.0.1:{ports.actions}/webhook",
         STEADY_RASA_URL=f"http://127.0.0.1:{ports.rasa}",
         STEADY_RASA_URLS=",".join(f"http://127.0.0.1:{port}" for port in (ports.rasa, *ports.rasa_more)),
@@ -165,16 +173,109 @@ def wait_until_ready(running: list[Part], log_dir: Path) -> None:
         time.sleep(1)
 
 
+STOP_TIMEOUT_S = 15.0
+
+
 def stop(running: list[Part]) -> None:
-    for part in running:
-        if part.process and part.process.poll() is None:
-            os.killpg(part.process.pid, signal.SIGTERM)
-    for part in running:
-        if part.process:
-            try:
-                part.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(part.process.pid, signal.SIGKILL)
+    """Stop every part, always to the end: further SIGTERM/SIGINT are ignored while stopping;
+    each part's process group gets SIGTERM, and whatever is left after STOP_TIMEOUT_S gets SIGKILL."""
+    with _signals_ignored():
+        _stop_parts(running)
+    forget_parts()
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """SIGTERM and SIGINT ignored (in the main thread), then the earlier handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    earlier = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in earlier.items():
+            signal.signal(signum, handler)
+
+
+def _stop_parts(running: list[Part]) -> None:
+    started = [part.process for part in running if part.process]
+    for process in started:
+        if process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for process in started:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for process in started:
+        _signal_group(process.pid, signal.SIGKILL)  # also children a part left behind in its group
+        process.wait()
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+# -- parts left running by an earlier run (its launcher killed with SIGKILL, a crash, a reboot of the shell)
+
+
+def parts_file() -> Path:
+    return config.var_dir() / "run" / "parts.json"
+
+
+def remember_parts(running: list[Part]) -> None:
+    """Write which process groups this run started, so a later run can find leftovers."""
+    path = parts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = [
+        {"name": part.name, "pid": part.process.pid, "command": part.command} for part in running if part.process
+    ]
+    path.write_text(json.dumps(started))
+
+
+def forget_parts() -> None:
+    parts_file().unlink(missing_ok=True)
+
+
+def _command_of(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return raw.decode(errors="replace").rstrip("\0").split("\0")
+
+
+def stop_leftovers() -> list[str]:
+    """Stop the parts an earlier run left running (only processes still running the recorded command);
+    returns their names."""
+    try:
+        recorded = json.loads(parts_file().read_text())
+    except (OSError, ValueError):
+        return []
+    alive = [entry for entry in recorded if _command_of(entry["pid"]) == entry["command"]]
+    for entry in alive:
+        _signal_group(entry["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while any(_command_of(entry["pid"]) for entry in alive) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for entry in alive:
+        _signal_group(entry["pid"], signal.SIGKILL)
+    forget_parts()
+    return [entry["name"] for entry in alive]
+
+
+_interrupted = False
+
+
+def _interrupt(*_args: object) -> None:
+    """SIGTERM/SIGINT: the first one interrupts the launcher (which then stops every part); repeats do
+    nothing, so a signal that arrives while stopping can never cut stop() short."""
+    global _interrupted
+    if _interrupted:
+        return
+    _interrupted = True
+    raise KeyboardInterrupt
 
 
 def supervise(running: list[Part]) -> None:
@@ -202,15 +303,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ports, log_dir = local_ports(), config.var_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    logs.tidy(log_dir)  # owner-only, rotated, old ones deleted (bot/logs.py)
     get_engine()  # create the database and tables before anything writes
     warn_if_unreviewed()
     env = environment(ports)
     running = parts(ports, shell=args.shell)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    leftovers = stop_leftovers()
+    if leftovers:
+        print(f"==> Stopped parts an earlier run left running: {', '.join(leftovers)}")
     try:
         print("==> Starting Steady (the model takes about a minute to load)")
         for part in running:
             start(part, env, log_dir)
+            remember_parts(running)
         wait_until_ready(running, log_dir)
         if args.shell:
             shell = [sys.executable, "-m", "rasa", "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"]

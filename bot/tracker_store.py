@@ -2,7 +2,9 @@
 and a cost per message that does not grow with the length of the conversation.
 
 The `data` column of Rasa's `events` table (the full event, including what the person wrote) is
-encrypted on insert and decrypted on load; ids, event types, intent and action names stay readable.
+encrypted on insert and decrypted on load. The intent and action name columns are left empty (they
+are inside the encrypted data): beside a sender id, "risk" or a crisis reply would say who disclosed
+what. Ids, event types and timestamps stay readable.
 
 Stock Rasa reads and decrypts every event of the session on every message, replays them all, then
 sends them all to the action server: a long conversation gets slower with each message. Here each
@@ -45,6 +47,8 @@ STORED = "_steady_stored"  # on a tracker read from this store: (events read, id
 @event.listens_for(SQLEvent, "before_insert")
 def _encrypt_on_insert(_mapper: Any, _connection: Any, row: SQLEvent) -> None:
     row.data = encrypt_text(row.data)
+    row.intent_name = None
+    row.action_name = None
 
 
 @event.listens_for(SQLEvent, "load")

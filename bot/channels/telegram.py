@@ -64,6 +64,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+MAX_UPDATE_BYTES = 64 * 1024  # a Telegram update with a 4,096-character message is far below this
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 TYPING_EVERY_SECONDS = 4.5  # Telegram shows "typing" for about 5 seconds
 STOP_GRACE_SECONDS = 5.0
@@ -285,6 +286,8 @@ class TelegramRuntime:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.settings.secret_token.encode()):
             return response.json({"ok": False, "error": "forbidden"}, status=403)
+        if len(request.body or b"") > MAX_UPDATE_BYTES:
+            return response.json({"ok": False, "error": "too large"}, status=413)
         try:
             data = json.loads(request.body or b"")
             update = Update.de_json(data, self.bot) if isinstance(data, dict) else None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.channels.inbound import typed_text
+
 # Telegram commands the channel translates for Rasa; /forget is handled by the channel itself.
 RASA_COMMANDS = {"start": "/greet", "help": "/show_menu", "stop": "/stop"}
 FORGET_COMMAND = "forget"
@@ -68,9 +70,7 @@ def text_for_rasa(text: str) -> str:
     name = command_name(text)
     if name in RASA_COMMANDS:
         return RASA_COMMANDS[name]
-    cleaned = text.strip()
-    while cleaned.startswith("/"):
-        cleaned = cleaned.lstrip("/").strip()
+    cleaned = typed_text(text)  # bot/channels/inbound.py, as in every channel
     return cleaned or RASA_COMMANDS["help"]
 
 

@@ -1,8 +1,11 @@
 """The web chat widget's channel: Rasa's socket.io channel with Steady's safety checks.
 
 Registered in credentials.yml as `bot.channels.webchat.WebchatInput`. On top of Rasa's behaviour:
-- typed text never forces an intent: leading slashes are stripped unless the message is a click on
-  a button the assistant offered in its latest turn (or one of the channel's own commands);
+- typed text never forces an intent, and a claimed button press is used only if the assistant
+  offered it in its latest turn (or it is one of the channel's own commands): bot/channels/inbound.py,
+  shared with every other channel; text is sanitised (half an emoji cannot break the NLU);
+- if handling a message fails, the person gets a reply saying so (never silence), and the log
+  names the error without the person's words;
 - session ids must be long random hex tokens, so nobody can guess a conversation's room;
 - metadata is reduced to what Steady uses: channel, a country guess from the browser's language,
   whether the message was a button click and the button's title;
@@ -24,14 +27,16 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
+from bot.channels import inbound
+from bot.web.limits import words as limits_words
+
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "webchat"
-MAX_MESSAGE_CHARS = 2000
-SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")
+MAX_MESSAGE_CHARS = inbound.MAX_MESSAGE_CHARS
+SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")  # 32 random bytes, as the widget makes them
 MIN_DISTINCT_SESSION_CHARS = 8
-# Payloads the widget itself may send: the greeting on a new conversation and "Need urgent help?".
-CHANNEL_COMMANDS = frozenset({"/greet", "/request_human"})
+CHANNEL_COMMANDS = inbound.CHANNEL_COMMANDS
 
 TOO_LONG_REPLY = (
     "That message is too long for me: {length} characters, and I can read up to {limit}. "
@@ -53,8 +58,8 @@ def new_session_id() -> str:
 
 
 def neutralise(text: str) -> str:
-    """Typed text can never force an intent: surrounding space and leading slashes are dropped."""
-    return text.strip().lstrip("/").strip()
+    """Typed text can never force an intent (bot/channels/inbound.py)."""
+    return inbound.typed_text(text)
 
 
 def country_guess(language: Any) -> str | None:
@@ -160,35 +165,42 @@ class WebchatInput(SocketIOInput):
             if not is_valid_session_id(sender_id):
                 await self._reply(sid, BAD_SESSION_REPLY)
                 return
-            await self._sio().enter_room(sid, sender_id, namespace=self.namespace)
+            try:
+                await self._sio().enter_room(sid, sender_id, namespace=self.namespace)
+            except Exception:  # noqa: BLE001 - the socket closed right after sending: the message is still
+                logger.info("The widget's socket closed before its message was handled")  # handled and stored
         text = data.get("message")
-        text = text if isinstance(text, str) else ""
-        if len(text) > MAX_MESSAGE_CHARS:
+        text = inbound.sanitise(text) if isinstance(text, str) else ""
+        if inbound.too_long(text):
             await self._reply(sid, TOO_LONG_REPLY.format(length=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}"))
             return
         raw_metadata = data.get(self.metadata_key)
-        is_button = claims_button(raw_metadata) and await self._was_offered(sender_id, text.strip())
-        text = text.strip() if is_button else neutralise(text)
+        button = await self._accepted_button(sender_id, text) if claims_button(raw_metadata) else None
+        text = button or neutralise(text)
         if not text:
             await self._reply(sid, EMPTY_REPLY)
             return
         output = WebchatOutput(self._sio(), self.bot_message_evt)
-        metadata = clean_metadata(raw_metadata, is_button)
-        await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+        metadata = clean_metadata(raw_metadata, button is not None)
+        try:
+            await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+        except Exception as error:  # noqa: BLE001 - the person must get an answer, not silence
+            logger.error("Handling a widget message failed: %s", type(error).__name__)
+            await self._reply(sid, limits_words()["something_wrong"])
 
-    async def _was_offered(self, sender_id: str, payload: str) -> bool:
-        """Whether a clicked payload is a channel command or one of the assistant's latest buttons."""
-        if payload in CHANNEL_COMMANDS:
-            return True
+    async def _accepted_button(self, sender_id: str, claimed: str) -> str | None:
+        """The payload if it is a channel command or one of the assistant's latest buttons, else None."""
+        if claimed.strip() in CHANNEL_COMMANDS:
+            return inbound.button_payload(claimed, ())
         agent = getattr(self.app.ctx, "agent", None) if self.app else None
         if agent is None or agent.tracker_store is None:
-            return False
+            return None
         try:
             tracker = await agent.tracker_store.retrieve(sender_id)
         except Exception:  # a storage error must not stop the message; it is just treated as typed
             logger.exception("Could not read the conversation to check a button click")
-            return False
-        return tracker is not None and payload in offered_payloads(tracker.events)
+            return None
+        return inbound.button_payload(claimed, offered_payloads(tracker.events) if tracker else ())
 
     async def _reply(self, sid: str, text: str) -> None:
         await self._sio().emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)

@@ -20,9 +20,14 @@ from bot.console.accounts import find_account
 from bot.console.passwords import dummy_hash, verify_password
 from bot.db import ConsoleAccount, ConsoleSession, LoginAttempt, session_scope, utcnow
 
+# Back off, never lock: after this many failures in the window (since the last success or password
+# reset), each attempt waits BACKOFF_BASE, doubling with each further failure, at most BACKOFF_MAX.
+# Attempts refused while waiting are not counted, so nobody can push a counselor out for long.
 LOCKOUT_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 10  # higher: counselors in one office can share an address
+MAX_FAILURES_PER_ADDRESS = 20  # higher: counselors in one office share an address
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(minutes=5)
 IDLE_TIMEOUT = timedelta(hours=1)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)
@@ -62,27 +67,60 @@ def _failures(session: Session, since: datetime, **where: str) -> list[datetime]
     return list(session.execute(query).scalars())
 
 
+def backoff(failures: list[datetime], free: int, now: datetime) -> timedelta | None:
+    """How long to wait before the next attempt, or None."""
+    if len(failures) < free:
+        return None
+    delay = min(BACKOFF_BASE * 2 ** (len(failures) - free), BACKOFF_MAX)
+    wait = max(failures) + delay - now
+    return wait if wait > timedelta(0) else None
+
+
 def lockout_message(session: Session, username: str, address: str, now: datetime) -> str | None:
-    """Why sign-in is refused before the password is even checked, or None."""
+    """Why sign-in is refused before the password is even checked (a wait), or None.
+
+    An account's failures count since the last success or password reset, within the window."""
     window_start = now - LOCKOUT_WINDOW
     last_success = session.execute(
         select(func.max(LoginAttempt.created_at))
         .where(LoginAttempt.username == username)
         .where(LoginAttempt.succeeded.is_(True))
     ).scalar()
-    account_since = max(window_start, last_success) if last_success else window_start
-    for failures, limit in (
+    account = find_account(session, username) if username else None
+    account_since = max(moment for moment in (window_start, last_success,
+                                              account.password_changed_at if account else None) if moment)
+    for failures, free in (
         (_failures(session, account_since, username=username), MAX_FAILURES_PER_ACCOUNT),
         (_failures(session, window_start, address=address), MAX_FAILURES_PER_ADDRESS),
     ):
-        if len(failures) >= limit:
-            wait = min(failures) + LOCKOUT_WINDOW - now
-            minutes = max(1, int(wait.total_seconds() // 60) + 1)
+        wait = backoff(failures, free, now)
+        if wait is not None:
+            seconds = max(1, int(wait.total_seconds()) + 1)
             return (
-                f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}, "
+                f"Too many failed sign-ins. Wait {seconds} seconds and try again, "
                 "or ask a supervisor to reset the password."
             )
     return None
+
+
+@dataclass(frozen=True)
+class FailedSignIns:
+    username: str
+    failures: int
+
+
+def repeated_failures(now: datetime | None = None, within: timedelta = timedelta(hours=1)) -> list[FailedSignIns]:
+    """Usernames with repeated failed sign-ins in the last hour, for supervisors to see."""
+    since = (now or utcnow()) - within
+    with session_scope() as session:
+        rows = session.execute(
+            select(LoginAttempt.username, func.count())
+            .where(LoginAttempt.succeeded.is_(False))
+            .where(LoginAttempt.created_at > since)
+            .group_by(LoginAttempt.username)
+            .having(func.count() >= MAX_FAILURES_PER_ACCOUNT)
+        ).all()
+    return [FailedSignIns(username, count) for username, count in rows]
 
 
 def sign_in(username: str, password: str, address: str) -> tuple[str, Counselor] | str:

@@ -21,6 +21,7 @@ OUTCOMES = {
     "emergency_services": "Emergency services contacted",
     "no_risk_on_review": "No risk on review",
     "person_left": "Person left",
+    "flood": "Flood or abuse (closed in bulk)",
 }
 MAX_NOTE_CHARS = 5000
 
@@ -172,3 +173,48 @@ def _readable(stored: str) -> str:
         return decrypt_text(stored)
     except DecryptionError:
         return "[This note was encrypted with another key and cannot be read.]"
+
+
+@dataclass(frozen=True)
+class BulkClosed:
+    closed: list[int]
+    skipped: list[int]  # taken over or already resolved
+
+
+def parse_ids(text: str, limit: int = 1000) -> list[int]:
+    """Escalation numbers from "12-40, 45 46" (ranges and single numbers)."""
+    ids: set[int] = set()
+    for part in text.replace(",", " ").split():
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise QueueError(f"{part!r} is not an escalation number or a range like 12-40.")
+        low, high = int(first), int(last or first)
+        if high < low or len(ids) + high - low + 1 > limit:
+            raise QueueError(f"Give at most {limit} escalation numbers, lowest first in a range.")
+        ids.update(range(low, high + 1))
+    return sorted(ids)
+
+
+def close_many(ids: list[int], actor: str, note: str) -> BulkClosed:
+    """Supervisors close a flood at once: every listed active escalation is resolved as "flood" with
+    the same note (required); those under a takeover are left alone."""
+    note = _clean_note(note)
+    if not note:
+        raise QueueError("Write a note saying why these escalations are closed together.")
+    closed: list[int] = []
+    skipped: list[int] = []
+    with session_scope() as session:
+        rows = session.execute(select(Escalation).where(Escalation.id.in_(ids))).scalars().all()
+        taken = _takeovers(session, [row.id for row in rows])
+        for escalation in rows:
+            if escalation.status == "resolved" or escalation.id in taken:
+                skipped.append(escalation.id)
+                continue
+            acknowledge(session, escalation.id, actor)
+            now = utcnow()
+            escalation.status, escalation.outcome = "resolved", "flood"
+            escalation.resolved_at = escalation.updated_at = now
+            session.add(EscalationNote(escalation_id=escalation.id, author=actor, kind="resolution",
+                                       text=encrypt_text(note)))
+            closed.append(escalation.id)
+    return BulkClosed(sorted(closed), sorted(skipped))

@@ -25,13 +25,14 @@ import jinja2
 from aiohttp import web
 
 from bot import config
-from bot.console import analytics, audit, auth, charts, queue, takeover, transcript
+from bot.console import analytics, audit, auth, charts, policy, queue, takeover, transcript
 from bot.console.accounts import active_usernames
 from bot.crisis import review_notice
 from bot.db import get_engine, utcnow
 from bot.erasure import erase_person
 from bot.escalation.records import SEVERITIES
 from bot.escalation.status import alerting
+from bot.web.limits import client_address
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "steady_console"
@@ -74,7 +75,8 @@ def wants_json(request: web.Request) -> bool:
 
 
 def address(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The client's address; X-Forwarded-For only from a proxy in STEADY_TRUSTED_PROXIES."""
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"), config.trusted_proxies())
 
 
 def counselor_of(request: web.Request) -> auth.Counselor:
@@ -86,11 +88,14 @@ def record(request: web.Request, action: str, escalation_id: int | None = None, 
                  address=address(request))
 
 
+MAX_ID = 2**63 - 1  # SQLite's (and PostgreSQL's bigint) largest integer
+
+
 def escalation_id_of(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    raw = request.match_info["id"]
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise web.HTTPNotFound()
+    return int(raw)
 
 
 def secure_cookies(request: web.Request) -> bool:
@@ -207,13 +212,32 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 async def queue_page(request: web.Request) -> web.Response:
     record(request, "view_queue")
-    return render(request, "queue.html", items=queue.active_escalations())
+    alerts = auth.repeated_failures() if counselor_of(request).is_supervisor else []
+    return render(request, "queue.html", items=queue.active_escalations(), sign_in_alerts=alerts)
 
 
 async def queue_rows(request: web.Request) -> web.Response:
     items = queue.active_escalations()
     rows = request.app[JINJA].get_template("_queue_rows.html").render(items=items, now=utcnow())
     return web.json_response({"html": rows, "count": len(items)})
+
+
+async def close_many(request: web.Request) -> web.StreamResponse:
+    """Supervisors close a flood of escalations at once (bot/console/queue.py close_many)."""
+    if not counselor_of(request).is_supervisor:
+        record(request, "close_many_refused", detail="not a supervisor")
+        return error_response(request, 403, "Only supervisors can close escalations in bulk.")
+    form = await request.post()
+    try:
+        ids = queue.parse_ids(str(form.get("ids", "")))
+        result = await asyncio.to_thread(queue.close_many, ids, counselor_of(request).username,
+                                         str(form.get("note", "")))
+    except queue.QueueError as problem:
+        return error_response(request, 400, str(problem))
+    record(request, "close_many", detail=f"closed {len(result.closed)}, skipped {len(result.skipped)}")
+    if wants_json(request):
+        return web.json_response({"closed": result.closed, "skipped": result.skipped})
+    return see_other("/")
 
 
 # --- one escalation --------------------------------------------------------------------------
@@ -224,6 +248,10 @@ async def escalation_page(request: web.Request, error: str | None = None, status
     escalation = queue.get_escalation(escalation_id)
     if escalation is None:
         raise web.HTTPNotFound(reason=f"There is no escalation #{escalation_id}.")
+    refused = policy.refusal_to_view(counselor_of(request), escalation)
+    if refused:
+        record(request, "view_escalation_refused", escalation_id, refused)
+        return error_response(request, 403, refused)
     record(request, "view_escalation", escalation_id)
     pause_problem = await keep_paused(request, escalation)
     runs, checkins = transcript.exercise_history(escalation.pseudonym)
@@ -256,6 +284,13 @@ async def _act(request: web.Request, action: str, done: str, work: Work) -> web.
     """Run one action on an escalation; audit it; redirect back, or show the page with the problem."""
     escalation_id = escalation_id_of(request)
     form = {key: str(value) for key, value in (await request.post()).items()}
+    escalation = queue.get_escalation(escalation_id)
+    if escalation is None:
+        raise web.HTTPNotFound(reason=f"There is no escalation #{escalation_id}.")
+    refused = policy.refusal_to_act(counselor_of(request), escalation, action, form.get("assignee"))
+    if refused:
+        record(request, f"{action}_refused", escalation_id, refused)
+        return error_response(request, 403, refused)
     try:
         await work(escalation_id, counselor_of(request), form)
     except (queue.QueueError, takeover.TakeoverError) as problem:
@@ -344,6 +379,10 @@ async def live(request: web.Request) -> web.Response:
     escalation = queue.get_escalation(escalation_id)
     if escalation is None:
         return web.json_response({"error": f"There is no escalation #{escalation_id}."}, status=404)
+    refused = policy.refusal_to_view(counselor_of(request), escalation)
+    if refused:
+        record(request, "view_live_refused", escalation_id, refused)
+        return web.json_response({"error": refused}, status=403)
     try:
         after = max(0, int(request.query.get("after", "0")))
     except ValueError:
@@ -406,6 +445,8 @@ async def audit_page(request: web.Request) -> web.Response:
     try:
         escalation_id = int(request.query["escalation"]) if request.query.get("escalation") else None
         before = int(request.query["before"]) if request.query.get("before") else None
+        if any(value is not None and not 0 <= value <= MAX_ID for value in (escalation_id, before)):
+            raise ValueError("out of range")
     except ValueError:
         return error_response(request, 400, "The escalation number and 'before' must be whole numbers.")
     record(request, "view_audit", escalation_id, f"actor={actor}" if actor else None)
@@ -425,6 +466,10 @@ def _waiting(value: datetime, now: datetime) -> str:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
+
+
+async def _no_server_header(_request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.pop("Server", None)
 
 
 def jinja_environment() -> jinja2.Environment:
@@ -456,12 +501,14 @@ def create_app(rasa_url: str | None = None, rasa_token: str | None = None, watch
     get_engine()  # the tables exist before the first request
     app = web.Application(middlewares=[security_headers, require_session], client_max_size=64 * 1024)
     app[JINJA] = jinja_environment()
+    app.on_response_prepare.append(_no_server_header)
     app.cleanup_ctx.append(_services(rasa_url or config.rasa_url(), rasa_token or config.rasa_api_token(), watch))
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/", queue_page)
     app.router.add_get("/queue/rows", queue_rows)
+    app.router.add_post("/queue/close", close_many)
     app.router.add_get("/escalations/{id}", escalation_page)
     app.router.add_get("/escalations/{id}/live", live)
     for name, handler in (("acknowledge", acknowledge), ("assign", assign), ("notes", add_note),

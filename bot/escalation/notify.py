@@ -20,7 +20,7 @@ import logging
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -55,6 +55,7 @@ class Alert:
     reason: str
     tier: str
     ack_timeout_minutes: float
+    count: int = 1  # how many escalations a digest stands for
 
     @property
     def link(self) -> str:
@@ -66,6 +67,9 @@ class Alert:
     def headline(self) -> str:
         if self.reason == "severity_raised":
             return f"Severity raised to {self.severity.upper()} on an open escalation."
+        if self.reason == "digest":
+            return (f"Digest: {self.count} lower-severity escalation(s) in the last few minutes. "
+                    "Open the queue to see every waiting escalation.")
         if self.reason == "unacknowledged":
             return (
                 f"Nobody acknowledged this escalation within {self.ack_timeout_minutes:g} "
@@ -130,10 +134,35 @@ async def deliver_due(now: datetime | None = None, *, oncall: OncallConfig | Non
     jobs = _due_jobs(moment, oncall)
     if not jobs:
         return 0
+    sending, covers = collapse_digests(jobs)
     async with _Senders(oncall) as senders:
-        outcomes = await asyncio.gather(*(senders.deliver(job) for job in jobs))
-    _store_outcomes(outcomes, moment, oncall)
+        outcomes = await asyncio.gather(*(senders.deliver(job) for job in sending))
+    _store_outcomes([
+        _Outcome(covered, outcome.error, outcome.cancelled)
+        for outcome in outcomes for covered in covers[outcome.job.attempt_id]
+    ], moment, oncall)
     return sum(1 for outcome in outcomes if outcome.error is None and not outcome.cancelled)
+
+
+def collapse_digests(jobs: list[_Job]) -> tuple[list[_Job], dict[int, list[_Job]]]:
+    """Due digest attempts become one message per contact and transport (with their count);
+    returns the jobs to send and, per sent attempt id, every job it stands for."""
+    sending: list[_Job] = []
+    covers: dict[int, list[_Job]] = {}
+    leaders: dict[tuple[str, str], int] = {}
+    for job in jobs:
+        key = (job.contact, job.transport)
+        if job.alert.reason == "digest" and job.escalation_status != "resolved" and key in leaders:
+            covers[leaders[key]].append(job)
+            continue
+        if job.alert.reason == "digest" and job.escalation_status != "resolved":
+            leaders[key] = job.attempt_id
+        sending.append(job)
+        covers[job.attempt_id] = [job]
+    return [
+        replace(job, alert=replace(job.alert, count=len(covers[job.attempt_id])))
+        for job in sending
+    ], covers
 
 
 def escalate_unacknowledged(

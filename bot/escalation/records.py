@@ -9,19 +9,23 @@ never loses the record of an escalation.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Escalation, NotificationAttempt, utcnow
 from bot.escalation.contacts import OncallConfig, OncallConfigError, load_oncall
+from bot.pseudonym import pseudonymise
 
 log = logging.getLogger(__name__)
 
 SEVERITIES = ("low", "moderate", "high", "imminent")
 ALERTING_SEVERITIES = ("high", "imminent")
 ACTIVE_STATUSES = ("open", "acknowledged")
+# Low and moderate escalations are not paged one by one: each contact gets one digest per window,
+# however many arrive (a flood of lower-severity escalations becomes one message).
+DIGEST_MINUTES = 15
 
 
 def severity_rank(severity: str) -> int:
@@ -35,10 +39,11 @@ def severity_rank(severity: str) -> int:
 
 
 def open_escalation_for(session: Session, conversation_id: str) -> Escalation | None:
-    """The conversation's newest escalation that is still open or acknowledged."""
+    """The conversation's newest escalation that is still open or acknowledged (found by pseudonym:
+    the conversation id itself is stored encrypted)."""
     query = (
         select(Escalation)
-        .where(Escalation.conversation_id == conversation_id)
+        .where(Escalation.pseudonym == pseudonymise(conversation_id))
         .where(Escalation.status.in_(ACTIVE_STATUSES))
         .order_by(Escalation.id.desc())
         .limit(1)
@@ -49,7 +54,7 @@ def open_escalation_for(session: Session, conversation_id: str) -> Escalation | 
 def record_risk(
     session: Session,
     *,
-    pseudonym: str,
+    pseudonym: str | None = None,
     conversation_id: str,
     channel: str,
     category: str,
@@ -63,9 +68,13 @@ def record_risk(
     new alert, unless the severity rises to high or imminent (one primary alert,
     reason "severity_raised"). Otherwise a new escalation is created and one notification per
     primary contact transport is queued (reason "new").
+
+    The stored pseudonym is always the keyed hash of conversation_id (it is how the record is found
+    again: the conversation id itself is stored encrypted); a `pseudonym` argument is not used.
     """
+    del pseudonym
     severity_rank(severity)
-    _check_text(pseudonym=(pseudonym, 64), conversation_id=(conversation_id, 255),
+    _check_text(conversation_id=(conversation_id, 255),
                 channel=(channel, 32), category=(category, 32))
     _check_spans(spans)
     existing = open_escalation_for(session, conversation_id)
@@ -79,7 +88,7 @@ def record_risk(
         return existing, False
     now = utcnow()
     escalation = Escalation(
-        pseudonym=pseudonym,
+        pseudonym=pseudonymise(conversation_id),
         conversation_id=conversation_id,
         channel=channel,
         category=category,
@@ -169,12 +178,16 @@ def queue_notifications(
 
     Without `oncall` the on-call file is read; a missing or invalid file queues nothing (the
     worker queues notifications for such escalations once the file is fixed) and never raises.
+    High and imminent escalations page at once; lower ones join the next digest (reason "digest"),
+    one per contact and transport per DIGEST_MINUTES window.
     """
     if oncall is None:
         oncall = _oncall_or_none()
     if oncall is None:
         return []
     due = now or utcnow()
+    if escalation.severity not in ALERTING_SEVERITIES:
+        return _queue_digest(session, escalation, tier, oncall, digest_time(due))
     attempts = [
         NotificationAttempt(
             escalation_id=escalation.id,
@@ -186,6 +199,28 @@ def queue_notifications(
             attempts=0,
             next_attempt_at=due,
             created_at=due,
+        )
+        for contact in oncall.tier(tier)
+        for transport in contact.transports()
+    ]
+    session.add_all(attempts)
+    return attempts
+
+
+def digest_time(moment: datetime) -> datetime:
+    """The end of the digest window `moment` falls in."""
+    start = moment.replace(minute=moment.minute - moment.minute % DIGEST_MINUTES, second=0, microsecond=0)
+    return start + timedelta(minutes=DIGEST_MINUTES)
+
+
+def _queue_digest(
+    session: Session, escalation: Escalation, tier: str, oncall: OncallConfig, due: datetime
+) -> list[NotificationAttempt]:
+    """Attempts for the next digest; the worker sends each contact one message for all of them."""
+    attempts = [
+        NotificationAttempt(
+            escalation_id=escalation.id, contact=contact.name, transport=transport, tier=tier,
+            reason="digest", status="pending", attempts=0, next_attempt_at=due, created_at=utcnow(),
         )
         for contact in oncall.tier(tier)
         for transport in contact.transports()

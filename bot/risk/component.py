@@ -68,6 +68,8 @@ from bot.risk.severity import grade_words, imminent_cue
 logger = logging.getLogger(__name__)
 
 RISK_KEY = "risk"
+REVIEW_RULE = "detector_error:review"
+_UNREADABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TYPED_INTENT = re.compile(r"^(\s*/[^\s{@]*(?:@[0-9.]+)?)")
 
 
@@ -145,8 +147,8 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
             self._process_without_scorer(message)
             return
         text = message.get(TEXT) or ""
-        assessed = text_to_assess(text)
-        assessment = self.detector.assess(assessed)
+        assessment = self.assess_safely(text)
+        assessed = text_to_assess(_UNREADABLE.sub(" ", text))
         assessment = replace(assessment, score=self.scorer.score(assessed) if assessed.strip() else 0.0)
         decision = decide(assessment, assessment.score, self.thresholds, imminent_cue(assessed.lower()))
         if decision == ESCALATE:
@@ -163,7 +165,7 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
     def _process_without_scorer(self, message: Message) -> None:
         """The behaviour before the scorer: DIET's risk intent asks directly on three words or more."""
         text = message.get(TEXT) or ""
-        assessment = self.detector.assess(text_to_assess(text))
+        assessment = self.assess_safely(text)
         top = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         if assessment.is_risk:
             self._set_risk_intent(message)
@@ -176,6 +178,20 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
         elif top == self.risk_intent:
             self._demote_risk_intent(message)  # e.g. "my sleeve": the model guesses on one or two words
         message.set(RISK_KEY, assessment.to_dict(), add_to_output=True)
+
+    def assess_safely(self, text: str) -> RiskAssessment:
+        """Never fails the NLU graph. If the detector raises, it is tried again on the text with
+        unreadable characters (lone surrogates) blanked, same length; if that fails too, the
+        message counts as risk with a hit flagged for review (rule REVIEW_RULE), so a counselor sees it."""
+        try:
+            return self.detector.assess(text_to_assess(text))
+        except Exception as error:  # noqa: BLE001 - fail safe, never drop a message
+            logger.error("risk detector failed (%s); retrying on sanitised text", type(error).__name__)
+        try:
+            return self.detector.assess(text_to_assess(_UNREADABLE.sub(" ", text)))
+        except Exception as error:  # noqa: BLE001
+            logger.error("risk detector failed again (%s); message flagged for review", type(error).__name__)
+        return RiskAssessment((RiskHit(MODEL_CATEGORY, "moderate", 0, len(text), text, REVIEW_RULE),))
 
     def _set_risk_intent(self, message: Message, intent: str | None = None) -> None:
         """The decision is made: risk (or risk_check) at 1.0, every other intent at 0.0 (order

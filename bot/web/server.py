@@ -6,42 +6,47 @@ history the widget shows after a reload (/api/history) and a small JSON chat API
 used by scripts and the HTTP integration tests.
 
 Typed text that starts with "/" would be read by Rasa as a forced intent ("/deny"), so typed text
-is neutralised here and in the socket.io channel (bot/channels/webchat.py).
+and claimed button presses go through bot/channels/inbound.py here, as in every other channel.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy import inspect, text
 
 from bot import config
+from bot.channels import inbound
 from bot.crypto import event_data
 from bot.db import engine_for
+from bot.erasure import erase_person
 from bot.rasa_api import rasa_url_for
+from bot.web import limits
 
 STATIC = Path(__file__).parent / "static"
-MAX_MESSAGE_CHARS = 2000
+MAX_MESSAGE_CHARS = inbound.MAX_MESSAGE_CHARS
 MAX_HISTORY_MESSAGES = 200
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32,128}$")  # the same rule as bot/channels/webchat.py
-PAYLOAD_PATTERN = re.compile(r"^/[a-z_]+(\{[^{}]{0,200}\})?$")
+SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")  # the same rule as bot/channels/webchat.py
 WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom payloads the widget draws
-# Rasa's built-in control intents: "/restart" would wipe the conversation's state and end a
-# counselor's takeover. No button of Steady's sends them, so a payload naming one is refused.
-CONTROL_INTENTS = frozenset({"restart", "session_start", "back"})
 RASA_URL = web.AppKey("rasa_url", str)
 REST_URLS = web.AppKey("rest_urls", list)  # every Rasa server; a conversation always goes to the same one
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+LIMITER = web.AppKey("limiter", limits.RateLimiter)
+TRUSTED_PROXIES = web.AppKey("trusted_proxies", frozenset)
+JSON_ROUTES = ("/api/messages", "/api/history", "/api/erase")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
 DEMO_PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
@@ -53,31 +58,47 @@ logger = logging.getLogger(__name__)
 # -- the JSON chat API (kept for scripts and the HTTP integration tests)
 
 
-def neutralise(text: str) -> str:
-    """Typed text can never force an intent: leading slashes are dropped."""
-    return text.lstrip().lstrip("/").strip()
+def message_from(body: Any, offered: Iterable[str] = ()) -> tuple[str, str] | str:
+    """(sender, text for Rasa) from a request body, or a plain-language reason it cannot be used.
 
-
-def message_from(body: Any) -> tuple[str, str] | str:
-    """(sender, text) from a request body, or a plain-language reason it cannot be used."""
+    A payload is passed on only if it is a button Steady offered in its latest turn (`offered`) or
+    one of the channel's commands; anything else is typed text (bot/channels/inbound.py)."""
     if not isinstance(body, dict):
         return "Send JSON with 'sender' and 'text' (or 'payload')."
     sender = body.get("sender")
     if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
         return "The conversation id is missing or malformed; reload the page to start a new one."
-    payload = body.get("payload")
-    if isinstance(payload, str) and payload:
-        if len(payload) > 300 or (payload.startswith("/") and not PAYLOAD_PATTERN.match(payload)):
-            return "That button could not be read. Please type your answer instead."
-        if payload.startswith("/") and payload[1:].split("{")[0] in CONTROL_INTENTS:
-            return "That button could not be read. Please type your answer instead."
-        return sender, payload
-    text = body.get("text")
-    if not isinstance(text, str) or not neutralise(text):
+    payload, typed = body.get("payload"), body.get("text")
+    said = payload if isinstance(payload, str) and payload else typed
+    if not isinstance(said, str):
         return "Please type a message."
-    if len(text) > MAX_MESSAGE_CHARS:
-        return f"That message is too long for me ({len(text)} characters; the limit is {MAX_MESSAGE_CHARS})."
-    return sender, neutralise(text)
+    if inbound.too_long(said):
+        return f"That message is too long for me ({len(said)} characters; the limit is {inbound.MAX_MESSAGE_CHARS})."
+    button = inbound.button_payload(said, offered) if said is payload else None
+    text = button or inbound.typed_text(said)
+    return (sender, text) if text else "Please type a message."
+
+
+def claims_offered_button(body: Any) -> str | None:
+    """The sender whose latest buttons must be read: the body claims a payload that is not a channel command."""
+    if not isinstance(body, dict) or not isinstance(body.get("payload"), str):
+        return None
+    sender = body.get("sender")
+    if body["payload"].strip() in inbound.CHANNEL_COMMANDS or not isinstance(sender, str):
+        return None
+    return sender if SENDER_PATTERN.match(sender) else None
+
+
+def offered_buttons(database_url: str, sender: str) -> set[str]:
+    """Payloads of the buttons Steady offered in its latest turn to this conversation."""
+    engine = engine_for(database_url)
+    if not inspect(engine).has_table("events"):
+        return set()
+    query = text("SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id DESC LIMIT 40")
+    with engine.connect() as connection:
+        rows = list(connection.execute(query, {"sender": sender}))
+    events = [event_data(data) if isinstance(data, str) else (data or {}) for _type, data in reversed(rows)]
+    return inbound.offered_in(events)
 
 
 async def read_json(request: web.Request) -> Any:
@@ -87,11 +108,25 @@ async def read_json(request: web.Request) -> Any:
         return None
 
 
+def client_of(request: web.Request) -> str:
+    return limits.client_address(request.remote, request.headers.get("X-Forwarded-For"), request.app[TRUSTED_PROXIES])
+
+
 async def post_message(request: web.Request) -> web.Response:
-    parsed = message_from(await read_json(request))
+    body = await read_json(request)
+    offered: set[str] = set()
+    if (claimant := claims_offered_button(body)) is not None:
+        try:
+            offered = await asyncio.to_thread(offered_buttons, config.database_url(), claimant)
+        except Exception:  # noqa: BLE001 - the claimed button is then simply typed text
+            logger.exception("Could not read the conversation to check a button")
+    parsed = message_from(body, offered)
     if isinstance(parsed, str):
         return web.json_response({"error": parsed}, status=400)
     sender, text = parsed
+    refused = request.app[LIMITER].check_message(client_of(request), sender, text)
+    if refused:
+        return web.json_response({"error": limits.say(refused)}, status=429, headers={"Retry-After": "60"})
     url = f"{rasa_url_for(sender, request.app[REST_URLS])}/webhooks/rest/webhook"
     body = {"sender": sender, "message": text, "metadata": {"channel": "web"}}
     try:
@@ -189,6 +224,22 @@ async def history(request: web.Request) -> web.Response:
     return web.json_response({"messages": messages}, headers=headers)
 
 
+async def erase(request: web.Request) -> web.Response:
+    """POST {session_id}: the person erases their own chat (bot/erasure.py; an escalation record is
+    kept without their words). Whoever holds the unguessable id is the person."""
+    headers = {**cors_headers(request), "Cache-Control": "no-store"}
+    body = await read_json(request)
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
+        return web.json_response({"error": "The conversation id is missing or malformed."}, status=400, headers=headers)
+    try:
+        await asyncio.to_thread(erase_person, session_id)
+    except Exception:  # noqa: BLE001 - the person is told; the cause is logged without their words
+        logger.error("Erasing a web chat failed")
+        return web.json_response({"error": "The chat could not be erased."}, status=503, headers=headers)
+    return web.json_response({"erased": True}, headers=headers)
+
+
 async def preflight(request: web.Request) -> web.Response:
     return web.Response(status=204, headers=cors_headers(request))
 
@@ -206,12 +257,17 @@ async def socketio_proxy(request: web.Request) -> web.StreamResponse:
 async def proxy_polling(request: web.Request, upstream: str) -> web.Response:
     headers = {"Access-Control-Allow-Origin": request.app[ALLOW_ORIGIN], "Cache-Control": "no-store"}
     forwarded = {"Content-Type": request.headers.get("Content-Type", "text/plain;charset=UTF-8")}
+    body = await request.read()
+    address = client_of(request)
+    packets = body.decode("utf-8", "replace").split("\x1e") if request.method == "POST" else []
+    if any(refused_frame(packet, request.app[LIMITER], address) for packet in packets):
+        return web.Response(text=limits.say("too_fast"), status=429, headers=headers)
     try:
         async with request.app[HTTP].request(
             request.method,
             upstream,
             params=request.query,
-            data=await request.read(),
+            data=body,
             headers=forwarded,
             timeout=REQUEST_TIMEOUT,
         ) as reply:
@@ -232,12 +288,56 @@ async def pump(source: Any, target: Any) -> None:
             break
 
 
+SOCKETIO_EVENT = re.compile(r"^42(?:/[^,]*,)?\d*(\[.*)$", re.DOTALL)
+
+
+def user_message(frame: str) -> tuple[str, str] | None:
+    """(session id, text) of a socket.io "user_uttered" event frame, else None."""
+    match = SOCKETIO_EVENT.match(frame)
+    if not match:
+        return None
+    try:
+        event = json.loads(match.group(1))
+    except ValueError:
+        return None
+    if not (isinstance(event, list) and len(event) >= 2 and event[0] == "user_uttered" and isinstance(event[1], dict)):
+        return None
+    message = event[1].get("message")
+    return str(event[1].get("session_id")), message.strip() if isinstance(message, str) else ""
+
+
+def refused_frame(frame: str, limiter: limits.RateLimiter, address: str) -> str | None:
+    """A bot_uttered frame to answer with when this frame is a message over the limits, else None."""
+    said = user_message(frame)
+    refused = limiter.check_message(address, *said) if said else None
+    return "42" + json.dumps(["bot_uttered", {"text": limits.say(refused)}]) if refused else None
+
+
+async def pump_from_browser(request: web.Request, browser: web.WebSocketResponse, rasa: Any) -> None:
+    """Browser to Rasa, with the public rate limits: a refused message is answered, not forwarded."""
+    address = client_of(request)
+    async for message in browser:
+        if message.type == aiohttp.WSMsgType.TEXT:
+            refusal = refused_frame(message.data, request.app[LIMITER], address)
+            if refusal:
+                await browser.send_str(refusal)
+            else:
+                await rasa.send_str(message.data)
+        elif message.type == aiohttp.WSMsgType.BINARY:
+            await rasa.send_bytes(message.data)
+        else:
+            break
+
+
 async def proxy_websocket(request: web.Request, upstream: str) -> web.WebSocketResponse:
     browser = web.WebSocketResponse(max_msg_size=64 * 1024)
     await browser.prepare(request)
     try:
         async with request.app[HTTP].ws_connect(upstream, params=request.query, max_msg_size=1024 * 1024) as rasa:
-            tasks = [asyncio.create_task(pump(browser, rasa)), asyncio.create_task(pump(rasa, browser))]
+            tasks = [
+                asyncio.create_task(pump_from_browser(request, browser, rasa)),
+                asyncio.create_task(pump(rasa, browser)),
+            ]
             _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()
@@ -267,11 +367,38 @@ async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def origin_allowed(request: web.Request) -> bool:
+    """No Origin (a script), this server's own page, or the site named by STEADY_WIDGET_ORIGIN."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    allowed = request.app[ALLOW_ORIGIN]
+    return allowed == "*" or origin.rstrip("/") == allowed or urlsplit(origin).netloc == request.host
+
+
+@web.middleware
+async def public_guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Cross-site requests only from the widget's site; the JSON API only as JSON (so a browser
+    always preflights it: a text/plain form post from another site is refused)."""
+    if request.path.startswith(("/api/", "/socket.io/")) and not origin_allowed(request):
+        return web.json_response({"error": "This site may not use Steady's chat."}, status=403)
+    if request.method == "POST" and request.path in JSON_ROUTES and request.content_type != "application/json":
+        return web.json_response({"error": limits.say("unreadable")}, status=415)
+    return await handler(request)
+
+
 @web.middleware
 async def plain_headers(request: web.Request, handler: Any) -> web.StreamResponse:
     response = await handler(request)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type == "text/html" or request.path.endswith((".html", ".htm")):
+        response.headers.setdefault("Content-Security-Policy", DEMO_PAGE_POLICY)  # also /static/index.html
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
+
+
+async def no_server_header(_request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.pop("Server", None)
 
 
 async def _client(app: web.Application):  # type: ignore[no-untyped-def]
@@ -282,11 +409,14 @@ async def _client(app: web.Application):  # type: ignore[no-untyped-def]
 
 
 def create_app(rasa_url: str, allow_origin: str = "*", rest_urls: list[str] | None = None) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024, middlewares=[plain_headers])
+    app = web.Application(client_max_size=64 * 1024, middlewares=[plain_headers, public_guard])
     app[RASA_URL] = rasa_url.rstrip("/")
     app[REST_URLS] = [url.rstrip("/") for url in rest_urls or [rasa_url]]
-    app[ALLOW_ORIGIN] = allow_origin
+    app[ALLOW_ORIGIN] = allow_origin.rstrip("/") or "*"
+    app[LIMITER] = limits.RateLimiter(config.rate_limit_scale())
+    app[TRUSTED_PROXIES] = config.trusted_proxies()
     app.cleanup_ctx.append(_client)
+    app.on_response_prepare.append(no_server_header)
     app.router.add_get("/", demo_page)
     app.router.add_get("/health", health)
     app.router.add_get("/widget.js", widget_file("widget.js"))
@@ -294,6 +424,8 @@ def create_app(rasa_url: str, allow_origin: str = "*", rest_urls: list[str] | No
     app.router.add_post("/api/messages", post_message)
     app.router.add_post("/api/history", history)
     app.router.add_route("OPTIONS", "/api/history", preflight)
+    app.router.add_post("/api/erase", erase)
+    app.router.add_route("OPTIONS", "/api/erase", preflight)
     app.router.add_route("*", "/socket.io/", socketio_proxy)
     app.router.add_static("/static/", STATIC)
     return app
@@ -306,13 +438,14 @@ def main() -> None:
     parser.add_argument("--rasa-url", default=os.environ.get("STEADY_RASA_URL", "http://127.0.0.1:5005"))
     parser.add_argument(
         "--allow-origin",
-        default=os.environ.get("STEADY_WIDGET_ORIGIN", "*"),
+        default=config.widget_origin(),
         help="which web site may embed the widget (an origin such as https://example.org, or *)",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
+    # No access log: it would record people's addresses against /api/messages.
     app = create_app(args.rasa_url, args.allow_origin, config.rasa_urls())
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from bot import config
 from bot import run as steady_run
 from bot.console.accounts import create_account
 from bot.db import AuditEntry, Escalation, Takeover, engine_for, session_scope
+from bot.pseudonym import pseudonymise
 from tests.integration.servers import Steady, free_port, post_json, private_steady_env
 from tests.integration.test_webchat_channel import start_webchat_steady
 from tests.unit.test_console_helpers import PASSWORD
@@ -141,7 +142,7 @@ class Counselor:
 def escalation_for(conversation_id: str) -> Escalation:
     def find() -> Escalation | None:
         with session_scope() as session:
-            row = session.query(Escalation).filter(Escalation.conversation_id == conversation_id).first()
+            row = session.query(Escalation).filter(Escalation.pseudonym == pseudonymise(conversation_id)).first()
             if row is not None:
                 session.expunge(row)
             return row

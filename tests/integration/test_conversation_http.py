@@ -34,6 +34,12 @@ def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steady]:
         stop(servers.parts)
 
 
+def start_exercise(steady: Steady, person: str, exercise: str) -> list[dict]:
+    """Open the menu, then press the exercise's button (a payload passes only if Steady offered it)."""
+    steady.say(person, text="show me the exercises")
+    return steady.say(person, payload=f'/request_exercise{{"exercise": "{exercise}"}}')
+
+
 def new_sender() -> str:
     return uuid.uuid4().hex
 
@@ -52,7 +58,7 @@ def test_a_whole_grounding_exercise_over_http_is_logged_pseudonymously(steady: S
     first = steady.say(person, text="hi")
     assert "automated assistant" in first[0]["text"] and "not a therapist" in first[0]["text"]
     steady.say(person, text="im really anxious tonight")
-    started = steady.say(person, payload='/request_exercise{"exercise": "grounding"}')
+    started = start_exercise(steady, person, "grounding")
     assert any(button["payload"] == "0" for button in started[-1]["buttons"]), "asks distress 0-10 first"
     for answer in [
         "8",
@@ -84,13 +90,13 @@ def test_a_whole_grounding_exercise_over_http_is_logged_pseudonymously(steady: S
 def test_risk_mid_exercise_gets_country_resources_in_the_very_next_reply(steady: Steady) -> None:
     person = new_sender()
     steady.say(person, text="i'm in the uk")
-    steady.say(person, payload='/request_exercise{"exercise": "breathing"}')
+    start_exercise(steady, person, "breathing")
     steady.say(person, text="7")
     replies = steady.say(person, text="i've been thinking about killing myself")
     assert any(contact in replies[0]["text"] for contact in services_of("GB"))
     assert "cssrs" not in replies[0]["text"]
     with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:
-        escalation = session.query(Escalation).filter(Escalation.conversation_id == person).one()
+        escalation = session.query(Escalation).filter(Escalation.pseudonym == pseudonymise(person)).one()
         assert escalation.status == "open" and escalation.channel == "rest"
     assert "how you might do it" in replies[-1]["text"], "the screener follows, skipping what was already said"
 
@@ -101,7 +107,7 @@ def test_an_idiom_and_a_negation_do_not_escalate(steady: Steady) -> None:
         replies = steady.say(person, text=message)
         assert not any(contact in line for line in texts(replies) for contact in services_of("fallback"))
     with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:
-        assert session.query(Escalation).filter(Escalation.conversation_id == person).count() == 0
+        assert session.query(Escalation).filter(Escalation.pseudonym == pseudonymise(person)).count() == 0
 
 
 def rasa_api(steady: Steady, path: str, body: dict) -> dict:
@@ -111,7 +117,7 @@ def rasa_api(steady: Steady, path: str, body: dict) -> dict:
 
 
 def finish_grounding(steady: Steady, person: str, before: str, after: str) -> None:
-    steady.say(person, payload='/request_exercise{"exercise": "grounding"}')
+    start_exercise(steady, person, "grounding")
     for answer in [before, "lamp, window, mug, phone, door", "blanket", "rain", "coffee", "toothpaste"]:
         steady.say(person, text=answer)
     steady.say(person, text=after)
@@ -135,7 +141,7 @@ def test_how_have_i_been_doing_reads_back_this_persons_ratings_with_chart_data(s
 def test_a_small_goal_is_followed_up_in_the_next_session(steady: Steady) -> None:
     person = new_sender()
     steady.say(person, text="hi")
-    steady.say(person, payload='/request_exercise{"exercise": "small_goal"}')
+    start_exercise(steady, person, "small_goal")
     for answer in ["6", "people", "text my friend Jo", "friday evening", "i might chicken out", "send it first thing"]:
         assert steady.say(person, text=answer)
     outro = steady.say(person, text="7")

@@ -216,7 +216,8 @@ async def test_repeated_risk_in_a_conversation_sends_no_new_alert(stack: Stack) 
 @pytest.mark.asyncio
 async def test_a_rise_to_imminent_sends_exactly_one_more_alert(stack: Stack) -> None:
     escalation_id = open_escalation("moderate")
-    assert await deliver_due() == 3
+    assert await deliver_due() == 0, "a moderate escalation waits for the digest"
+    assert await deliver_due(later(minutes=15)) == 3
     assert open_escalation("imminent") == escalation_id
     assert open_escalation("imminent") == escalation_id
 
@@ -237,7 +238,7 @@ async def test_screener_answers_that_raise_severity_alert_once(stack: Stack) -> 
     assert await deliver_due(later(seconds=1)) == 3
     assert "Severity raised to HIGH" in sent_texts(stack, PRIMARY_CHAT)[-1]
     webhook_reasons = [a.reason for a in attempts(escalation_id) if a.transport == "webhook"]
-    assert webhook_reasons == ["new", "severity_raised"]
+    assert webhook_reasons == ["digest", "severity_raised"]
 
 
 @pytest.mark.asyncio
@@ -309,6 +310,7 @@ async def test_no_words_or_identifiers_of_the_person_reach_any_transport(stack: 
     await deliver_due()
     escalate_unacknowledged(later(minutes=11))
     await deliver_due(later(minutes=11))
+    await deliver_due(later(minutes=16))  # the moderate escalation's digest
 
     telegram_bodies = [json.dumps(call.params) for call in stack.telegram.requests]
     mail_bodies = [mail.raw.decode("utf-8", "replace") for mail in stack.smtp.messages]

@@ -21,6 +21,7 @@ from bot import run as steady_run
 from bot.console.queue import active_escalations
 from bot.db import Escalation, UsageEvent, engine_for, session_scope
 from bot.exercises import load_exercises
+from bot.pseudonym import pseudonymise
 from tests.integration.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -118,7 +119,7 @@ def test_risk_raised_on_both_servers_is_one_escalation(two_servers: list[int], d
     say(two_servers[0], person, "i want to kill myself")
     say(two_servers[1], person, "i wrote goodbye letters")
     with session_scope(engine_for(database)) as session:
-        escalations = session.query(Escalation).filter(Escalation.conversation_id == person).all()
+        escalations = session.query(Escalation).filter(Escalation.pseudonym == pseudonymise(person)).all()
         assert len(escalations) == 1 and escalations[0].risk_count >= 2
     in_queue = [item for item in active_escalations() if item.conversation_id == person]
     assert len(in_queue) == 1, "the counselor console's queue shows it once"

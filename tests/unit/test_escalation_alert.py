@@ -23,7 +23,7 @@ def alert(reason: str = "new", severity: str = "high") -> Alert:
 
 def test_an_alert_is_built_from_non_identifying_fields_only() -> None:
     fields = {f.name for f in dataclasses.fields(Alert)}
-    assert fields == {"escalation_id", "severity", "category", "reason", "tier", "ack_timeout_minutes"}
+    assert fields == {"escalation_id", "severity", "category", "reason", "tier", "ack_timeout_minutes", "count"}
 
 
 def test_the_text_carries_id_severity_category_and_console_link(

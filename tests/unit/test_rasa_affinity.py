@@ -36,7 +36,8 @@ async def serve(app: web.Application, port: int) -> web.AppRunner:
     return runner
 
 
-def test_the_chat_page_keeps_each_conversation_on_one_rasa_server() -> None:
+def test_the_chat_page_keeps_each_conversation_on_one_rasa_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEADY_RATE_LIMIT_SCALE", "100")  # 24 conversations from one address
     seen: list[tuple[str, str]] = []
     senders = [f"conversation-{n:04d}-abcdef" for n in range(24)]
 

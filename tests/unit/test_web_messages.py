@@ -22,17 +22,16 @@ START_GROUNDING = '/request_exercise{"exercise": "grounding"}'
     ],
 )
 def test_buttons_and_typed_text_are_passed_on(body: dict[str, Any], passed_on: str) -> None:
-    assert message_from(body) == (SENDER, passed_on)
+    assert message_from(body, offered={"/mood_low", START_GROUNDING}) == (SENDER, passed_on)
 
 
 @pytest.mark.parametrize(
     "payload",
     ["/restart", "/session_start", "/back", '/restart{"x": "y"}', "/EXTERNAL_checkin_reminder", "/mood_low{{}}"],
 )
-def test_payloads_that_would_control_rasa_are_refused_with_a_message(payload: str) -> None:
-    assert message_from({"sender": SENDER, "payload": payload}) == (
-        "That button could not be read. Please type your answer instead."
-    )
+def test_payloads_that_would_control_rasa_or_were_not_offered_become_typed_text(payload: str) -> None:
+    sender, text = message_from({"sender": SENDER, "payload": payload}, offered={"/mood_low", "/restart"})
+    assert sender == SENDER and not text.startswith("/")
 
 
 @pytest.mark.parametrize(

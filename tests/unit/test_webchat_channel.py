@@ -54,14 +54,15 @@ def test_typed_text_never_starts_with_a_slash(typed: str, passed_on: str) -> Non
 @pytest.mark.parametrize(
     ("session_id", "valid"),
     [
-        (secrets.token_hex(16), True),
-        (secrets.token_hex(64), True),
-        ("3f2a9c" + "0" * 26, False),  # long enough but hand-made
-        (secrets.token_hex(15), False),
-        (secrets.token_hex(65), False),
-        (secrets.token_hex(16).upper(), False),
-        ("g" * 40, False),
-        (secrets.token_hex(16) + "-x", False),
+        (secrets.token_hex(32), True),
+        (secrets.token_hex(16), False),  # 32 hex digits: weaker than the widget's 64
+        (secrets.token_hex(64), False),
+        ("3f2a9c" + "0" * 58, False),  # long enough but hand-made
+        (secrets.token_hex(31), False),
+        (secrets.token_hex(33), False),
+        (secrets.token_hex(32).upper(), False),
+        ("g" * 64, False),
+        (secrets.token_hex(32) + "-x", False),
         (None, False),
         (1234, False),
     ],

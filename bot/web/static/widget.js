@@ -34,6 +34,7 @@
         <div class="actions">
           <button type="button" class="urgent">Need urgent help?</button>
           <button type="button" class="fresh" aria-label="New chat: forget this conversation on this device">New chat</button>
+          <button type="button" class="erase" aria-label="Erase this chat from Steady">Erase chat</button>
         </div>
       </header>
       <ol class="log" role="log" aria-live="polite" aria-label="Conversation"></ol>
@@ -511,6 +512,17 @@
   ui.panel.addEventListener("keydown", (event) => { if (event.key === "Escape") setOpen(false, true); });
   ui.urgent.addEventListener("click", () => send(URGENT.payload, { button: true, title: URGENT.title }, URGENT.title));
   ui.fresh.addEventListener("click", newChat);
+  $(".erase").addEventListener("click", async () => {
+    const ask = "Erase this chat? Your messages are deleted from Steady. If Steady was worried about your safety, "
+      + "a record that this happened is kept, without your words.";
+    if (!sessionId || !window.confirm(ask)) return;
+    const response = await fetch(server + "/api/erase", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ session_id: sessionId }),
+    }).catch(() => null);
+    if (!response || !response.ok) { ui.status.textContent = "The chat could not be erased. Please try again."; return; }
+    newChat();
+    ui.status.textContent = "This chat was erased.";
+  });
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = ui.input.value.trim();
