@@ -37,8 +37,9 @@ def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steady]:
 def tracker_state(steady: Steady, sender: str) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
     """The slots now; the run's status as this turn left it (the finish action clears it, so the last
     status set since the person spoke); and the last answers the run held this turn."""
-    url = f"http://127.0.0.1:{steady.ports.rasa}/conversations/{sender}/tracker?token={rasa_api_token()}"
-    with urllib.request.urlopen(url, timeout=60) as response:
+    url = f"http://127.0.0.1:{steady.ports.rasa}/conversations/{sender}/tracker"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {rasa_api_token()}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
         tracker = json.loads(response.read())
     events = tracker["events"]
     last_user = max((i for i, event in enumerate(events) if event["event"] == "user"), default=0)
@@ -116,10 +117,9 @@ EVERYDAY_REQUESTS = [
 
 @pytest.mark.parametrize(("text", "intent"), EVERYDAY_REQUESTS)
 def test_everyday_words_reach_what_they_ask_for(text: str, intent: str, steady: Steady) -> None:
-    url = f"http://127.0.0.1:{steady.ports.rasa}/model/parse?token={rasa_api_token()}"
-    request = urllib.request.Request(
-        url, data=json.dumps({"text": text}).encode(), headers={"Content-Type": "application/json"}
-    )
+    url = f"http://127.0.0.1:{steady.ports.rasa}/model/parse"
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {rasa_api_token()}"}
+    request = urllib.request.Request(url, data=json.dumps({"text": text}).encode(), headers=headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         parsed = json.loads(response.read())
     assert parsed["intent"]["name"] == intent, parsed["intent"]
