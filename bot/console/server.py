@@ -213,7 +213,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def queue_page(request: web.Request) -> web.Response:
     record(request, "view_queue")
     alerts = auth.repeated_failures() if counselor_of(request).is_supervisor else []
-    return render(request, "queue.html", items=queue.active_escalations(), sign_in_alerts=alerts)
+    done = DONE.get(request.query.get("done", ""))
+    return render(request, "queue.html", items=queue.active_escalations(), sign_in_alerts=alerts, done=done)
 
 
 async def queue_rows(request: web.Request) -> web.Response:
@@ -301,6 +302,9 @@ async def _act(request: web.Request, action: str, done: str, work: Work) -> web.
     record(request, action, escalation_id, _detail(action, form))
     if wants_json(request):
         return web.json_response({"ok": True})
+    after = queue.get_escalation(escalation_id)
+    if after is not None and policy.refusal_to_view(counselor_of(request), after):
+        return see_other(f"/?done={done}")  # e.g. a counselor who just resolved it: the queue, not a refusal
     return see_other(f"/escalations/{escalation_id}?done={done}")
 
 

@@ -101,6 +101,7 @@ async def test_resolved_transcripts_are_for_supervisors_only(console: str, stead
     try:
         resolved = await sam.post(f"/escalations/{escalation_id}/resolve", {"outcome": "reached_person", "note": ""})
         assert resolved.status == 303
+        assert resolved.headers["Location"] == "/?done=resolved"  # back to the queue, not to a refusal
         assert (await sam.get(f"/escalations/{escalation_id}")).status == 403
         assert (await sam.get(f"/escalations/{escalation_id}/live", json=True)).status == 403
         assert (await sue.get(f"/escalations/{escalation_id}")).status == 200
