@@ -62,12 +62,20 @@ def valid_sender(sender: Any) -> bool:
     return isinstance(sender, str) and bool(_SENDER.match(sender))
 
 
+# A button stays valid for this many of the person's turns: in a crisis someone taps "I haven't taken
+# anything" after first answering which country they are in.
+BUTTON_TURNS = 3
+
+
 def offered_in(events: Iterable[dict[str, Any]]) -> set[str]:
-    """Button payloads in bot events (dicts, oldest first) since the person last spoke."""
+    """Button payloads in bot events (dicts, oldest first) of the assistant's last BUTTON_TURNS turns."""
     offered: set[str] = set()
+    turns = 0
     for event in reversed(list(events)):
         if event.get("event") == "user":
-            break
+            turns += 1
+            if turns >= BUTTON_TURNS:
+                break
         if event.get("event") == "bot":
             data = event.get("data") or {}
             for key in ("buttons", "quick_replies"):

@@ -73,11 +73,14 @@ def country_guess(language: Any) -> str | None:
 
 
 def offered_payloads(events: Iterable[Any]) -> set[str]:
-    """Button payloads the assistant offered since the person last spoke (events oldest first)."""
+    """Button payloads the assistant offered in its last inbound.BUTTON_TURNS turns (events oldest first)."""
     offered: set[str] = set()
+    turns = 0
     for event in reversed(list(events)):
         if isinstance(event, UserUttered):
-            break
+            turns += 1
+            if turns >= inbound.BUTTON_TURNS:
+                break
         if isinstance(event, BotUttered):
             for key in ("buttons", "quick_replies"):
                 offered.update(str(button.get("payload")) for button in event.data.get(key) or [])

@@ -37,6 +37,7 @@ import yaml
 from bot import run as steady_run
 from bot.db import Escalation, engine_for, session_scope
 from bot.escalation import status
+from bot.pseudonym import pseudonymise
 from tests.fakes.steady_env import write_oncall
 from tests.integration import telegram_harness as tg
 from tests.integration.servers import MODEL_HINT, free_port, post_json, private_steady_env
@@ -221,7 +222,7 @@ DRIVERS = {"rest": RestDriver, "telegram": TelegramDriver, "widget": WidgetDrive
 
 def escalation_severity(conversation_id: str) -> str:
     with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:
-        rows = session.query(Escalation).filter(Escalation.conversation_id == conversation_id).all()
+        rows = session.query(Escalation).filter(Escalation.pseudonym == pseudonymise(conversation_id)).all()
         return max((row.severity for row in rows), key=status_rank, default="none")
 
 
@@ -258,7 +259,15 @@ def find_button(history: list[Reply], title: str, where: str) -> dict[str, str]:
     raise AssertionError(f"{where}: no button {title!r} to tap")
 
 
-@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=[c["name"] for c in CONVERSATIONS])
+def as_param(conversation: dict[str, Any]) -> Any:
+    """A transcript marked `known_failure: <why>` is an expected failure until that is fixed (never strict:
+    it shows up as XPASS once it passes)."""
+    reason = conversation.get("known_failure")
+    marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+    return pytest.param(conversation, marks=marks, id=conversation["name"])
+
+
+@pytest.mark.parametrize("conversation", [as_param(c) for c in CONVERSATIONS])
 def test_safety_conversation(servers: dict[str, Any], conversation: dict[str, Any]) -> None:
     oncall: Path = servers["oncall"]
     if conversation.get("on_call"):

@@ -101,16 +101,22 @@ def test_metadata_keeps_only_what_steady_uses() -> None:
     assert clean_metadata("not a dict", is_button=False) == {"channel": "webchat", "country_guess": None}
 
 
-def test_offered_payloads_are_the_buttons_since_the_person_last_spoke() -> None:
+def test_offered_payloads_are_the_buttons_of_the_last_few_turns() -> None:
     events = [
+        BotUttered("Long ago", {"buttons": [{"title": "Ancient", "payload": "/ancient"}]}),  # three turns back
+        UserUttered("hello"),
         BotUttered("Pick one", {"buttons": [{"title": "Old", "payload": "/old"}]}),
         UserUttered("hi"),
         BotUttered("Hello"),
         BotUttered("Which?", {"buttons": MENU}),
         BotUttered("Or", {"quick_replies": [{"title": "Talk", "payload": "/request_human"}]}),
     ]
-    assert offered_payloads(events) == {MENU[0]["payload"], "3", "/request_human"}
-    assert offered_payloads([*events, UserUttered("3")]) == set()
+    # an earlier turn's button still counts ("I haven't" after first saying the country) ...
+    assert offered_payloads(events) == {MENU[0]["payload"], "3", "/request_human", "/old", "/ancient"}
+    # ... for inbound.BUTTON_TURNS of the person's turns, then it is typed text
+    later = [*events, UserUttered("3"), BotUttered("ok"), UserUttered("and"), BotUttered("right"),
+             UserUttered("so"), BotUttered("fine")]
+    assert offered_payloads(later) == set()
 
 
 # -- handle_message, with what would reach Rasa collected
