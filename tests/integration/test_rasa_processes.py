@@ -25,6 +25,7 @@ from bot import config
 from bot import run as steady_run
 from bot.crypto import event_data
 from bot.db import Escalation, engine_for, session_scope
+from bot.pseudonym import pseudonymise
 from tests.integration.servers import MODEL_HINT, free_port, post_json, private_steady_env
 
 pytestmark = pytest.mark.integration
@@ -97,7 +98,7 @@ def test_a_risk_message_on_the_second_server_gets_the_crisis_reply_and_one_escal
     assert any(contact in replies[0].get("text", "") for contact in contacts), "crisis resources straight away"
     say(ports[0], person, "i wrote goodbye letters to my family")
     with session_scope(engine_for(os.environ["STEADY_DATABASE_URL"])) as session:
-        escalations = session.query(Escalation).filter(Escalation.conversation_id == person).all()
+        escalations = session.query(Escalation).filter(Escalation.pseudonym == pseudonymise(person)).all()
         assert len(escalations) == 1 and escalations[0].risk_count >= 2
 
 

@@ -121,5 +121,5 @@ def test_risk_raised_on_both_servers_is_one_escalation(two_servers: list[int], d
     with session_scope(engine_for(database)) as session:
         escalations = session.query(Escalation).filter(Escalation.pseudonym == pseudonymise(person)).all()
         assert len(escalations) == 1 and escalations[0].risk_count >= 2
-    in_queue = [item for item in active_escalations() if item.conversation_id == person]
+    in_queue = [item for item in active_escalations() if item.pseudonym == pseudonymise(person)]
     assert len(in_queue) == 1, "the counselor console's queue shows it once"
