@@ -17,7 +17,9 @@ from bot.risk import RiskDetector
 from bot.risk.evaluate import EVAL_SET, HOLDOUT_SET, load_eval_set
 from bot.run import MODEL
 
-ESCALATING = ("risk", "risk_check")
+# bot/crisis_router.py renames a risk message the detector grades imminent to risk_imminent.
+ESCALATED = ("risk", "risk_imminent")
+ESCALATING = (*ESCALATED, "risk_check")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def test_every_message_the_rules_flag_reaches_the_dialogue_as_risk(parse) -> Non
     detector = RiskDetector()
     flagged = [e.text for e in load_eval_set(EVAL_SET) + load_eval_set(HOLDOUT_SET) if detector.assess(e.text).is_risk]
     predicted = {text: parse(text)["intent"]["name"] for text in flagged}
-    wrong = [(text, intent) for text, intent in predicted.items() if intent != "risk"]
+    wrong = [(text, intent) for text, intent in predicted.items() if intent not in ESCALATED]
     assert flagged and wrong == []
 
 
@@ -44,7 +46,7 @@ def test_the_pipeline_catches_risk_in_the_evaluation_set_and_never_escalates_a_h
     positives = [intent for example, intent in zip(examples, intents, strict=True) if example.positive]
     negatives = [intent for example, intent in zip(examples, intents, strict=True) if not example.positive]
     assert sum(intent in ESCALATING for intent in positives) / len(positives) >= 0.98
-    assert sum(intent == "risk" for intent in negatives) == 0
+    assert sum(intent in ESCALATED for intent in negatives) == 0
 
 
 def suggested_answers() -> list[str]:
@@ -66,5 +68,5 @@ def test_answers_steady_itself_suggests_never_escalate_and_rarely_get_the_direct
     intents = {text: parse(text)["intent"]["name"] for text in examples}
     asked = sorted(text for text, intent in intents.items() if intent == "risk_check")
     assert len(examples) >= 20
-    assert [text for text, intent in intents.items() if intent == "risk"] == []
+    assert [text for text, intent in intents.items() if intent in ESCALATED] == []
     assert len(asked) / len(examples) <= 0.10, asked
