@@ -209,12 +209,17 @@ def cors_headers(request: web.Request) -> dict[str, str]:
     }
 
 
+def session_id_of(body: Any) -> str | None:
+    """The widget's session id from a JSON body {session_id}, if it is well formed (64 hex digits)."""
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    return session_id if isinstance(session_id, str) and SESSION_ID_PATTERN.match(session_id) else None
+
+
 async def history(request: web.Request) -> web.Response:
     """POST {session_id}: the id stays out of URLs and access logs."""
     headers = {**cors_headers(request), "Cache-Control": "no-store"}
-    body = await read_json(request)
-    session_id = body.get("session_id") if isinstance(body, dict) else None
-    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
+    session_id = session_id_of(await read_json(request))
+    if session_id is None:
         return web.json_response({"error": "The conversation id is missing or malformed."}, status=400, headers=headers)
     try:
         messages = await asyncio.to_thread(load_history, config.database_url(), session_id)
@@ -228,9 +233,8 @@ async def erase(request: web.Request) -> web.Response:
     """POST {session_id}: the person erases their own chat (bot/erasure.py; an escalation record is
     kept without their words). Whoever holds the unguessable id is the person."""
     headers = {**cors_headers(request), "Cache-Control": "no-store"}
-    body = await read_json(request)
-    session_id = body.get("session_id") if isinstance(body, dict) else None
-    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
+    session_id = session_id_of(await read_json(request))
+    if session_id is None:
         return web.json_response({"error": "The conversation id is missing or malformed."}, status=400, headers=headers)
     try:
         await asyncio.to_thread(erase_person, session_id)
