@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -18,6 +18,7 @@ from actions.follow_up import follow_up_to_start, pending_follow_up, start_follo
 from actions.safety import DetectedRisk, crisis_events
 from bot.exercises import Engine, Exercise, Outcome, RunState, get_exercise, load_common, offered_exercises, pick
 from bot.exercises.answers import match_exercise
+from bot.exercises.listening import reads_as_request
 from bot.exercises.state import EARLIER, public
 
 ENDED_BY = {None: "completed", "stop": "stopped", "switch": "switched", "risk": "interrupted"}
@@ -105,6 +106,11 @@ class ValidateExerciseForm(FormValidationAction):
         running = tracker.get_slot("exercise_status") == "running" and current_run(tracker)
         return ["exercise_answer"] if running else []
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if asks_to_leave_the_step(tracker):  # the form is rejected: the rules answer, then ask the step again
+            return [ActionExecutionRejected("exercise_form")]
+        return await super().run(dispatcher, tracker, domain)
+
     def validate_exercise_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -114,6 +120,16 @@ class ValidateExerciseForm(FormValidationAction):
         if run is None:
             return {"exercise_answer": None, "exercise_status": None}
         return take_answer(dispatcher, tracker, *run, str(value))
+
+
+def asks_to_leave_the_step(tracker: Tracker) -> bool:
+    """A request for a person, a fresh start or "are you a bot?" typed at a step (not an answer that
+    sounds like one: bot/exercises/listening.py decides)."""
+    if tracker.get_slot("requested_slot") != "exercise_answer" or not current_run(tracker):
+        return False
+    intent = tracker.latest_message.get("intent") or {}
+    text = tracker.latest_message.get("text") or ""
+    return reads_as_request(text, intent.get("name"), float(intent.get("confidence") or 0))
 
 
 def take_answer(

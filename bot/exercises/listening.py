@@ -7,6 +7,7 @@ words and the replies are in bot/content/common.yml (listening:), where a clinic
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,10 @@ QUESTION_STARTS = frozenset(
 )
 NOT_A_QUESTION = ("what if", "why am i", "why do i", "why does everyone", "why cant i", "why can't i", "who cares")
 OFF_TOPIC_CONFIDENCE = 0.5
+# Requests that leave the step: the rules in data/rules/ answer them and the step is asked again.
+REQUEST_INTENTS = frozenset(["request_human", "request_counselor", "start_over", "bot_challenge"])
+REQUEST_CONFIDENCE = 0.8
+LIST_ITEM_WORDS = 4  # "gp and a helpline", "humor, hope": short items joined are an answer, not a request
 NOT_HELPING_WORDS = 8  # a longer answer that says "doesnt help" is about something else, unless it says "this"
 
 
@@ -81,6 +86,24 @@ def listen(
     if off_topic:
         return Heard("off_topic", pick(common.lines("listening", "off_topic"), seed))
     return None
+
+
+def is_list(text: str) -> bool:
+    """Two or more short items ("my partner, long walks", "gp and a helpline")."""
+    parts = re.split(r"[,;\n&+]| and ", f" {text.lower()} ")
+    items = [normalise(part).split() for part in parts if normalise(part)]
+    return len(items) >= 2 and all(len(item) <= LIST_ITEM_WORDS for item in items)
+
+
+def reads_as_request(text: str, intent: str | None, confidence: float) -> bool:
+    """A request that leaves the step (a person, a fresh start, "are you a bot?"), not an answer that
+    only sounds like one: a button or forced intent always is; typed words only when the classifier
+    is sure and they are not a list."""
+    if intent not in REQUEST_INTENTS:
+        return False
+    if text.lstrip().startswith("/"):
+        return True
+    return confidence >= REQUEST_CONFIDENCE and not is_list(text)
 
 
 def unanswered_question(text: str, common: Common, seed: str) -> Heard | None:

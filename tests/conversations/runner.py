@@ -44,6 +44,7 @@ class Conversation:
     replies: list[dict[str, Any]] = field(default_factory=list)
     turn_replies: list[dict[str, Any]] = field(default_factory=list)
     answers: dict[str, Any] = field(default_factory=dict)  # the run's answers, kept after it ends
+    left_step: bool = False  # this turn the form was rejected: a rule answers, then the step is asked again
 
     def hear(self, said: list[dict[str, Any]]) -> None:
         self.replies += said
@@ -124,6 +125,7 @@ def say(conversation: Conversation, turn: dict[str, Any]) -> None:
     state = {**conversation.slots, "requested_slot": "exercise_answer", "exercise_answer": text}
     current = tracker(latest, state, active_loop="exercise_form", extracted={"exercise_answer": text})
     events, dispatcher = run_action(ValidateExerciseForm(), current)
+    conversation.left_step = any(event.get("event") == "action_execution_rejected" for event in events)
     conversation.update(events)
     conversation.hear(dispatcher.messages)
     ask(conversation, latest)
@@ -151,6 +153,8 @@ def check(conversation: Conversation, expect: dict[str, Any], exercise_id: str, 
     saved = (conversation.slots.get("last_results") or {}).get(exercise_id) or {}
     if "step" in expect and current_step(conversation, exercise_id) != expect["step"]:
         problems.append(f"{where}: on step {current_step(conversation, exercise_id)!r}, expected {expect['step']!r}")
+    if "left_step" in expect and conversation.left_step != expect["left_step"]:
+        problems.append(f"{where}: left the step: {conversation.left_step}, expected {expect['left_step']}")
     if "status" in expect and conversation.status != expect["status"]:
         problems.append(f"{where}: status {conversation.status!r}, expected {expect['status']!r}")
     for key, value in (expect.get("stored") or {}).items():
