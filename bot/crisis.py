@@ -32,6 +32,7 @@ RESPONSES = {
     "services": ("utter_crisis_services", True),
     "bereavement": ("utter_bereavement", False),
     "panic": ("utter_panic", False),
+    "panic_named": ("utter_panic_named", False),  # the person named the exercise they want: it starts next
 }
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 ASK_COUNSELOR = {"title": "Ask a Steady counselor to join", "payload": "/request_counselor"}

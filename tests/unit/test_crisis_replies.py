@@ -98,6 +98,9 @@ def test_bereavement_and_panic_replies() -> None:
     panic = reply("utter_panic", country="GB")
     assert "chest pain" in panic["text"] and "999" in panic["text"]
     assert titles(panic) == ["Breathing", "Grounding"]
+    named = reply("utter_panic_named", country="GB")  # the exercise the person named starts next
+    assert "chest pain" in named["text"] and "999" in named["text"]
+    assert not named.get("buttons")
 
 
 def test_a_distress_rating_of_nine_or_ten_is_acknowledged() -> None:
@@ -142,7 +145,10 @@ def test_a_named_country_says_whether_the_file_lists_it() -> None:
     assert ("country_listed", "listed") in [(e["entity"], e["value"]) for e in said]
 
 
-@pytest.mark.parametrize("name", ["utter_bereavement", "utter_panic", "utter_risk_check", "utter_imminent_taken"])
+WITH_SERVICES = ["utter_bereavement", "utter_panic", "utter_panic_named", "utter_risk_check", "utter_imminent_taken"]
+
+
+@pytest.mark.parametrize("name", WITH_SERVICES)
 def test_every_reply_with_services_names_a_guessed_country(name: str) -> None:
     assert "Showing services in the United Kingdom" in reply(name, country_guess="GB")["text"]
     assert "Showing services in" not in reply(name, country="GB")["text"]
