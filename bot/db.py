@@ -1,6 +1,7 @@
 """The project's own tables (usage log, escalations, notifications, console, reminders) and how to reach them.
 
-Rasa's SQL tracker store keeps the conversations in the same database (its table is `events`).
+Rasa's SQL tracker store keeps the conversations in the same database (its table is `events`, which
+bot/conversations.py alone reads and deletes from).
 """
 
 from __future__ import annotations

@@ -17,9 +17,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import inspect, text
-
-from bot import config
+from bot import config, conversations
 from bot.db import checkpoint, get_engine, session_scope
 from bot.erasure import delete_conversation
 
@@ -32,15 +30,7 @@ def purge(days: int, now: datetime | None = None) -> list[str]:
         raise ValueError("retention must be at least 1 day")
     cutoff = ((now or datetime.now(timezone.utc)) - timedelta(days=days)).timestamp()
     with session_scope() as session:
-        if not inspect(session.get_bind()).has_table("events"):
-            return []
-        stale = [
-            row[0]
-            for row in session.execute(
-                text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"),
-                {"cutoff": cutoff},
-            )
-        ]
+        stale = conversations.idle_senders(session, before=cutoff)
         for sender in stale:
             delete_conversation(session, sender)
     checkpoint(get_engine())

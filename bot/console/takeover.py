@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from bot.console import audit
 from bot.console.accounts import display_name_of
-from bot.console.transcript import is_paused
+from bot.conversations import is_paused
 from bot.db import Escalation, Takeover, session_scope, utcnow
 from bot.escalation.records import acknowledge
 from bot.rasa_api import RasaApi, RasaRefused, RasaUnreachable
