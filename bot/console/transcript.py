@@ -13,8 +13,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from bot import conversations
-from bot.db import UsageEvent, session_scope
+from bot import conversations, usage
+from bot.usage import Checkin, Run
 
 TRANSCRIPT_LIMIT = 3000  # events shown at most: the newest
 SHOWN_EVENTS = ("user", "bot", "pause", "resume", "restart", "session_started")
@@ -151,59 +151,8 @@ def cssrs_summary(cssrs: dict) -> list[tuple[str, str]]:
     ]
 
 
-@dataclass(frozen=True)
-class ExerciseRun:
-    """One exercise the person started, with how it ended and their distress before and after (0-10)."""
-
-    exercise: str
-    run_id: str
-    started_at: datetime
-    ended: str  # completed, abandoned, unfinished
-    steps_done: int
-    steps_skipped: int
-    before: float | None
-    after: float | None
-
-    @property
-    def change(self) -> float | None:
-        return None if self.before is None or self.after is None else self.after - self.before
-
-
-@dataclass(frozen=True)
-class Checkin:
-    at: datetime
-    mood: str | None
-    rating: float | None
-
-
-def exercise_history(pseudonym: str, limit: int = 2000) -> tuple[list[ExerciseRun], list[Checkin]]:
-    """The person's exercise runs (newest first) and mood check-ins, from the usage log."""
-    with session_scope() as session:
-        rows = (
-            session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym)
-            .order_by(UsageEvent.id.desc()).limit(limit).all()
-        )
-        rows = list(reversed(rows))
-        checkins = [Checkin(row.created_at, row.step, row.value) for row in rows if row.kind == "checkin"]
-        runs: dict[str, list[UsageEvent]] = {}
-        for row in rows:
-            if row.run_id:
-                runs.setdefault(row.run_id, []).append(row)
-        history = [_run(run_id, events) for run_id, events in runs.items()]
-    return sorted(history, key=lambda run: run.started_at, reverse=True), list(reversed(checkins))
-
-
-def _run(run_id: str, events: list[UsageEvent]) -> ExerciseRun:
-    kinds = [event.kind for event in events]
-    ended = "completed" if "complete" in kinds else "abandoned" if "abandon" in kinds else "unfinished"
-    ratings = {event.phase: event.value for event in events if event.kind == "rating" and event.value is not None}
-    return ExerciseRun(
-        exercise=next((event.exercise for event in events if event.exercise), "unknown"),
-        run_id=run_id,
-        started_at=events[0].created_at,
-        ended=ended,
-        steps_done=kinds.count("step"),
-        steps_skipped=kinds.count("skip"),
-        before=ratings.get("before"),
-        after=ratings.get("after"),
-    )
+def exercise_history(pseudonym: str, limit: int = 2000) -> tuple[list[Run], list[Checkin]]:
+    """The person's exercise runs and mood check-ins from the usage log, newest first."""
+    rows = usage.history(pseudonym, limit=limit)
+    runs = sorted(usage.runs(rows), key=lambda run: run.started_at, reverse=True)
+    return runs, list(reversed(usage.checkins(rows)))
