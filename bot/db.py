@@ -43,6 +43,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def naive_utc(moment: datetime | None) -> datetime:
+    """As stored: UTC without tzinfo. None is now; a naive time is taken to be UTC already."""
+    if moment is None:
+        return utcnow()
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 class EncryptedText(TypeDecorator):
     """Text encrypted at rest with the deployment key (bot/crypto.py); plaintext rows still read.
 

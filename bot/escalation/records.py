@@ -1,7 +1,7 @@
 """Escalation records: written the moment risk is detected, before anyone is notified.
 
 Outbox pattern: these functions only add and change rows in the caller's session (the caller
-commits). Each queued message is a pending NotificationAttempt; the worker
+commits). Each queued message is a pending NotificationAttempt (schedule.py); the worker
 (`python -m bot.escalation.worker`) sends them. So a broken transport or a missing on-call file
 never loses the record of an escalation.
 """
@@ -9,23 +9,18 @@ never loses the record of an escalation.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import Escalation, NotificationAttempt, utcnow
-from bot.escalation.contacts import OncallConfig, OncallConfigError, load_oncall
+from bot.db import Escalation, utcnow
+from bot.escalation.schedule import ALERTING_SEVERITIES, cancel_pending, queue_notifications
 from bot.pseudonym import pseudonymise
 
 log = logging.getLogger(__name__)
 
 SEVERITIES = ("low", "moderate", "high", "imminent")
-ALERTING_SEVERITIES = ("high", "imminent")
 ACTIVE_STATUSES = ("open", "acknowledged")
-# Low and moderate escalations are not paged one by one: each contact gets one digest per window,
-# however many arrive (a flood of lower-severity escalations becomes one message).
-DIGEST_MINUTES = 15
 
 
 def severity_rank(severity: str) -> int:
@@ -153,82 +148,6 @@ def acknowledge(session: Session, escalation_id: int, counselor: str) -> Escalat
     return escalation
 
 
-def cancel_pending(session: Session, escalation_id: int) -> int:
-    """Cancel every pending notification of one escalation; returns how many."""
-    result = session.execute(
-        update(NotificationAttempt)
-        .where(NotificationAttempt.escalation_id == escalation_id)
-        .where(NotificationAttempt.status == "pending")
-        .values(status="cancelled")
-        .execution_options(synchronize_session="fetch")
-    )
-    return result.rowcount or 0
-
-
-def queue_notifications(
-    session: Session,
-    escalation: Escalation,
-    *,
-    tier: str,
-    reason: str,
-    oncall: OncallConfig | None = None,
-    now: datetime | None = None,
-) -> list[NotificationAttempt]:
-    """Queue one pending attempt per contact transport of a tier (empty if notifications are off).
-
-    Without `oncall` the on-call file is read; a missing or invalid file queues nothing (the
-    worker queues notifications for such escalations once the file is fixed) and never raises.
-    High and imminent escalations page at once; lower ones join the next digest (reason "digest"),
-    one per contact and transport per DIGEST_MINUTES window.
-    """
-    if oncall is None:
-        oncall = _oncall_or_none()
-    if oncall is None:
-        return []
-    due = now or utcnow()
-    if escalation.severity not in ALERTING_SEVERITIES:
-        return _queue_digest(session, escalation, tier, oncall, digest_time(due))
-    attempts = [
-        NotificationAttempt(
-            escalation_id=escalation.id,
-            contact=contact.name,
-            transport=transport,
-            tier=tier,
-            reason=reason,
-            status="pending",
-            attempts=0,
-            next_attempt_at=due,
-            created_at=due,
-        )
-        for contact in oncall.tier(tier)
-        for transport in contact.transports()
-    ]
-    session.add_all(attempts)
-    return attempts
-
-
-def digest_time(moment: datetime) -> datetime:
-    """The end of the digest window `moment` falls in."""
-    start = moment.replace(minute=moment.minute - moment.minute % DIGEST_MINUTES, second=0, microsecond=0)
-    return start + timedelta(minutes=DIGEST_MINUTES)
-
-
-def _queue_digest(
-    session: Session, escalation: Escalation, tier: str, oncall: OncallConfig, due: datetime
-) -> list[NotificationAttempt]:
-    """Attempts for the next digest; the worker sends each contact one message for all of them."""
-    attempts = [
-        NotificationAttempt(
-            escalation_id=escalation.id, contact=contact.name, transport=transport, tier=tier,
-            reason="digest", status="pending", attempts=0, next_attempt_at=due, created_at=utcnow(),
-        )
-        for contact in oncall.tier(tier)
-        for transport in contact.transports()
-    ]
-    session.add_all(attempts)
-    return attempts
-
-
 def _apply_severity(
     session: Session, escalation: Escalation, severity: str, category: str | None
 ) -> None:
@@ -243,14 +162,6 @@ def _apply_severity(
     log.info("escalation %s severity raised from %s to %s", escalation.id, previous, severity)
     if severity in ALERTING_SEVERITIES:
         queue_notifications(session, escalation, tier="primary", reason="severity_raised")
-
-
-def _oncall_or_none() -> OncallConfig | None:
-    try:
-        return load_oncall()
-    except OncallConfigError as exc:
-        log.error("escalation recorded but no notification queued: %s", exc)
-        return None
 
 
 def _check_text(**values: tuple[str, int]) -> None:

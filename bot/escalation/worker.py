@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.escalation.contacts import OncallConfig, OncallConfigError, load_oncall
-from bot.escalation.notify import deliver_due, escalate_unacknowledged, queue_unnotified
+from bot.escalation.notify import deliver_due
+from bot.escalation.schedule import escalate_unacknowledged, queue_unnotified
 from bot.escalation.status import beat
 
 log = logging.getLogger("bot.escalation.worker")

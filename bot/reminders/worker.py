@@ -45,8 +45,9 @@ import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import config
+from bot.db import naive_utc
 from bot.rasa_api import RasaApi, RasaRefused, RasaUnreachable
-from bot.reminders.store import ReminderView, due_reminders, mark_sent, mark_skipped, naive_utc, stop_unanswered
+from bot.reminders.store import ReminderView, due_reminders, mark_sent, mark_skipped, stop_unanswered
 
 log = logging.getLogger("bot.reminders.worker")
 
