@@ -267,7 +267,7 @@ class EscalationNote(Base):
     escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
     author = Column(String(64), nullable=False)
     kind = Column(String(16), nullable=False, default="note")
-    text = Column(Text, nullable=False)  # encrypted by bot/console/queue.py
+    text = Column(Text, nullable=False)  # encrypted by bot/escalation/records.py
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 

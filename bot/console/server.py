@@ -348,7 +348,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
 
     async def work(escalation_id: int, who: auth.Counselor, form: dict) -> None:
         escalation = queue.get_escalation(escalation_id)
-        if escalation is None or escalation.conversation_id.startswith("erased:"):
+        if escalation is None or escalation.erased:
             raise queue.QueueError("This person's data has already been erased.")
         if form.get("confirm") != "yes":
             raise queue.QueueError("Tick the box to confirm the person asked for their data to be erased.")
