@@ -24,6 +24,8 @@ MAX_DAYS = 366
 
 @dataclass(frozen=True)
 class Period:
+    """Whole UTC days, the first and the last included."""
+
     first: date
     last: date
 

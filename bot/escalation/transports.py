@@ -28,8 +28,6 @@ from bot.escalation.contacts import OncallConfig, SmtpSettings
 
 log = logging.getLogger(__name__)
 
-MAX_ERROR_LENGTH = 500
-
 
 @dataclass(frozen=True)
 class Alert:
@@ -89,6 +87,9 @@ class Alert:
 
 class TransportError(RuntimeError):
     """A transport could not deliver; the message is safe to store and log."""
+
+
+MAX_ERROR_LENGTH = 500  # of a failure's description, as stored and logged
 
 
 class Transports:
