@@ -6,9 +6,7 @@ written before encryption was switched on stays readable.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -37,8 +35,3 @@ def decrypt_text(stored: str, key: bytes | None = None) -> str:
         return _fernet(key or config.encryption_key()).decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken as error:
         raise DecryptionError("conversation data was encrypted with a different key") from error
-
-
-def event_data(stored: str, key: bytes | None = None) -> dict[str, Any]:
-    """One row of Rasa's `events` table (its `data` column) as a dict."""
-    return json.loads(decrypt_text(stored, key))

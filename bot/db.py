@@ -1,6 +1,7 @@
 """The project's own tables (usage log, escalations, notifications, console, reminders) and how to reach them.
 
-Rasa's SQL tracker store keeps the conversations in the same database (its table is `events`).
+Rasa's SQL tracker store keeps the conversations in the same database (its table is `events`, which
+bot/conversations.py alone reads and deletes from).
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ ESCALATION_STATUSES = ("open", "acknowledged", "resolved")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def naive_utc(moment: datetime | None) -> datetime:
+    """As stored: UTC without tzinfo. None is now; a naive time is taken to be UTC already."""
+    if moment is None:
+        return utcnow()
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class EncryptedText(TypeDecorator):
@@ -257,7 +267,7 @@ class EscalationNote(Base):
     escalation_id = Column(Integer, ForeignKey("escalations.id"), nullable=False, index=True)
     author = Column(String(64), nullable=False)
     kind = Column(String(16), nullable=False, default="note")
-    text = Column(Text, nullable=False)  # encrypted by bot/console/queue.py
+    text = Column(Text, nullable=False)  # encrypted by bot/escalation/records.py
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
-from bot.db import Escalation, EscalationNote, Reminder, UsageEvent, checkpoint, get_engine, session_scope
+from bot import conversations
+from bot.db import Reminder, UsageEvent, checkpoint, get_engine, session_scope
+from bot.escalation import records
 from bot.pseudonym import pseudonymise
-
-ERASED_PREFIX = "erased:"
 
 
 @dataclass(frozen=True)
@@ -27,29 +26,14 @@ class Erased:
     escalations_redacted: int
 
 
-ERASED_NOTE = "[Note erased with the person's data.]"
-
-
 def delete_conversation(session: Session, sender_id: str) -> tuple[int, int]:
     """Delete one sender's events from Rasa's tracker store and their check-in reminders, and redact
     their escalation records (kept for safeguarding without the matched words, screener answers,
     counselors' notes or the conversation id); returns (events deleted, escalations redacted)."""
-    deleted = 0
-    if inspect(session.get_bind()).has_table("events"):
-        result = session.execute(text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id})
-        deleted = result.rowcount or 0
+    deleted = conversations.delete(session, sender_id)
     session.query(Reminder).filter(Reminder.sender_id == sender_id).delete(synchronize_session=False)
-    pseudonym = pseudonymise(sender_id)
-    escalations = session.query(Escalation).filter(Escalation.pseudonym == pseudonym).all()
-    for escalation in escalations:
-        escalation.spans, escalation.cssrs = [], {}
-        escalation.conversation_id = f"{ERASED_PREFIX}{pseudonym}"
-    ids = [escalation.id for escalation in escalations]
-    if ids:
-        session.query(EscalationNote).filter(EscalationNote.escalation_id.in_(ids)).update(
-            {EscalationNote.text: ERASED_NOTE}, synchronize_session=False
-        )
-    return deleted, len(escalations)
+    redacted = records.redact(session, pseudonymise(sender_id))
+    return deleted, redacted
 
 
 def erase_person(sender_id: str) -> Erased:

@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.db import UsageEvent
+from bot import usage
 from bot.exercises import Common, fill, get_exercise, pick
-from bot.usage import helpful, history, mean_drops
+from bot.usage import Checkin, Run
 
 DAYS = 30
 MAX_RUNS = 12
@@ -20,31 +20,10 @@ MAX_CHECKINS = 20
 
 
 @dataclass
-class Run:
-    run_id: str
-    exercise: str
-    started: datetime
-    before: float | None = None
-    after: float | None = None
-    completed: bool = False
-
-    @property
-    def title(self) -> str:
-        return title_of(self.exercise)
-
-
-@dataclass
-class Checkin:
-    when: datetime
-    mood: str | None
-    rating: float | None
-
-
-@dataclass
 class Progress:
     runs: list[Run] = field(default_factory=list)  # finished runs with a rating, oldest first
     checkins: list[Checkin] = field(default_factory=list)
-    helped: list[tuple[str, float]] = field(default_factory=list)  # (exercise id, mean drop), most first
+    helped: list[tuple[str, float]] = field(default_factory=list)  # (exercise id, mean change < 0), most helpful first
 
     @property
     def empty(self) -> bool:
@@ -52,27 +31,10 @@ class Progress:
 
 
 def progress_for(pseudonym: str, now: datetime, days: int = DAYS) -> Progress:
-    rows = history(pseudonym, limit=5000, since=now - timedelta(days=days))
-    runs = _runs(rows)
-    checkins = [Checkin(row.created_at, row.step, row.value) for row in rows if row.kind == "checkin"]
-    return Progress(runs=runs[-MAX_RUNS:], checkins=checkins[-MAX_CHECKINS:], helped=_helped(runs))
-
-
-def _runs(rows: list[UsageEvent]) -> list[Run]:
-    runs: dict[str, Run] = {}
-    for row in rows:
-        if not row.run_id or not row.exercise:
-            continue
-        run = runs.setdefault(row.run_id, Run(row.run_id, row.exercise, row.created_at))
-        if row.kind == "rating" and row.value is not None:
-            setattr(run, "before" if row.phase == "before" else "after", row.value)
-        run.completed = run.completed or row.kind == "complete"
-    return [run for run in runs.values() if run.completed and (run.before is not None or run.after is not None)]
-
-
-def _helped(runs: list[Run]) -> list[tuple[str, float]]:
-    rated = [(run.exercise, run.before, run.after) for run in runs if run.before is not None and run.after is not None]
-    return helpful(mean_drops(rated))
+    rows = usage.history(pseudonym, limit=5000, since=now - timedelta(days=days))
+    finished = [run for run in usage.runs(rows) if run.completed and (run.before, run.after) != (None, None)]
+    checkins = usage.checkins(rows)
+    return Progress(runs=finished[-MAX_RUNS:], checkins=checkins[-MAX_CHECKINS:], helped=usage.helped(finished))
 
 
 def title_of(exercise_id: str) -> str:
@@ -105,9 +67,9 @@ def progress_text(progress: Progress, common: Common, seed: str, goal: str | Non
         if progress.helped:
             item = lines("progress", "helped_item")[0]
             top = progress.helped[:3]
-            helped = ", ".join(fill(item, exercise=title_of(name), drop=f"{drop:.1f}") for name, drop in top)
+            helped = ", ".join(fill(item, exercise=title_of(name), drop=f"{-change:.1f}") for name, change in top)
             text.append(fill(pick(lines("progress", "helped"), seed), list=helped))
-        elif any(run.before is not None and run.after is not None for run in progress.runs):
+        elif any(run.change is not None for run in progress.runs):
             text.append(pick(lines("progress", "none_helped"), seed))
     if goal:
         text.append(fill(pick(lines("progress", "goal_pending"), seed), goal=goal))
@@ -118,7 +80,7 @@ def progress_text(progress: Progress, common: Common, seed: str, goal: str | Non
 def _run_line(run: Run, common: Common) -> str:
     line = common.lines("progress", "run_line")[0]
     before, after = number(run.before), number(run.after)
-    return fill(line, date=short_date(run.started), exercise=run.title, before=before, after=after)
+    return fill(line, date=short_date(run.started_at), exercise=title_of(run.exercise), before=before, after=after)
 
 
 def _moods(progress: Progress, common: Common) -> str:
@@ -134,11 +96,12 @@ def chart_payload(progress: Progress, common: Common, text: str) -> dict[str, ob
         "type": "progress_chart",
         "title": str(common.raw.get("progress", {}).get("chart_title", "")),
         "runs": [
-            {"date": run.started.date().isoformat(), "label": run.title, "before": run.before, "after": run.after}
+            {"date": run.started_at.date().isoformat(), "label": title_of(run.exercise), "before": run.before,
+             "after": run.after}
             for run in progress.runs
         ],
         "checkins": [
-            {"date": checkin.when.date().isoformat(), "mood": names.get(checkin.mood or ""), "rating": checkin.rating}
+            {"date": checkin.at.date().isoformat(), "mood": names.get(checkin.mood or ""), "rating": checkin.rating}
             for checkin in progress.checkins
         ],
         "fallback_text": text,

@@ -7,21 +7,23 @@ words, screener answers, notes or conversation id.
 
     python -m bot.retention --days 90            # one purge now
     python -m bot.retention --every-hours 6      # keep purging (days from STEADY_RETENTION_DAYS)
+
+Kept running, it is a worker like the others (bot/worker_loop.py): SIGINT or SIGTERM stop it, and
+a purge that fails is logged and tried again at the next pass.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import inspect, text
-
-from bot import config
+from bot import config, conversations
 from bot.db import checkpoint, get_engine, session_scope
 from bot.erasure import delete_conversation
+from bot.worker_loop import run_passes
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +34,7 @@ def purge(days: int, now: datetime | None = None) -> list[str]:
         raise ValueError("retention must be at least 1 day")
     cutoff = ((now or datetime.now(timezone.utc)) - timedelta(days=days)).timestamp()
     with session_scope() as session:
-        if not inspect(session.get_bind()).has_table("events"):
-            return []
-        stale = [
-            row[0]
-            for row in session.execute(
-                text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"),
-                {"cutoff": cutoff},
-            )
-        ]
+        stale = conversations.idle_senders(session, before=cutoff)
         for sender in stale:
             delete_conversation(session, sender)
     checkpoint(get_engine())
@@ -58,12 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.days:
         print("Set --days or STEADY_RETENTION_DAYS (conversations are kept until then).", file=sys.stderr)
         return 2
-    while True:
-        purged = purge(args.days)
-        print(f"purged {len(purged)} conversation(s) older than {args.days} days", flush=True)
-        if args.every_hours is None:
-            return 0
-        time.sleep(args.every_hours * 3600)
+    if args.every_hours is None:
+        purge_and_say(args.days)
+        return 0
+    every = args.every_hours * 3600
+    asyncio.run(run_passes(log, "retention", lambda: asyncio.to_thread(purge_and_say, args.days), every))
+    return 0
+
+
+def purge_and_say(days: int) -> None:
+    purged = purge(days)
+    print(f"purged {len(purged)} conversation(s) older than {days} days", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""The usage log: exercise starts, steps, ratings, completions and abandonments, pseudonymously."""
+"""The usage log: exercise starts, steps, ratings, completions and abandonments, pseudonymously.
+
+Rows are written one at a time (`record`) and read back folded into runs (`runs`): one Run per
+exercise started, its ratings paired. Progress, the console's history and analytics format runs.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bot.db import UsageEvent, session_scope
 from bot.pseudonym import pseudonymise
+
+UNKNOWN_EXERCISE = "unknown"  # a run whose rows name no exercise
 
 
 @dataclass(frozen=True)
@@ -61,34 +69,92 @@ def history(pseudonym: str, limit: int = 200, since: datetime | None = None) -> 
     return list(reversed(rows))
 
 
-def distress_drops(pseudonym: str) -> dict[str, float]:
-    """Mean fall in distress (before minus after) per exercise, over this person's rated runs."""
-    before: dict[str, tuple[str, float]] = {}
-    rated: list[tuple[str, float, float]] = []
-    for row in history(pseudonym, limit=2000):
-        if row.kind != "rating" or row.value is None or not row.run_id or not row.exercise:
-            continue
-        if row.phase == "before":
-            before[row.run_id] = (row.exercise, row.value)
-        elif row.phase == "after" and row.run_id in before:
-            exercise, start = before.pop(row.run_id)
-            rated.append((exercise, start, row.value))
-    return mean_drops(rated)
+def runs_started(start: datetime, end: datetime) -> list[Run]:
+    """Everyone's runs that started in [start, end), with all their rows (also those after `end`)."""
+    started = select(UsageEvent.run_id).where(
+        UsageEvent.kind == "start", UsageEvent.created_at >= start, UsageEvent.created_at < end
+    )
+    with session_scope() as session:
+        rows = session.scalars(select(UsageEvent).where(UsageEvent.run_id.in_(started)).order_by(UsageEvent.id)).all()
+        session.expunge_all()
+    return runs(rows)
 
 
-def mean_drops(rated: Iterable[tuple[str, float, float]]) -> dict[str, float]:
-    """Mean fall in distress per exercise, from (exercise, before, after) ratings."""
-    drops: dict[str, list[float]] = {}
-    for exercise, start, end in rated:
-        drops.setdefault(exercise, []).append(start - end)
-    return {exercise: sum(values) / len(values) for exercise, values in drops.items()}
+@dataclass(frozen=True)
+class Run:
+    """One exercise someone started: how it ended, and their distress before and after (0-10)."""
+
+    run_id: str
+    exercise: str
+    started_at: datetime
+    ended: str  # completed, abandoned, unfinished
+    steps_done: int
+    steps_skipped: int
+    before: float | None
+    after: float | None
+
+    @property
+    def completed(self) -> bool:
+        return self.ended == "completed"
+
+    @property
+    def change(self) -> float | None:
+        """After minus before: negative means the person felt less distressed afterwards."""
+        return None if self.before is None or self.after is None else self.after - self.before
 
 
-def helpful(drops: dict[str, float]) -> list[tuple[str, float]]:
-    """The exercises that lowered distress, with their mean drop, the most helpful first."""
-    return sorted(((exercise, drop) for exercise, drop in drops.items() if drop > 0), key=lambda item: -item[1])
+@dataclass(frozen=True)
+class Checkin:
+    at: datetime
+    mood: str | None
+    rating: float | None
+
+
+def runs(rows: Iterable[UsageEvent]) -> list[Run]:
+    """Usage rows (oldest first) folded into exercise runs, in the order the runs started."""
+    by_run: dict[str, list[UsageEvent]] = {}
+    for row in rows:
+        if row.run_id:
+            by_run.setdefault(row.run_id, []).append(row)
+    return [_run(run_id, events) for run_id, events in by_run.items()]
+
+
+def _run(run_id: str, events: list[UsageEvent]) -> Run:
+    kinds = [event.kind for event in events]
+    ended = "completed" if "complete" in kinds else "abandoned" if "abandon" in kinds else "unfinished"
+    ratings = {event.phase: event.value for event in events if event.kind == "rating" and event.value is not None}
+    return Run(
+        run_id=run_id,
+        exercise=next((event.exercise for event in events if event.exercise), UNKNOWN_EXERCISE),
+        started_at=events[0].created_at,
+        ended=ended,
+        steps_done=kinds.count("step"),
+        steps_skipped=kinds.count("skip"),
+        before=ratings.get("before"),
+        after=ratings.get("after"),
+    )
+
+
+def checkins(rows: Iterable[UsageEvent]) -> list[Checkin]:
+    """The mood check-ins among usage rows, in the same order."""
+    return [Checkin(row.created_at, row.step, row.value) for row in rows if row.kind == "checkin"]
+
+
+def mean_changes(rated: Iterable[Run]) -> dict[str, float]:
+    """Mean change in distress (as Run.change) per exercise, over the runs rated before and after."""
+    changes: dict[str, list[float]] = {}
+    for run in rated:
+        if run.change is not None:
+            changes.setdefault(run.exercise, []).append(run.change)
+    return {exercise: sum(values) / len(values) for exercise, values in changes.items()}
+
+
+def helped(rated: Iterable[Run]) -> list[tuple[str, float]]:
+    """The exercises that lowered distress on average, with their mean change (negative), the most helpful first."""
+    falls = [(name, change) for name, change in mean_changes(rated).items() if change < 0]
+    return sorted(falls, key=lambda item: item[1])
 
 
 def helped_most(pseudonym: str) -> list[str]:
     """Exercises that lowered this person's distress, the most helpful first."""
-    return [exercise for exercise, _ in helpful(distress_drops(pseudonym))]
+    return [exercise for exercise, _ in helped(runs(history(pseudonym, limit=2000)))]

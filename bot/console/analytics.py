@@ -1,8 +1,8 @@
 """Figures over a chosen period: exercise starts, completions, distress change, escalations per day.
 
-Days are UTC calendar days. An exercise run belongs to the period in which it started; its
-distress change is the "after" rating minus the "before" rating of the same run (negative means
-the person felt less distressed afterwards).
+Days are UTC calendar days. An exercise run (bot/usage.py) belongs to the period in which it
+started; its distress change is Run.change, the "after" rating minus the "before" rating of the
+same run (negative means the person felt less distressed afterwards).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot.db import Escalation, UsageEvent, session_scope
+from bot import usage
+from bot.db import Escalation, session_scope
 from bot.escalation.records import SEVERITIES
+from bot.usage import Run
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -22,6 +24,8 @@ MAX_DAYS = 366
 
 @dataclass(frozen=True)
 class Period:
+    """Whole UTC days, the first and the last included."""
+
     first: date
     last: date
 
@@ -71,36 +75,18 @@ class ExerciseFigures:
 
 def exercise_figures(period: Period) -> list[ExerciseFigures]:
     """One row per exercise with at least one run started in the period."""
-    with session_scope() as session:
-        started = (
-            select(UsageEvent.run_id)
-            .where(UsageEvent.kind == "start")
-            .where(UsageEvent.created_at >= period.start)
-            .where(UsageEvent.created_at < period.end)
-        )
-        rows = session.execute(
-            select(UsageEvent.run_id, UsageEvent.exercise, UsageEvent.kind, UsageEvent.phase, UsageEvent.value)
-            .where(UsageEvent.run_id.in_(started))
-        ).all()
-    runs: dict[str, dict] = defaultdict(lambda: {"exercise": None, "complete": False, "before": None, "after": None})
-    for run_id, exercise, kind, phase, value in rows:
-        run = runs[run_id]
-        run["exercise"] = run["exercise"] or exercise
-        run["complete"] = run["complete"] or kind == "complete"
-        if kind == "rating" and phase in ("before", "after") and value is not None:
-            run[phase] = value
-    by_exercise: dict[str, list[dict]] = defaultdict(list)
-    for run in runs.values():
-        by_exercise[run["exercise"] or "unknown"].append(run)
+    by_exercise: dict[str, list[Run]] = defaultdict(list)
+    for run in usage.runs_started(period.start, period.end):
+        by_exercise[run.exercise].append(run)
     return [_figures(name, group) for name, group in sorted(by_exercise.items())]
 
 
-def _figures(exercise: str, runs: list[dict]) -> ExerciseFigures:
-    changes = [run["after"] - run["before"] for run in runs if run["before"] is not None and run["after"] is not None]
+def _figures(exercise: str, runs: list[Run]) -> ExerciseFigures:
+    changes = [run.change for run in runs if run.change is not None]
     return ExerciseFigures(
         exercise=exercise,
         starts=len(runs),
-        completions=sum(1 for run in runs if run["complete"]),
+        completions=sum(1 for run in runs if run.completed),
         paired_ratings=len(changes),
         mean_change=sum(changes) / len(changes) if changes else None,
     )

@@ -1,4 +1,6 @@
-"""The escalation queue and what counselors do with an escalation: acknowledge, assign, note, resolve.
+"""The escalation queue as counselors see it, and their actions on an escalation: acknowledge,
+assign, note, resolve, close a flood. The form is checked here; the change itself, and what the
+escalation's state allows, is bot/escalation/records.py.
 
 Notes can hold what the person said, so their text is encrypted at rest like the conversations.
 """
@@ -9,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.console.accounts import active_usernames
-from bot.crypto import DecryptionError, decrypt_text, encrypt_text
-from bot.db import Escalation, EscalationNote, Takeover, session_scope, utcnow
-from bot.escalation.records import ACTIVE_STATUSES, SEVERITIES, acknowledge, severity_rank
+from bot.crypto import DecryptionError, decrypt_text
+from bot.db import Escalation, EscalationNote, session_scope
+from bot.escalation import records
+from bot.escalation.records import ACTIVE_STATUSES, SEVERITIES, Refused, is_erased, open_takeovers, severity_rank
 
 OUTCOMES = {
     "reached_person": "Reached the person",
@@ -26,8 +28,7 @@ OUTCOMES = {
 MAX_NOTE_CHARS = 5000
 
 
-class QueueError(ValueError):
-    """An action that cannot be done; the message is shown to the counselor."""
+QueueError = Refused  # an action that cannot be done; the message is shown to the counselor
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class EscalationView:
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     taken_over_by: str | None
+
+    @property
+    def erased(self) -> bool:
+        return is_erased(self.conversation_id)
 
     def waiting(self, now: datetime) -> timedelta:
         return (self.resolved_at or now) - self.created_at
@@ -74,11 +79,6 @@ def _view(escalation: Escalation, taken_over_by: str | None) -> EscalationView:
     )
 
 
-def _takeovers(session: Session, ids: list[int]) -> dict[int, str]:
-    query = select(Takeover.escalation_id, Takeover.counselor).where(Takeover.escalation_id.in_(ids))
-    return dict(session.execute(query.where(Takeover.ended_at.is_(None))).all())
-
-
 def _sort_key(view: EscalationView) -> tuple[int, datetime]:
     return (-severity_rank(view.severity) if view.severity in SEVERITIES else 1, view.created_at)
 
@@ -87,30 +87,21 @@ def active_escalations() -> list[EscalationView]:
     """Everything not yet resolved: most severe first, then longest waiting first."""
     with session_scope() as session:
         rows = session.execute(select(Escalation).where(Escalation.status.in_(ACTIVE_STATUSES))).scalars().all()
-        takeovers = _takeovers(session, [row.id for row in rows])
+        takeovers = open_takeovers(session, [row.id for row in rows])
         return sorted((_view(row, takeovers.get(row.id)) for row in rows), key=_sort_key)
 
 
 def get_escalation(escalation_id: int) -> EscalationView | None:
     with session_scope() as session:
         row = session.get(Escalation, escalation_id)
-        return _view(row, _takeovers(session, [row.id]).get(row.id)) if row else None
-
-
-def _load(session: Session, escalation_id: int, *, unresolved: bool = True) -> Escalation:
-    escalation = session.get(Escalation, escalation_id)
-    if escalation is None:
-        raise QueueError(f"There is no escalation #{escalation_id}.")
-    if unresolved and escalation.status == "resolved":
-        raise QueueError(f"Escalation #{escalation_id} is already resolved.")
-    return escalation
+        return _view(row, open_takeovers(session, [row.id]).get(row.id)) if row else None
 
 
 def acknowledge_escalation(escalation_id: int, counselor: str) -> None:
     """Marks it as seen by a person, which stops the notification chain."""
     with session_scope() as session:
-        _load(session, escalation_id)
-        acknowledge(session, escalation_id, counselor)
+        records.changeable(session, escalation_id)
+        records.acknowledge(session, escalation_id, counselor)
 
 
 def assign(escalation_id: int, actor: str, assignee: str) -> None:
@@ -118,10 +109,7 @@ def assign(escalation_id: int, actor: str, assignee: str) -> None:
     if assignee not in active_usernames():
         raise QueueError(f"{assignee!r} is not an active console account.")
     with session_scope() as session:
-        escalation = _load(session, escalation_id)
-        acknowledge(session, escalation_id, actor)
-        escalation.assignee = assignee
-        escalation.updated_at = utcnow()
+        records.assign(session, escalation_id, actor, assignee)
 
 
 def _clean_note(text: str) -> str:
@@ -136,8 +124,7 @@ def add_note(escalation_id: int, author: str, text: str) -> None:
     if not text:
         raise QueueError("The note is empty.")
     with session_scope() as session:
-        _load(session, escalation_id, unresolved=False)
-        session.add(EscalationNote(escalation_id=escalation_id, author=author, kind="note", text=encrypt_text(text)))
+        records.add_note(session, escalation_id, author, text)
 
 
 def resolve(escalation_id: int, actor: str, outcome: str, note: str) -> None:
@@ -146,18 +133,7 @@ def resolve(escalation_id: int, actor: str, outcome: str, note: str) -> None:
         raise QueueError("Choose an outcome: " + ", ".join(OUTCOMES.values()).lower() + ".")
     note = _clean_note(note)
     with session_scope() as session:
-        escalation = _load(session, escalation_id)
-        if escalation.severity == "imminent" and not note:
-            raise QueueError("This is an imminent-risk escalation: write a note saying what was done before resolving.")
-        if _takeovers(session, [escalation_id]):
-            raise QueueError("A counselor is still talking to this person: hand the conversation back first.")
-        acknowledge(session, escalation_id, actor)
-        now = utcnow()
-        escalation.status, escalation.outcome = "resolved", outcome
-        escalation.resolved_at = escalation.updated_at = now
-        if note:
-            session.add(EscalationNote(escalation_id=escalation_id, author=actor, kind="resolution",
-                                       text=encrypt_text(note)))
+        records.resolve(session, escalation_id, actor, outcome, note)
 
 
 def notes(escalation_id: int) -> list[Note]:
@@ -201,20 +177,6 @@ def close_many(ids: list[int], actor: str, note: str) -> BulkClosed:
     note = _clean_note(note)
     if not note:
         raise QueueError("Write a note saying why these escalations are closed together.")
-    closed: list[int] = []
-    skipped: list[int] = []
     with session_scope() as session:
-        rows = session.execute(select(Escalation).where(Escalation.id.in_(ids))).scalars().all()
-        taken = _takeovers(session, [row.id for row in rows])
-        for escalation in rows:
-            if escalation.status == "resolved" or escalation.id in taken:
-                skipped.append(escalation.id)
-                continue
-            acknowledge(session, escalation.id, actor)
-            now = utcnow()
-            escalation.status, escalation.outcome = "resolved", "flood"
-            escalation.resolved_at = escalation.updated_at = now
-            session.add(EscalationNote(escalation_id=escalation.id, author=actor, kind="resolution",
-                                       text=encrypt_text(note)))
-            closed.append(escalation.id)
-    return BulkClosed(sorted(closed), sorted(skipped))
+        closed, skipped = records.close_flood(session, ids, actor, note)
+    return BulkClosed(closed, skipped)

@@ -24,7 +24,7 @@ import aiohttp
 import jinja2
 from aiohttp import web
 
-from bot import config
+from bot import config, conversations
 from bot.console import analytics, audit, auth, charts, policy, queue, takeover, transcript
 from bot.console.accounts import active_usernames
 from bot.crisis import review_notice
@@ -261,7 +261,7 @@ async def escalation_page(request: web.Request, error: str | None = None, status
         request, "escalation.html", status=status, e=escalation, error=error,
         done=DONE.get(request.query.get("done", "")),
         lines=transcript.lines(escalation.conversation_id, escalation.spans),
-        paused=transcript.is_paused(escalation.conversation_id), pause_problem=pause_problem,
+        paused=conversations.is_paused(escalation.conversation_id), pause_problem=pause_problem,
         cssrs=transcript.cssrs_summary(escalation.cssrs), runs=runs, checkins=checkins,
         notes=queue.notes(escalation_id), outcomes=queue.OUTCOMES, accounts=active_usernames(),
         channel=channel, cannot_push=channel in PUSH_INCAPABLE_CHANNELS,
@@ -348,7 +348,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
 
     async def work(escalation_id: int, who: auth.Counselor, form: dict) -> None:
         escalation = queue.get_escalation(escalation_id)
-        if escalation is None or escalation.conversation_id.startswith("erased:"):
+        if escalation is None or escalation.erased:
             raise queue.QueueError("This person's data has already been erased.")
         if form.get("confirm") != "yes":
             raise queue.QueueError("Tick the box to confirm the person asked for their data to be erased.")
@@ -397,7 +397,7 @@ async def live(request: web.Request) -> web.Response:
         record(request, "view_live", escalation_id, f"{len(new_lines)} new line(s)")
     return web.json_response({
         "lines": [line.as_json() for line in new_lines],
-        "paused": transcript.is_paused(escalation.conversation_id),
+        "paused": conversations.is_paused(escalation.conversation_id),
         "taken_over_by": escalation.taken_over_by,
         "mine": escalation.taken_over_by == counselor_of(request).username,
         "pause_problem": pause_problem,

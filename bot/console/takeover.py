@@ -24,16 +24,15 @@ from sqlalchemy import select
 
 from bot.console import audit
 from bot.console.accounts import display_name_of
-from bot.console.transcript import is_paused
-from bot.db import Escalation, Takeover, session_scope, utcnow
-from bot.escalation.records import acknowledge
+from bot.conversations import is_paused
+from bot.db import Escalation, Takeover, session_scope
+from bot.escalation import records
 from bot.rasa_api import RasaApi, RasaRefused, RasaUnreachable
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 WATCH_INTERVAL_S = 2.0
-ERASED_PREFIX = "erased:"
 
 
 class TakeoverError(RuntimeError):
@@ -117,18 +116,15 @@ class Takeovers:
             current = active_takeover(escalation_id)
             if current is not None:
                 raise TakeoverError(f"{current.counselor} is already talking to this person.")
-            with session_scope() as session:
-                escalation = session.get(Escalation, escalation_id)
-                if escalation is None or escalation.status == "resolved":
-                    raise TakeoverError("Only an escalation that is not resolved can be taken over.")
-                if escalation.conversation_id.startswith(ERASED_PREFIX):
-                    raise TakeoverError("This person's conversation was erased at their request.")
-                acknowledge(session, escalation_id, counselor)
-                conversation_id = escalation.conversation_id
+            try:
+                with session_scope() as session:
+                    conversation_id = records.prepare_takeover(session, escalation_id, counselor)
+            except records.Refused as refusal:
+                raise TakeoverError(str(refusal)) from None
             joined = self._bot(joined_text(display_name_of(counselor)), counselor)
             await self._post(conversation_id, [{"event": "pause"}, joined])
             with session_scope() as session:
-                session.add(Takeover(escalation_id=escalation_id, counselor=counselor))
+                records.begin_takeover(session, escalation_id, counselor)
 
     async def send(self, escalation_id: int, counselor: str, text: str) -> None:
         text = text.strip()
@@ -152,9 +148,7 @@ class Takeovers:
             name = display_name_of(takeover.counselor)
             await self._post(takeover.conversation_id, [{"event": "resume"}, self._bot(left_text(name), actor)])
             with session_scope() as session:
-                row = session.get(Takeover, takeover.id)
-                if row is not None:
-                    row.ended_at = utcnow()
+                records.end_takeover(session, takeover.id)
 
     def _owned(self, escalation_id: int, counselor: str) -> ActiveTakeover:
         takeover = active_takeover(escalation_id)
@@ -166,15 +160,14 @@ class Takeovers:
 
     async def _ensure_paused(self, takeover: ActiveTakeover) -> bool:
         """Pause again if Rasa resumed on its own (restart, new session); True if it had to."""
-        if takeover.conversation_id.startswith(ERASED_PREFIX) or is_paused(takeover.conversation_id):
+        if records.is_erased(takeover.conversation_id) or is_paused(takeover.conversation_id):
             return False
         name = display_name_of(takeover.counselor)
         await self._post(
             takeover.conversation_id, [{"event": "pause"}, self._bot(still_here_text(name), takeover.counselor)]
         )
         with session_scope() as session:
-            row = session.get(Takeover, takeover.id)
-            row.repauses = (row.repauses or 0) + 1
+            records.count_repause(session, takeover.id)
         audit.record("system", "takeover_repaused", escalation_id=takeover.escalation_id,
                      detail="the assistant resumed without a hand-back; paused again")
         log.warning("takeover of escalation %s: the assistant had resumed; paused again", takeover.escalation_id)

@@ -7,22 +7,17 @@ ranges (character offsets from the risk detector) are wrapped in <mark>.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, inspect, text
 
-from bot.crypto import event_data
-from bot.db import UsageEvent, get_engine, session_scope
-
-log = logging.getLogger(__name__)
+from bot import conversations, usage
+from bot.usage import Checkin, Run
 
 TRANSCRIPT_LIMIT = 3000  # events shown at most: the newest
 SHOWN_EVENTS = ("user", "bot", "pause", "resume", "restart", "session_started")
-STATE_EVENTS = ("pause", "resume", "restart", "session_started")  # the latest says whether Rasa is paused
 MARKERS = {
     "pause": "The assistant was paused: a counselor is talking.",
     "resume": "The assistant was resumed.",
@@ -104,33 +99,6 @@ def _when(timestamp: float | None) -> datetime | None:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(tzinfo=None)
 
 
-def tracker_rows(conversation_id: str, after_id: int = 0, kinds: tuple[str, ...] = SHOWN_EVENTS,
-                 limit: int = TRANSCRIPT_LIMIT) -> list[tuple[int, str, float | None, dict]]:
-    """(id, type, timestamp, data) of a conversation's newest events of these kinds, oldest first."""
-    engine = get_engine()
-    if not inspect(engine).has_table("events"):
-        return []
-    query = text(
-        "SELECT id, type_name, timestamp, data FROM events WHERE sender_id = :sender AND id > :after "
-        "AND type_name IN :kinds ORDER BY id DESC LIMIT :limit"
-    ).bindparams(bindparam("kinds", expanding=True))
-    with engine.connect() as connection:
-        rows = connection.execute(
-            query, {"sender": conversation_id, "after": after_id, "kinds": list(kinds), "limit": limit}
-        ).all()
-    return [(row.id, row.type_name, row.timestamp, _json(row.data)) for row in reversed(rows)]
-
-
-def _json(data: str | None) -> dict:
-    """The event's data, decrypted (the tracker store encrypts it at rest); {} if unreadable."""
-    try:
-        value = event_data(data or "{}")
-    except ValueError:  # DecryptionError (another key) or damaged JSON
-        log.error("an event of the tracker store could not be read (wrong encryption key?)")
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _user_line(event_id: int, at: datetime | None, data: dict, spans: list[dict]) -> Line:
     message = data.get("text") or ""
     risk = ((data.get("parse_data") or {}).get("risk") or {}).get("hits") or []
@@ -153,35 +121,24 @@ def _bot_line(event_id: int, at: datetime | None, data: dict) -> Line:
 def lines(conversation_id: str, spans: list[dict] | None = None, after_id: int = 0) -> list[Line]:
     """The conversation as shown: messages both ways and the pause/resume/restart markers."""
     shown = []
-    for event_id, kind, timestamp, data in tracker_rows(conversation_id, after_id):
-        at = _when(timestamp)
+    shown_events = conversations.events(
+        conversation_id, kinds=SHOWN_EVENTS, after_id=after_id, newest=TRANSCRIPT_LIMIT, lenient=True
+    )
+    for event in shown_events:
+        at, kind = _when(event.timestamp), event.type_name
         if kind == "user":
-            shown.append(_user_line(event_id, at, data, spans or []))
+            shown.append(_user_line(event.id, at, event.data, spans or []))
         elif kind == "bot":
-            shown.append(_bot_line(event_id, at, data))
+            shown.append(_bot_line(event.id, at, event.data))
         elif kind in MARKERS:
-            shown.append(Line(event_id, "marker", MARKERS[kind], escape(MARKERS[kind]), at))
+            shown.append(Line(event.id, "marker", MARKERS[kind], escape(MARKERS[kind]), at))
     return shown
-
-
-def is_paused(conversation_id: str) -> bool:
-    """Whether Rasa holds the conversation paused: the latest pause/resume/restart/new session is a pause."""
-    engine = get_engine()
-    if not inspect(engine).has_table("events"):
-        return False
-    query = text(
-        "SELECT type_name FROM events WHERE sender_id = :sender AND type_name IN :kinds ORDER BY id DESC LIMIT 1"
-    ).bindparams(bindparam("kinds", expanding=True))
-    with engine.connect() as connection:
-        return connection.execute(query, {"sender": conversation_id, "kinds": list(STATE_EVENTS)}).scalar() == "pause"
 
 
 def latest_input_channel(conversation_id: str) -> str | None:
     """The channel the person last wrote from (where a counselor's message will be delivered)."""
-    rows = tracker_rows(conversation_id, kinds=("user",), limit=1)
-    if not rows:
-        return None
-    channel = rows[0][3].get("input_channel")
+    said = conversations.events(conversation_id, kinds=("user",), newest=1, lenient=True)
+    channel = said[0].data.get("input_channel") if said else None
     return str(channel) if channel else None
 
 
@@ -194,59 +151,8 @@ def cssrs_summary(cssrs: dict) -> list[tuple[str, str]]:
     ]
 
 
-@dataclass(frozen=True)
-class ExerciseRun:
-    """One exercise the person started, with how it ended and their distress before and after (0-10)."""
-
-    exercise: str
-    run_id: str
-    started_at: datetime
-    ended: str  # completed, abandoned, unfinished
-    steps_done: int
-    steps_skipped: int
-    before: float | None
-    after: float | None
-
-    @property
-    def change(self) -> float | None:
-        return None if self.before is None or self.after is None else self.after - self.before
-
-
-@dataclass(frozen=True)
-class Checkin:
-    at: datetime
-    mood: str | None
-    rating: float | None
-
-
-def exercise_history(pseudonym: str, limit: int = 2000) -> tuple[list[ExerciseRun], list[Checkin]]:
-    """The person's exercise runs (newest first) and mood check-ins, from the usage log."""
-    with session_scope() as session:
-        rows = (
-            session.query(UsageEvent).filter(UsageEvent.pseudonym == pseudonym)
-            .order_by(UsageEvent.id.desc()).limit(limit).all()
-        )
-        rows = list(reversed(rows))
-        checkins = [Checkin(row.created_at, row.step, row.value) for row in rows if row.kind == "checkin"]
-        runs: dict[str, list[UsageEvent]] = {}
-        for row in rows:
-            if row.run_id:
-                runs.setdefault(row.run_id, []).append(row)
-        history = [_run(run_id, events) for run_id, events in runs.items()]
-    return sorted(history, key=lambda run: run.started_at, reverse=True), list(reversed(checkins))
-
-
-def _run(run_id: str, events: list[UsageEvent]) -> ExerciseRun:
-    kinds = [event.kind for event in events]
-    ended = "completed" if "complete" in kinds else "abandoned" if "abandon" in kinds else "unfinished"
-    ratings = {event.phase: event.value for event in events if event.kind == "rating" and event.value is not None}
-    return ExerciseRun(
-        exercise=next((event.exercise for event in events if event.exercise), "unknown"),
-        run_id=run_id,
-        started_at=events[0].created_at,
-        ended=ended,
-        steps_done=kinds.count("step"),
-        steps_skipped=kinds.count("skip"),
-        before=ratings.get("before"),
-        after=ratings.get("after"),
-    )
+def exercise_history(pseudonym: str, limit: int = 2000) -> tuple[list[Run], list[Checkin]]:
+    """The person's exercise runs and mood check-ins from the usage log, newest first."""
+    rows = usage.history(pseudonym, limit=limit)
+    runs = sorted(usage.runs(rows), key=lambda run: run.started_at, reverse=True)
+    return runs, list(reversed(usage.checkins(rows)))

@@ -1,9 +1,13 @@
 """Escalations: recorded the moment risk is detected, then sent to on-call counselors.
 
-records  - record_risk / update_cssrs / acknowledge / open_escalation_for (rows only, no I/O)
-contacts - the on-call file (who to tell, how, retry policy)
-notify   - transports and the delivery steps the worker runs
-worker   - `python -m bot.escalation.worker [--once]`
+records    - every change of an escalation's state: record_risk / update_cssrs / acknowledge / assign /
+             resolve / takeovers / redact (rows only, no I/O)
+schedule   - which notifications are queued, for whom and when they fall due (rows only, no I/O)
+contacts   - the on-call file (who to tell, how, retry policy)
+notify     - one delivery pass: due notifications sent, retried with backoff
+transports - the alert and how it travels: Telegram, email, webhook
+status     - whether anyone will be alerted (contacts configured, notifier alive)
+worker     - `python -m bot.escalation.worker [--once]`
 """
 
 from bot.escalation.records import (

@@ -1,31 +1,39 @@
-"""Escalation records: written the moment risk is detected, before anyone is notified.
+"""Escalation records: every change of an escalation's state, from the moment risk is detected.
+
+    open (record_risk, update_cssrs: severity only ever rises)
+      -> acknowledged (acknowledge, assign, prepare_takeover; pending notifications cancelled)
+      -> resolved (resolve, close_flood), with an outcome
+    taken over by a counselor meanwhile (begin_takeover ... end_takeover); notes (add_note);
+    redacted when the person's data is erased or expires (redact)
 
 Outbox pattern: these functions only add and change rows in the caller's session (the caller
-commits). Each queued message is a pending NotificationAttempt; the worker
+commits). Each queued message is a pending NotificationAttempt (schedule.py); the worker
 (`python -m bot.escalation.worker`) sends them. So a broken transport or a missing on-call file
-never loses the record of an escalation.
+never loses the record of an escalation. A change the state does not allow raises Refused.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import Escalation, NotificationAttempt, utcnow
-from bot.escalation.contacts import OncallConfig, OncallConfigError, load_oncall
+from bot.crypto import encrypt_text
+from bot.db import Escalation, EscalationNote, Takeover, utcnow
+from bot.escalation.schedule import ALERTING_SEVERITIES, cancel_pending, queue_notifications
 from bot.pseudonym import pseudonymise
 
 log = logging.getLogger(__name__)
 
 SEVERITIES = ("low", "moderate", "high", "imminent")
-ALERTING_SEVERITIES = ("high", "imminent")
 ACTIVE_STATUSES = ("open", "acknowledged")
-# Low and moderate escalations are not paged one by one: each contact gets one digest per window,
-# however many arrive (a flood of lower-severity escalations becomes one message).
-DIGEST_MINUTES = 15
+ERASED_PREFIX = "erased:"  # the conversation id of a redacted escalation: this, then the pseudonym
+ERASED_NOTE = "[Note erased with the person's data.]"
+
+
+class Refused(ValueError):
+    """A change the escalation's state does not allow; the message says why, in a counselor's words."""
 
 
 def severity_rank(severity: str) -> int:
@@ -153,80 +161,118 @@ def acknowledge(session: Session, escalation_id: int, counselor: str) -> Escalat
     return escalation
 
 
-def cancel_pending(session: Session, escalation_id: int) -> int:
-    """Cancel every pending notification of one escalation; returns how many."""
-    result = session.execute(
-        update(NotificationAttempt)
-        .where(NotificationAttempt.escalation_id == escalation_id)
-        .where(NotificationAttempt.status == "pending")
-        .values(status="cancelled")
-        .execution_options(synchronize_session="fetch")
-    )
-    return result.rowcount or 0
+def changeable(session: Session, escalation_id: int, *, resolved_too: bool = False) -> Escalation:
+    """The escalation a counselor is about to change; Refused if there is none, or if it is resolved
+    (unless `resolved_too`)."""
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None:
+        raise Refused(f"There is no escalation #{escalation_id}.")
+    if escalation.status == "resolved" and not resolved_too:
+        raise Refused(f"Escalation #{escalation_id} is already resolved.")
+    return escalation
 
 
-def queue_notifications(
-    session: Session,
-    escalation: Escalation,
-    *,
-    tier: str,
-    reason: str,
-    oncall: OncallConfig | None = None,
-    now: datetime | None = None,
-) -> list[NotificationAttempt]:
-    """Queue one pending attempt per contact transport of a tier (empty if notifications are off).
+def assign(session: Session, escalation_id: int, actor: str, assignee: str) -> None:
+    """Give the escalation to a counselor (acknowledged by `actor` first if nobody has)."""
+    escalation = changeable(session, escalation_id)
+    acknowledge(session, escalation_id, actor)
+    escalation.assignee = assignee
+    escalation.updated_at = utcnow()
 
-    Without `oncall` the on-call file is read; a missing or invalid file queues nothing (the
-    worker queues notifications for such escalations once the file is fixed) and never raises.
-    High and imminent escalations page at once; lower ones join the next digest (reason "digest"),
-    one per contact and transport per DIGEST_MINUTES window.
-    """
-    if oncall is None:
-        oncall = _oncall_or_none()
-    if oncall is None:
-        return []
-    due = now or utcnow()
-    if escalation.severity not in ALERTING_SEVERITIES:
-        return _queue_digest(session, escalation, tier, oncall, digest_time(due))
-    attempts = [
-        NotificationAttempt(
-            escalation_id=escalation.id,
-            contact=contact.name,
-            transport=transport,
-            tier=tier,
-            reason=reason,
-            status="pending",
-            attempts=0,
-            next_attempt_at=due,
-            created_at=due,
+
+def add_note(session: Session, escalation_id: int, author: str, text: str, kind: str = "note") -> None:
+    """A counselor's note ("note", or "resolution" when resolving), encrypted: it can hold the person's words."""
+    changeable(session, escalation_id, resolved_too=True)
+    session.add(EscalationNote(escalation_id=escalation_id, author=author, kind=kind, text=encrypt_text(text)))
+
+
+def resolve(session: Session, escalation_id: int, actor: str, outcome: str, note: str) -> None:
+    """Close the escalation with an outcome (and the note, if any). Refused while a counselor is
+    talking to the person, and for imminent risk without a note saying what was done."""
+    escalation = changeable(session, escalation_id)
+    if escalation.severity == "imminent" and not note:
+        raise Refused("This is an imminent-risk escalation: write a note saying what was done before resolving.")
+    if open_takeovers(session, [escalation_id]):
+        raise Refused("A counselor is still talking to this person: hand the conversation back first.")
+    _close(session, escalation, actor, outcome, note)
+
+
+def close_flood(session: Session, ids: list[int], actor: str, note: str) -> tuple[list[int], list[int]]:
+    """Resolve every listed active escalation as "flood" with the same note; returns (closed, skipped):
+    those resolved already or under a takeover are left alone."""
+    closed: list[int] = []
+    skipped: list[int] = []
+    rows = session.execute(select(Escalation).where(Escalation.id.in_(ids))).scalars().all()
+    taken = open_takeovers(session, [row.id for row in rows])
+    for escalation in rows:
+        if escalation.status == "resolved" or escalation.id in taken:
+            skipped.append(escalation.id)
+            continue
+        _close(session, escalation, actor, "flood", note)
+        closed.append(escalation.id)
+    return sorted(closed), sorted(skipped)
+
+
+def _close(session: Session, escalation: Escalation, actor: str, outcome: str, note: str) -> None:
+    acknowledge(session, escalation.id, actor)
+    escalation.status, escalation.outcome = "resolved", outcome
+    escalation.resolved_at = escalation.updated_at = utcnow()
+    if note:
+        add_note(session, escalation.id, actor, note, kind="resolution")
+
+
+def open_takeovers(session: Session, ids: list[int]) -> dict[int, str]:
+    """Escalation id to counselor, for those of `ids` whose conversation a counselor has taken over."""
+    query = select(Takeover.escalation_id, Takeover.counselor).where(Takeover.escalation_id.in_(ids))
+    return dict(session.execute(query.where(Takeover.ended_at.is_(None))).all())
+
+
+def prepare_takeover(session: Session, escalation_id: int, counselor: str) -> str:
+    """Acknowledge an escalation a counselor is about to take over; returns its conversation id.
+    Refused if it is resolved or its conversation was erased. The takeover begins (begin_takeover)
+    once the assistant is paused."""
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None or escalation.status == "resolved":
+        raise Refused("Only an escalation that is not resolved can be taken over.")
+    if is_erased(escalation.conversation_id):
+        raise Refused("This person's conversation was erased at their request.")
+    acknowledge(session, escalation_id, counselor)
+    return escalation.conversation_id
+
+
+def begin_takeover(session: Session, escalation_id: int, counselor: str) -> None:
+    session.add(Takeover(escalation_id=escalation_id, counselor=counselor))
+
+
+def end_takeover(session: Session, takeover_id: int) -> None:
+    takeover = session.get(Takeover, takeover_id)
+    if takeover is not None:
+        takeover.ended_at = utcnow()
+
+
+def count_repause(session: Session, takeover_id: int) -> None:
+    """The assistant resumed during a takeover (a restart, a new session) and was paused again."""
+    takeover = session.get(Takeover, takeover_id)
+    takeover.repauses = (takeover.repauses or 0) + 1
+
+
+def is_erased(conversation_id: str) -> bool:
+    return conversation_id.startswith(ERASED_PREFIX)
+
+
+def redact(session: Session, pseudonym: str) -> int:
+    """A person's data was erased or expired: keep their escalations for safeguarding, without the
+    matched words, screener answers, counselors' notes or the conversation id. Returns how many."""
+    escalations = session.query(Escalation).filter(Escalation.pseudonym == pseudonym).all()
+    for escalation in escalations:
+        escalation.spans, escalation.cssrs = [], {}
+        escalation.conversation_id = f"{ERASED_PREFIX}{pseudonym}"
+    ids = [escalation.id for escalation in escalations]
+    if ids:
+        session.query(EscalationNote).filter(EscalationNote.escalation_id.in_(ids)).update(
+            {EscalationNote.text: ERASED_NOTE}, synchronize_session=False
         )
-        for contact in oncall.tier(tier)
-        for transport in contact.transports()
-    ]
-    session.add_all(attempts)
-    return attempts
-
-
-def digest_time(moment: datetime) -> datetime:
-    """The end of the digest window `moment` falls in."""
-    start = moment.replace(minute=moment.minute - moment.minute % DIGEST_MINUTES, second=0, microsecond=0)
-    return start + timedelta(minutes=DIGEST_MINUTES)
-
-
-def _queue_digest(
-    session: Session, escalation: Escalation, tier: str, oncall: OncallConfig, due: datetime
-) -> list[NotificationAttempt]:
-    """Attempts for the next digest; the worker sends each contact one message for all of them."""
-    attempts = [
-        NotificationAttempt(
-            escalation_id=escalation.id, contact=contact.name, transport=transport, tier=tier,
-            reason="digest", status="pending", attempts=0, next_attempt_at=due, created_at=utcnow(),
-        )
-        for contact in oncall.tier(tier)
-        for transport in contact.transports()
-    ]
-    session.add_all(attempts)
-    return attempts
+    return len(escalations)
 
 
 def _apply_severity(
@@ -243,14 +289,6 @@ def _apply_severity(
     log.info("escalation %s severity raised from %s to %s", escalation.id, previous, severity)
     if severity in ALERTING_SEVERITIES:
         queue_notifications(session, escalation, tier="primary", reason="severity_raised")
-
-
-def _oncall_or_none() -> OncallConfig | None:
-    try:
-        return load_oncall()
-    except OncallConfigError as exc:
-        log.error("escalation recorded but no notification queued: %s", exc)
-        return None
 
 
 def _check_text(**values: tuple[str, int]) -> None:

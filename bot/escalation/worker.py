@@ -7,23 +7,23 @@
 Exit status: 0 fine, 1 a step of the --once pass failed (see the log) or --check found no
 on-call file, 2 the on-call file is invalid. The on-call file is re-read on every pass, so contact changes need no
 restart; if it becomes invalid, the last valid version keeps being used and an error is logged.
-Run exactly one worker per database.
+The loop is bot/worker_loop.py. Run exactly one worker per database.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.escalation.contacts import OncallConfig, OncallConfigError, load_oncall
-from bot.escalation.notify import deliver_due, escalate_unacknowledged, queue_unnotified
+from bot.escalation.notify import deliver_due
+from bot.escalation.schedule import escalate_unacknowledged, queue_unnotified
 from bot.escalation.status import beat
+from bot.worker_loop import run_passes
 
 log = logging.getLogger("bot.escalation.worker")
 
@@ -112,53 +112,21 @@ async def run(once: bool = False, stop: asyncio.Event | None = None) -> int:
         log.info("pass done: %d queued, %d escalated to backup, %d sent, %d error(s)",
                  result.queued, result.escalated, result.sent, result.errors)
         return 1 if result.errors else 0
-    stop = stop or asyncio.Event()
-    signals = _stop_on_signals(stop)
-    log.info("escalation worker started")
-    try:
-        while not stop.is_set():
-            interval = await _one_loop_pass(source)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-    finally:
-        for signum in signals:
-            asyncio.get_running_loop().remove_signal_handler(signum)
-    log.info("escalation worker stopped")
+    await run_passes(log, "escalation worker", lambda: _one_loop_pass(source), DEFAULT_POLL_SECONDS, stop)
     return 0
 
 
 async def _one_loop_pass(source: OncallSource) -> float:
     """Runs one pass if notifications are on; returns the seconds to wait before the next."""
-    try:
-        beat()  # lets the action server and the console tell whether anyone will be alerted
-        oncall = source.current()
-        if oncall is None:
-            return DEFAULT_POLL_SECONDS
-        result = await run_pass(oncall)
-        if result.queued or result.escalated or result.sent:
-            log.info("pass: %d queued, %d escalated to backup, %d sent",
-                     result.queued, result.escalated, result.sent)
-        return oncall.poll_interval_seconds
-    except Exception:  # noqa: BLE001 - the worker must outlive any single failure
-        log.exception("worker pass failed")
+    beat()  # lets the action server and the console tell whether anyone will be alerted
+    oncall = source.current()
+    if oncall is None:
         return DEFAULT_POLL_SECONDS
-
-
-def _stop_on_signals(stop: asyncio.Event) -> list[signal.Signals]:
-    loop = asyncio.get_running_loop()
-    installed = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, _request_stop, stop, signum)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
-            continue
-        installed.append(signum)
-    return installed
-
-
-def _request_stop(stop: asyncio.Event, signum: int) -> None:
-    log.info("received %s, stopping after the current pass", signal.Signals(signum).name)
-    stop.set()
+    result = await run_pass(oncall)
+    if result.queued or result.escalated or result.sent:
+        log.info("pass: %d queued, %d escalated to backup, %d sent",
+                 result.queued, result.escalated, result.sent)
+    return oncall.poll_interval_seconds
 
 
 def check() -> int:

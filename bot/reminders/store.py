@@ -11,12 +11,12 @@ naive UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import Reminder, session_scope, utcnow
+from bot.db import Reminder, naive_utc, session_scope
 from bot.reminders.schedule import next_due
 
 STOPPED_BY_PERSON = "asked"
@@ -53,15 +53,6 @@ class ReminderView:
 def _active_row(session: Session, sender_id: str) -> Reminder | None:
     query = select(Reminder).where(Reminder.sender_id == sender_id, Reminder.active.is_(True)).order_by(Reminder.id)
     return session.scalars(query).first()
-
-
-def naive_utc(moment: datetime | None) -> datetime:
-    """As stored: UTC without tzinfo. None is now; a naive time is taken to be UTC already."""
-    if moment is None:
-        return utcnow()
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _next_due_at(local_time: str, zone: str, now: datetime) -> datetime:

@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 import sys
 from collections import Counter
 from collections.abc import Mapping
@@ -45,8 +43,10 @@ import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import config
+from bot.db import naive_utc
 from bot.rasa_api import RasaApi, RasaRefused, RasaUnreachable
-from bot.reminders.store import ReminderView, due_reminders, mark_sent, mark_skipped, naive_utc, stop_unanswered
+from bot.reminders.store import ReminderView, due_reminders, mark_sent, mark_skipped, stop_unanswered
+from bot.worker_loop import run_passes
 
 log = logging.getLogger("bot.reminders.worker")
 
@@ -238,38 +238,12 @@ async def run(settings: ReminderSettings, once: bool = False, stop: asyncio.Even
         figures = await run_once(settings=settings)
         log.info("pass done: %s", figures.summary())
         return 1 if figures.errors else 0
-    stop = stop or asyncio.Event()
-    signals = _stop_on_signals(stop)
-    log.info("reminder worker started (a pass every %g s)", settings.poll_seconds)
-    try:
-        while not stop.is_set():
-            await _one_loop_pass(settings)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.poll_seconds)
-    finally:
-        for signum in signals:
-            asyncio.get_running_loop().remove_signal_handler(signum)
-    log.info("reminder worker stopped")
+    await run_passes(log, "reminder worker", lambda: _one_loop_pass(settings), settings.poll_seconds, stop)
     return 0
 
 
-def _stop_on_signals(stop: asyncio.Event) -> list[signal.Signals]:
-    """SIGINT and SIGTERM end the loop after the current pass (`make run` sends SIGTERM on Ctrl-C)."""
-    loop = asyncio.get_running_loop()
-    installed = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, or no signals here
-            loop.add_signal_handler(signum, stop.set)
-            installed.append(signum)
-    return installed
-
-
 async def _one_loop_pass(settings: ReminderSettings) -> None:
-    try:
-        figures = await run_once(settings=settings)
-    except Exception:  # noqa: BLE001 - the worker must outlive any single failure (database down, ...)
-        log.exception("reminder pass failed")
-        return
+    figures = await run_once(settings=settings)
     if figures:
         log.info("pass: %s", figures.summary())
 

@@ -24,11 +24,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import inspect, text
 
-from bot import config
+from bot import config, conversations
 from bot.channels import inbound
-from bot.crypto import event_data
 from bot.db import engine_for
 from bot.erasure import erase_person
 from bot.rasa_api import rasa_url_for
@@ -91,14 +89,8 @@ def claims_offered_button(body: Any) -> str | None:
 
 def offered_buttons(database_url: str, sender: str) -> set[str]:
     """Payloads of the buttons Steady offered in its latest turn to this conversation."""
-    engine = engine_for(database_url)
-    if not inspect(engine).has_table("events"):
-        return set()
-    query = text("SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id DESC LIMIT 40")
-    with engine.connect() as connection:
-        rows = list(connection.execute(query, {"sender": sender}))
-    events = [event_data(data) if isinstance(data, str) else (data or {}) for _type, data in reversed(rows)]
-    return inbound.offered_in(events)
+    latest = conversations.events(sender, newest=40, engine=engine_for(database_url))
+    return inbound.offered_in([event.data for event in latest])
 
 
 async def read_json(request: web.Request) -> Any:
@@ -175,10 +167,10 @@ def shown_bot_message(event: dict[str, Any]) -> dict[str, Any] | None:
 def transcript(rows: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     """User and bot messages of the latest session, oldest first, from (type_name, data) rows.
 
-    `data` is the stored column: JSON, encrypted at rest by bot/tracker_store.py."""
+    `data` is the event, or the stored column (JSON, encrypted at rest: bot/conversations.py reads it)."""
     messages: list[dict[str, Any]] = []
     for type_name, data in rows:
-        event = event_data(data) if isinstance(data, str) else (data or {})
+        event = conversations.decoded(data)
         if type_name == "session_started":
             messages = []
         elif type_name == "user" and (said := shown_user_text(event)) is not None:
@@ -190,13 +182,8 @@ def transcript(rows: list[tuple[str, Any]]) -> list[dict[str, Any]]:
 
 def load_history(database_url: str, session_id: str) -> list[dict[str, Any]]:
     """The transcript of exactly one conversation id (an unguessable token the widget holds)."""
-    engine = engine_for(database_url)
-    if not inspect(engine).has_table("events"):
-        return []  # Rasa has not stored any conversation yet
-    query = text("SELECT type_name, data FROM events WHERE sender_id = :sender_id ORDER BY id")
-    with engine.connect() as connection:
-        rows = [(row[0], row[1]) for row in connection.execute(query, {"sender_id": session_id})]
-    return transcript(rows)
+    stored = conversations.events(session_id, engine=engine_for(database_url))
+    return transcript([(event.type_name, event.data) for event in stored])
 
 
 def cors_headers(request: web.Request) -> dict[str, str]:

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from bot.db import Escalation, NotificationAttempt, session_scope, utcnow
 from bot.escalation import acknowledge, record_risk, update_cssrs
 from bot.escalation.contacts import OncallConfigError
-from bot.escalation.notify import deliver_due, escalate_unacknowledged, queue_unnotified
+from bot.escalation.notify import deliver_due
+from bot.escalation.schedule import escalate_unacknowledged, queue_unnotified
 from tests.fakes.smtp import SmtpServer, make_test_certificate
 from tests.fakes.steady_env import CONSOLE_URL, SteadyPaths, isolate_steady, write_oncall
 from tests.fakes.telegram_api import FakeTelegramApi

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from bot import config
 from bot import run as steady_run
-from bot.crypto import event_data
+from bot.conversations import event_data
 from bot.db import Escalation, engine_for, session_scope
 from bot.pseudonym import pseudonymise
 from tests.integration.servers import MODEL_HINT, free_port, post_json, private_steady_env

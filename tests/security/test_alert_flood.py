@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.escalation.notify import deliver_due
-from bot.escalation.records import DIGEST_MINUTES
+from bot.escalation.schedule import DIGEST_MINUTES
 from tests.integration.test_notifications import PRIMARY_CHAT, Stack, later, open_escalation, sent_texts
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from bot import config
 from bot.channels import inbound
-from bot.crypto import event_data
+from bot.conversations import event_data
 from bot.db import Escalation, engine_for, session_scope
 from bot.pseudonym import pseudonymise
 from bot.risk.detector import RiskDetector

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from rasa.shared.core.events import BotUttered, ConversationPaused, ConversationResumed, Restarted
 
+from bot import conversations
 from bot.console import transcript
 from tests.fakes.steady_env import SteadyPaths
 from tests.unit.test_console_helpers import Turn, hit, save_conversation, usage
@@ -83,16 +84,16 @@ def test_escalation_spans_highlight_a_message_whose_parse_data_has_no_risk(stead
 
 def test_paused_follows_the_latest_pause_resume_restart_or_new_session(steady_env: SteadyPaths) -> None:
     save_conversation("conv-3", [Turn("hi")])
-    assert not transcript.is_paused("conv-3")
+    assert not conversations.is_paused("conv-3")
     save_conversation("conv-3", [], extra_events=[ConversationPaused()])
-    assert transcript.is_paused("conv-3")
+    assert conversations.is_paused("conv-3")
     save_conversation("conv-3", [Turn("restart")], extra_events=[Restarted()])
-    assert not transcript.is_paused("conv-3"), "Rasa's built-in restart ends a pause"
+    assert not conversations.is_paused("conv-3"), "Rasa's built-in restart ends a pause"
     assert transcript.latest_input_channel("conv-3") == "socketio"
 
 
 def test_no_tracker_table_yet_means_an_empty_transcript(steady_env: SteadyPaths) -> None:
-    assert transcript.lines("conv-x") == [] and not transcript.is_paused("conv-x")
+    assert transcript.lines("conv-x") == [] and not conversations.is_paused("conv-x")
 
 
 def test_screener_answers_are_listed_in_the_order_asked() -> None:

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.escalation.notify import Alert, _naive_utc
+from bot.db import naive_utc
+from bot.escalation.transports import Alert
 
 
 def alert(reason: str = "new", severity: str = "high") -> Alert:
@@ -67,6 +68,6 @@ def test_the_webhook_payload_mirrors_the_text(monkeypatch: pytest.MonkeyPatch) -
 
 def test_times_are_compared_as_naive_utc() -> None:
     aware = datetime(2025, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
-    assert _naive_utc(aware) == datetime(2025, 1, 1, 10, 0)
-    assert _naive_utc(datetime(2025, 1, 1, 10, 0)) == datetime(2025, 1, 1, 10, 0)
-    assert _naive_utc(None).tzinfo is None
+    assert naive_utc(aware) == datetime(2025, 1, 1, 10, 0)
+    assert naive_utc(datetime(2025, 1, 1, 10, 0)) == datetime(2025, 1, 1, 10, 0)
+    assert naive_utc(None).tzinfo is None

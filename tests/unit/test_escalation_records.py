@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db import Escalation, NotificationAttempt, session_scope
 from bot.escalation import acknowledge, open_escalation_for, record_risk, update_cssrs
-from bot.escalation.records import cancel_pending
+from bot.escalation.schedule import cancel_pending
 from tests.fakes.steady_env import SteadyPaths, isolate_steady, write_oncall
 
 ONCALL = {

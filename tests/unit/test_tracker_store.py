@@ -12,7 +12,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.crypto import DecryptionError, event_data
+from bot.conversations import event_data
+from bot.crypto import DecryptionError
 from bot.tracker_store import SteadyTrackerStore
 
 SECRET_WORDS = "my landlord screams at me every night"
