@@ -9,18 +9,25 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "bot" / "content"
 
 
+_PREPARED: set[Path] = set()  # var dirs already created and made owner-only by this process
+
+
 def var_dir() -> Path:
     """Where runtime state lives (database, keys, logs): owner-only (0700). Git-ignored."""
     path = Path(os.environ.get("STEADY_VAR_DIR", REPO_ROOT / "var"))
+    if path in _PREPARED and path.is_dir():  # read on every message: one stat, not a mkdir and a chmod
+        return path
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
         path.chmod(0o700)  # left group/world-readable by an earlier version
+    _PREPARED.add(path)
     return path
 
 
@@ -34,6 +41,10 @@ def _secret_from_file(name: str, generate: Callable[[], str] = lambda: secrets.t
     """A secret kept under var/secrets/, generated on first use: created owner-only (O_EXCL, 0600),
     so it is never readable by others, and two processes starting at once end up with one secret."""
     path = var_dir() / "secrets" / name
+    try:
+        return _known_secret(path, path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        pass
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -41,6 +52,13 @@ def _secret_from_file(name: str, generate: Callable[[], str] = lambda: secrets.t
         return _read_secret(path)
     with os.fdopen(descriptor, "w") as file:
         file.write(generate())
+    return _read_secret(path)
+
+
+@lru_cache(maxsize=32)
+def _known_secret(path: Path, modified_ns: int) -> bytes:
+    """A secret file's content, read once per version of the file (the key is read for every
+    event decrypted, so on every message)."""
     return _read_secret(path)
 
 
