@@ -17,7 +17,7 @@ import yaml
 
 from bot.config import REPO_ROOT
 
-DEPLOY = REPO_ROOT / "bot" / "deploy"
+DEPLOY = REPO_ROOT / "deploy"
 NEVER_IN_AN_IMAGE = ("var", ".venv", ".git", "tests", ".env")
 
 
