@@ -15,7 +15,7 @@ help:
 	@echo "make shell  chat with Steady in this terminal"
 
 setup:
-	@bot/tools/setup_venv.sh
+	@tools/setup_venv.sh
 
 model: setup
 	@$(PY) -m bot.train
@@ -33,7 +33,7 @@ lint: setup
 	@.venv/bin/ruff check .
 
 browser-deps:
-	@bot/tools/setup_browser.sh
+	@tools/setup_browser.sh
 
 test: model browser-deps
 	@$(PY) -m rasa data validate --domain var/build/domain --data data --config config.yml

@@ -2,7 +2,7 @@
 # Installs what the real-browser tests need: Debian's chromium and the npm package playwright-core
 # (pinned in tests/browser/package-lock.json). Playwright's own browser download is not used.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 
 CHROMIUM="${STEADY_CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ]; then

@@ -2,7 +2,7 @@
 # Creates .venv with Python 3.10 and installs the locked dependencies. Re-running is cheap:
 # it does nothing when requirements.lock has not changed since the last successful install.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 
 VENV=.venv
 STAMP="$VENV/.steady-installed"
@@ -14,7 +14,7 @@ if [ -x "$VENV/bin/python" ] && ! "$VENV/bin/python" -c 'import sys; sys.exit(sy
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then
-  PYTHON="$(bot/tools/find_python.sh)"
+  PYTHON="$(tools/find_python.sh)"
   echo "==> Creating $VENV with $PYTHON"
   "$PYTHON" -m venv "$VENV"
 fi
