@@ -25,7 +25,7 @@ from bot.reminders.store import active_reminder, set_reminder, stop_reminders
 
 logger = logging.getLogger(__name__)
 
-# The name the Telegram input channel registers (bot.channels.telegram.CHANNEL; not imported here,
+# The name the Telegram input channel registers (bot.channels.telegram.channel.CHANNEL; not imported here,
 # because that module loads Rasa itself into the action server).
 TELEGRAM = "telegram"
 MAX_ZONE_BUTTONS = 8

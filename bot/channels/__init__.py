@@ -1,1 +1,1 @@
-"""Rasa input channels of Steady (Telegram: bot.channels.telegram.TelegramInput)."""
+"""Rasa input channels of Steady (Telegram: bot.channels.telegram.channel.TelegramInput)."""

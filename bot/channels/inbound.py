@@ -1,5 +1,5 @@
 """What every channel does to a message before Rasa sees it: one place, shared by the chat page
-API (bot/web/server.py), the widget (bot/channels/webchat.py), Telegram (bot/channels/telegram_input.py)
+API (bot/web/server.py), the widget (bot/channels/webchat.py), Telegram (bot/channels/telegram/incoming.py)
 and Rasa's REST channel (bot/channels/rest.py).
 
 - `sanitise`: text every NLU component can read: lone UTF-16 surrogates (half an emoji) and

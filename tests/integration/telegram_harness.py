@@ -28,7 +28,7 @@ from tests.integration.servers import MODEL_HINT, free_port
 BOT_TOKEN = "7000001:STEADY-TEST-TOKEN-never-logged"
 RASA_API_TOKEN = "telegram-test-api-token"
 SECONDS_PER_COUNT = 0.25  # breathing counts four times faster than real time, so tests wait ~12 s
-CHANNEL_CLASS = "bot.channels.telegram.TelegramInput"
+CHANNEL_CLASS = "bot.channels.telegram.channel.TelegramInput"
 HELPLINES = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from bot.channels.telegram import FORGET_ASK, FORGET_DONE, FORGET_NO
-from bot.channels.telegram_render import pacer_frames
+from bot.channels.telegram.channel import FORGET_ASK, FORGET_DONE, FORGET_NO
+from bot.channels.telegram.render import pacer_frames
 from bot.db import UsageEvent, engine_for, session_scope
 from bot.exercises import load_exercises
 from bot.pseudonym import pseudonymise

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram import BUTTON_EXPIRED, EDITED, ONLY_TEXT, PRIVATE_ONLY
+from bot.channels.telegram.channel import BUTTON_EXPIRED, EDITED, ONLY_TEXT, PRIVATE_ONLY
 from tests.integration.servers import private_steady_env
 from tests.integration.telegram_harness import (
     Person,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.channels import inbound
 from bot.channels.rest import accepted_text, checked_body
-from bot.channels.telegram_input import text_for_rasa
+from bot.channels.telegram.incoming import text_for_rasa
 from bot.web.server import message_from
 from tests.unit.test_webchat_channel import SENDER as WIDGET_SENDER
 from tests.unit.test_webchat_channel import channel_with_offer, passed_on

@@ -45,7 +45,7 @@ def test_telegrams_webhook_refuses_oversized_bodies() -> None:
     import asyncio
     from types import SimpleNamespace
 
-    from bot.channels.telegram import MAX_UPDATE_BYTES, SECRET_HEADER, TelegramRuntime
+    from bot.channels.telegram.channel import MAX_UPDATE_BYTES, SECRET_HEADER, TelegramRuntime
 
     channel = TelegramRuntime.__new__(TelegramRuntime)
     channel.settings = SimpleNamespace(secret_token="s3cret")

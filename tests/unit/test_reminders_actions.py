@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 import actions.reminders as reminder_actions
 from actions.reminders import TELEGRAM, ActionSetReminder, ActionStopReminders
-from bot.channels.telegram import CHANNEL
+from bot.channels.telegram.channel import CHANNEL
 from bot.reminders.store import active_reminder, set_reminder
 from tests.unit.trackers import message, run_action, slot_events, tracker
 

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from bot.channels.telegram import TelegramInput, settings_from
-from bot.channels.telegram_input import command_name, country_guess, text_for_rasa
+from bot.channels.telegram.channel import TelegramInput, settings_from
+from bot.channels.telegram.incoming import command_name, country_guess, text_for_rasa
 
 
 @pytest.mark.parametrize(
@@ -89,11 +89,11 @@ CREDENTIALS = {
 
 
 def test_without_a_token_the_channel_is_inactive_with_one_info_line(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.channels.telegram")
+    caplog.set_level(logging.INFO, logger="bot.channels.telegram.channel")
     channel = TelegramInput.from_credentials(CREDENTIALS)
     assert channel.settings is None
     assert channel.get_output_channel() is None
-    records = [record for record in caplog.records if record.name == "bot.channels.telegram"]
+    records = [record for record in caplog.records if record.name == "bot.channels.telegram.channel"]
     assert [(record.levelname, record.getMessage()) for record in records] == [
         ("INFO", "Telegram channel inactive: STEADY_TEST_TG_TOKEN is not set.")
     ]

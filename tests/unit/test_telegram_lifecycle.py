@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.channels.telegram import ONLY_TEXT, TelegramRuntime, TelegramSettings
+from bot.channels.telegram.channel import ONLY_TEXT, TelegramRuntime, TelegramSettings
 from tests.fakes.telegram_api import FakeTelegramApi
 
 TOKEN = "123:LIFECYCLE-secret-part"

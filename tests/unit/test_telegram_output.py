@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.channels.telegram import TelegramOutput, TelegramRuntime, TelegramSettings
-from bot.channels.telegram_render import pacer_frames, payload_of
+from bot.channels.telegram.channel import TelegramOutput, TelegramRuntime, TelegramSettings
+from bot.channels.telegram.render import pacer_frames, payload_of
 from tests.fakes.telegram_api import FakeTelegramApi
 
 TOKEN = "123:OUTPUT-TEST"
@@ -192,7 +192,7 @@ async def test_other_custom_payloads_never_show_raw_json(api: FakeTelegramApi, r
 async def test_a_blocked_chat_or_a_foreign_id_is_logged_not_raised(
     api: FakeTelegramApi, runtime: TelegramRuntime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("INFO", logger="bot.channels.telegram")
+    caplog.set_level("INFO", logger="bot.channels.telegram.channel")
     api.block_chat(CHAT)
     output = TelegramOutput(runtime)
     await output.send_response(str(CHAT), {"text": "Are you still there?"})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram_pacer import EditBudget
-from bot.channels.telegram_render import (
+from bot.channels.telegram.pacer import EditBudget
+from bot.channels.telegram.render import (
     CALLBACK_LIMIT,
     TEXT_LIMIT,
     PayloadStore,
@@ -205,7 +205,7 @@ def test_the_edit_budget_allows_a_burst_then_its_rate() -> None:
 
 
 def test_a_guided_sequence_is_paced_one_line_per_frame_for_its_seconds() -> None:
-    from bot.channels.telegram_render import paced_frames
+    from bot.channels.telegram.render import paced_frames
     from bot.exercises import Engine, RunState, load_exercises
 
     engine = Engine(load_exercises()["body_scan"])

@@ -1,6 +1,6 @@
 """Steady on Telegram: a Rasa input channel built on python-telegram-bot.
 
-Configured in credentials.yml under `bot.channels.telegram.TelegramInput`; the bot token comes
+Configured in credentials.yml under `bot.channels.telegram.channel.TelegramInput`; the bot token comes
 from the environment variable named by `token_env`. Without a token the channel is inactive.
 
 Modes
@@ -44,9 +44,9 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, Tele
 from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram_input import BOT_COMMANDS, FORGET_COMMAND, command_name, country_guess, text_for_rasa
-from bot.channels.telegram_pacer import Pacers, retry_seconds
-from bot.channels.telegram_render import (
+from bot.channels.telegram.incoming import BOT_COMMANDS, FORGET_COMMAND, command_name, country_guess, text_for_rasa
+from bot.channels.telegram.pacer import Pacers, retry_seconds
+from bot.channels.telegram.render import (
     FORGET,
     PACED,
     PayloadStore,

@@ -21,7 +21,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.channels.telegram_render import Frame, paced_frames, paced_stopped_text
+from bot.channels.telegram.render import Frame, paced_frames, paced_stopped_text
 
 logger = logging.getLogger(__name__)
 
