@@ -43,8 +43,8 @@ test: model browser-deps
 
 eval-risk: setup
 	@$(PY) -m bot.risk.lexicon build
-	@$(PY) -m bot.risk.evaluate
-	@$(PY) -m bot.risk.report
+	@$(PY) -m bot.risk.eval.evaluate
+	@$(PY) -m bot.risk.eval.report
 
 bench: model
 	@$(PY) -m bot.tools.bench

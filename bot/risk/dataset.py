@@ -10,7 +10,7 @@ label is risk|safe; category one of bot.risk.model.CATEGORIES (risk) or "-"; sev
 minimum expected low|moderate|high|imminent or "-"; kind a finer label (RISK_KINDS, SAFE_KINDS);
 context "<exercise_id>/<step_id>" when the line answers an exercise step, else "-".
 
-A split file (bot/risk/corpus/splits/<split>.tsv, built by `python -m bot.risk.splits`) has the
+A split file (bot/risk/corpus/splits/<split>.tsv, built by `python -m bot.risk.eval.splits`) has the
 same columns plus `source` (the writer id, or where the row came from in the project).
 """
 

@@ -15,7 +15,7 @@ score reaches the exercise threshold: an exercise answer interrupts only when th
 the score is very high. A yes-type answer to a step that itself asks about risk (`asks_about_risk`
 in the script, e.g. seek_help's not_alive) escalates whatever the words (bot/risk/disclosure.py).
 
-Thresholds live in bot/risk/thresholds.yml, chosen on the dev split by `python -m bot.risk.tune`.
+Thresholds live in bot/risk/thresholds.yml, chosen on the dev split by `python -m bot.risk.eval.tune`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ the second half repeats them lemmatised ("I be die"), which would only add noise
 Single-word phrases are dropped (they are the noisiest: "bridge", "rope", "cutting").
 
 Which constructs the detector uses (ENABLED) was decided with
-`python -m bot.risk.evaluate --ablation` on tests/risk/eval_set.tsv and on the harder
+`python -m bot.risk.eval.evaluate --ablation` on tests/risk/eval_set.tsv and on the harder
 tests/risk/holdout_set.tsv: a construct is enabled only if adding it to the curated rules raises
 recall on some set without adding any false alarm on either. Result: none is enabled. Each
 construct adds at most one holdout hit and most add false alarms on idioms and ordinary stress

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.risk import CATEGORIES, RiskDetector
-from bot.risk.evaluate import (
+from bot.risk.eval.evaluate import (
     EVAL_SET,
     HOLDOUT_SET,
     Report,

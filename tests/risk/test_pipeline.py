@@ -14,7 +14,7 @@ import pytest
 
 from bot.exercises import load_exercises
 from bot.risk import RiskDetector
-from bot.risk.evaluate import EVAL_SET, HOLDOUT_SET, load_eval_set
+from bot.risk.eval.evaluate import EVAL_SET, HOLDOUT_SET, load_eval_set
 from bot.run import MODEL
 
 # bot/crisis_router.py renames a risk message the detector grades imminent to risk_imminent.

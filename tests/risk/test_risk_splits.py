@@ -2,13 +2,13 @@
 
 Issue 12's targets on this split: detected (escalated or asked) recall >= 0.97 overall and 1.00 on
 the imminent kinds; "ask or escalate" on hard negatives <= 2 % and on exercise answers <= 0.5 %
-(bot/risk/report.py TARGETS). They are NOT met. Reached on 2026-12-01 (round 2: the rules for the
+(bot/risk/eval/report.py TARGETS). They are NOT met. Reached on 2026-12-01 (round 2: the rules for the
 dangerous kinds, 5,510 train rows, C 16, thresholds chosen on dev only; the test split run once, at
 the end): recall 490/591 = 0.829 (gap 0.14), imminent kinds 158/184 = 0.859 (gap 0.14), hard
 negatives 14/319 = 4.4 % (2.4 points over), exercise answers 4/551 = 0.73 % (0.23 points over).
 The asserts below hold those figures, so one more miss or one more alarm fails; raise them when the
 detector improves, never lower them to make a change pass. Figures: `make eval-risk`.
-Thresholds are never tuned on this split (bot/risk/tune.py uses dev).
+Thresholds are never tuned on this split (bot/risk/eval/tune.py uses dev).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from bot.risk.dataset import IMMINENT_KINDS, load_split
 from bot.risk.decision import Thresholds
 from bot.risk.detector import RiskDetector
-from bot.risk.outcomes import Scored, detected, score_rows
+from bot.risk.eval.outcomes import Scored, detected, score_rows
 from bot.risk.scorer import RiskScorer, build_if_stale
 
 

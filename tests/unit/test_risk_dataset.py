@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.risk.dataset import CorpusError, Row, read_written
+from bot.risk.eval.splits import deduplicated, without_leaks
 from bot.risk.forum_data import split_of
-from bot.risk.splits import deduplicated, without_leaks
 
 FIXTURE = Path(__file__).parents[1] / "risk" / "fixtures" / "written_sample.tsv"
 HEADER = "text\tlabel\tcategory\tseverity\tkind\tcontext\n"

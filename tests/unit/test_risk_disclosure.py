@@ -7,7 +7,7 @@ import pytest
 from bot.exercises import Engine, RunState, load_exercises
 from bot.risk.decision import ANSWER, ASK, ESCALATE, Thresholds, decide_in_exercise
 from bot.risk.disclosure import affirms
-from bot.risk.outcomes import risk_question_steps
+from bot.risk.eval.outcomes import risk_question_steps
 
 YES = ["yes", "Yeah", "yes, almost every day", "yeah most days tbh", "kinda, most nights", "sometimes",
        "not every day but often", "honestly yes. since the breakup", "a bit lately", "no but sometimes at night",

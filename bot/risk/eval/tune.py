@@ -1,7 +1,7 @@
 """Choose the scorer's thresholds on the dev split only, and write bot/risk/thresholds.yml.
 
-    python -m bot.risk.tune            # prints the choice and writes the file
-    python -m bot.risk.tune --dry-run  # prints only
+    python -m bot.risk.eval.tune            # prints the choice and writes the file
+    python -m bot.risk.eval.tune --dry-run  # prints only
 
 Dev = bot/risk/corpus/splits/dev.tsv plus the construct-tracker short forum sentences of the dev
 hash split (ct_talklife; the long veterans' comments are reported, not tuned on). With the rules
@@ -31,8 +31,8 @@ import yaml
 from bot.risk.dataset import IMMINENT_KINDS, Row, load_split
 from bot.risk.decision import THRESHOLDS_PATH, Thresholds
 from bot.risk.detector import RiskDetector
+from bot.risk.eval.outcomes import Scored, detected, rates, score_rows
 from bot.risk.forum_data import forum_rows
-from bot.risk.outcomes import Scored, detected, rates, score_rows
 from bot.risk.scorer import RiskScorer, build_if_stale
 
 ASK_BUDGET = 0.03  # the targets cannot all be met on dev (2026-12-01): recall first, see the report
@@ -106,8 +106,8 @@ def write(thresholds: Thresholds, items: list[Scored]) -> None:
     risk = sum(item.row.is_risk for item in items)
     exercise = sum(item.row.is_exercise_answer for item in items)
     header = (
-        "# The risk scorer's thresholds, chosen on the dev split only by `python -m bot.risk.tune`\n"
-        "# (budgets and method in bot/risk/tune.py; how they are used in bot/risk/decision.py).\n"
+        "# The risk scorer's thresholds, chosen on the dev split only by `python -m bot.risk.eval.tune`\n"
+        "# (budgets and method in bot/risk/eval/tune.py; how they are used in bot/risk/decision.py).\n"
         f"# Chosen {date.today().isoformat()} on {len(items)} dev rows ({risk} risk, "
         f"{len(items) - risk - exercise} other safe, {exercise} exercise answers). Re-run after the data\n"
         "# or the scorer changes, and commit the result with the figures of `make eval-risk`.\n"
@@ -119,7 +119,7 @@ def write(thresholds: Thresholds, items: list[Scored]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.risk.tune")
+    parser = argparse.ArgumentParser(prog="python -m bot.risk.eval.tune")
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
     build_if_stale()

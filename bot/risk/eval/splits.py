@@ -1,6 +1,6 @@
 """Build the committed train/dev/test splits of the risk scorer's data, once.
 
-    python -m bot.risk.splits            # writes bot/risk/corpus/splits/{train,dev,test}.tsv
+    python -m bot.risk.eval.splits            # writes bot/risk/corpus/splits/{train,dev,test}.tsv
 
 Where each row comes from, and which split it goes to:
   bot/risk/corpus/written/*.tsv   by writer: the whole file goes to the split its `# split:` line
@@ -37,7 +37,7 @@ from bot.risk.dataset import (
     split_path,
     write_rows,
 )
-from bot.risk.evaluate import EVAL_SET, HOLDOUT_SET, load_eval_set
+from bot.risk.eval.evaluate import EVAL_SET, HOLDOUT_SET, load_eval_set
 
 NLU_DIR = REPO_ROOT / "data" / "nlu"
 RISK_INTENT = "risk"
@@ -120,7 +120,7 @@ def summary(split: str, rows: list[Row]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.risk.splits")
+    parser = argparse.ArgumentParser(prog="python -m bot.risk.eval.splits")
     parser.add_argument("--written-dir", type=Path, default=WRITTEN_DIR, help="where the writers' files are")
     args = parser.parse_args(argv)
     written = written_files(args.written_dir)
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     writers = {split: [f.writer for f in written if f.split == split] for split in SPLITS}
     for split, rows in splits.items():
         comments = [
-            f"Risk scorer {split} split, built by `python -m bot.risk.splits`; do not edit by hand.",
+            f"Risk scorer {split} split, built by `python -m bot.risk.eval.splits`; do not edit by hand.",
             f"Writers: {', '.join(writers[split]) or 'none'}. Provenance of each row: the source column.",
         ]
         write_rows(split_path(split), rows, comments)

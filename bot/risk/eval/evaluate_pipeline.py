@@ -1,8 +1,8 @@
 """How the whole trained NLU pipeline (DIET + the risk component) escalates, on the labelled sets.
 
-    python -m bot.risk.evaluate_pipeline [--model models/steady.tar.gz]
+    python -m bot.risk.eval.evaluate_pipeline [--model models/steady.tar.gz]
 
-The rules alone are measured by `python -m bot.risk.evaluate`; what a person meets is the
+The rules alone are measured by `python -m bot.risk.eval.evaluate`; what a person meets is the
 pipeline: a message escalates when its predicted intent is `risk`, and gets a direct question with
 crisis resources when it is `risk_check` (the model alone suspected risk). Prints, for the
 evaluation set and the untuned holdout set, recall/precision/false alarms of "escalated" and of
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from bot.config import REPO_ROOT
-from bot.risk.evaluate import EVAL_SET, HOLDOUT_SET, Example, load_eval_set
+from bot.risk.eval.evaluate import EVAL_SET, HOLDOUT_SET, Example, load_eval_set
 
 
 async def predicted_intents(model: Path, examples: list[Example]) -> list[str]:

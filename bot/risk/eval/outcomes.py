@@ -1,6 +1,6 @@
 """Run the rules and the scorer over labelled rows once, then count what Steady would do with each.
 
-Shared by the threshold tuning (bot/risk/tune.py), the report (bot/risk/report.py) and the tests.
+Shared by the threshold tuning (bot/risk/eval/tune.py), the report (bot/risk/eval/report.py) and the tests.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`make eval-risk`: what Steady does with every labelled message, per split, before and after.
 
-    python -m bot.risk.report [--splits dev,test] [--misses 40]
+    python -m bot.risk.eval.report [--splits dev,test] [--misses 40]
 
 For each split (train is in-sample: the scorer learnt it), the written and project rows first, then
 (dev and test only) the construct-tracker forum sentences of that hash split, each group on its own:
@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from bot.risk.dataset import IMMINENT_KINDS, SPLITS, Row, load_split
 from bot.risk.decision import Thresholds
 from bot.risk.detector import RiskDetector
+from bot.risk.eval.outcomes import Scored, detected, outcome, rates, rules_only, score_rows
 from bot.risk.forum_data import forum_rows
-from bot.risk.outcomes import Scored, detected, outcome, rates, rules_only, score_rows
 from bot.risk.scorer import RiskScorer, build_if_stale
 
 TARGETS = {"recall": 0.97, "imminent_recall": 1.0, "hard_negative_alarms": 0.02, "exercise_alarms": 0.005}
@@ -155,7 +155,7 @@ def forum_groups(split: str) -> dict[str, list[Row]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.risk.report")
+    parser = argparse.ArgumentParser(prog="python -m bot.risk.eval.report")
     parser.add_argument("--splits", default=",".join(SPLITS))
     parser.add_argument("--misses", type=int, default=40, help="misses and false alarms listed per set")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Latency benchmark for the risk decision on one message (prints figures; not a test).
 
-    python -m bot.risk.bench [--rounds 5]
+    python -m bot.risk.eval.bench [--rounds 5]
 
 Loads the rules (RiskDetector) and the scorer (RiskScorer) once, then runs both and the decision
 on every message of tests/risk/eval_set.tsv `rounds` times and prints load times and per-message
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from bot.risk.decision import Thresholds, decide
 from bot.risk.detector import RiskDetector
-from bot.risk.evaluate import load_eval_set
+from bot.risk.eval.evaluate import load_eval_set
 from bot.risk.scorer import RiskScorer, build_if_stale
 from bot.risk.severity import imminent_cue
 
@@ -40,7 +40,7 @@ def figures(name: str, timings: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.risk.bench")
+    parser = argparse.ArgumentParser(prog="python -m bot.risk.eval.bench")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     build_if_stale()

@@ -1,8 +1,8 @@
 """Evaluate the risk detector on tests/risk/eval_set.tsv against tests/risk/thresholds.yml.
 
-    python -m bot.risk.evaluate              # figures for the shipped configuration
-    python -m bot.risk.evaluate --ablation   # + the effect of each lexicon construct
-    python -m bot.risk.evaluate --errors     # + every misclassified message
+    python -m bot.risk.eval.evaluate              # figures for the shipped configuration
+    python -m bot.risk.eval.evaluate --ablation   # + the effect of each lexicon construct
+    python -m bot.risk.eval.evaluate --errors     # + every misclassified message
 
 tests/risk/holdout_set.tsv is reported too: harder messages written after tuning and never
 tuned against. It shows how the rules generalise; no thresholds apply to it.
@@ -28,12 +28,12 @@ from pathlib import Path
 
 import yaml
 
+from bot.config import REPO_ROOT
 from bot.risk.detector import RiskDetector
 from bot.risk.lexicon import CONSTRUCTS
 from bot.risk.lexicon_store import DEFAULT_LEXICON_PATH, load_lexicon
 from bot.risk.model import CATEGORIES, RiskAssessment, severity_rank
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 EVAL_SET = REPO_ROOT / "tests" / "risk" / "eval_set.tsv"
 HOLDOUT_SET = REPO_ROOT / "tests" / "risk" / "holdout_set.tsv"
 THRESHOLDS = REPO_ROOT / "tests" / "risk" / "thresholds.yml"
@@ -236,7 +236,7 @@ def ablation(sets: dict[str, list[Example]], constructs: list[str]) -> list[str]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.risk.evaluate")
+    parser = argparse.ArgumentParser(prog="python -m bot.risk.eval.evaluate")
     parser.add_argument("--ablation", action="store_true", help="effect of each lexicon construct")
     parser.add_argument("--errors", action="store_true", help="list misclassified messages")
     args = parser.parse_args(argv)
