@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.steady_env import SteadyPaths, isolate_steady
+from tests.support.steady_env import SteadyPaths, isolate_steady
 
 
 @pytest.fixture

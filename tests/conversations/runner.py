@@ -23,7 +23,7 @@ import yaml
 from actions.exercise import ActionAskExerciseAnswer, ActionFinishExercise, ActionStartExercise, ValidateExerciseForm
 from bot.db import UsageEvent, session_scope
 from bot.exercises import load_exercises
-from tests.unit.trackers import DOMAIN, message, run_action, slot_events, tracker
+from tests.support.trackers import DOMAIN, message, run_action, slot_events, tracker
 
 TRANSCRIPTS = Path(__file__).parent / "exercises"
 INTENTS = [name for name in DOMAIN["intents"] if isinstance(name, str)]

@@ -10,7 +10,7 @@ import pytest
 from actions.conversation import ActionCheckin, ActionDefaultAskAffirmation, ActionShowMenu
 from actions.exercise import ActionStartExercise
 from tests.conversations.runner import NAMES_AN_INTENT, words_of
-from tests.unit.trackers import message, run_action, slot_events, tracker
+from tests.support.trackers import message, run_action, slot_events, tracker
 
 
 def ranking(*guesses: tuple[str, float]) -> dict[str, Any]:

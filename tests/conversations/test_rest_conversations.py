@@ -19,7 +19,7 @@ from bot.config import rasa_api_token
 from bot.pseudonym import pseudonymise
 from bot.run import stop
 from tests.conversations.runner import NAMES_AN_INTENT, Conversation, all_transcripts, check, words_of
-from tests.integration.servers import Steady, private_steady_env, start_steady
+from tests.support.servers import Steady, private_steady_env, start_steady
 
 pytestmark = pytest.mark.integration
 OVER_REST = [(name, item) for name, item in all_transcripts() if item.get("rest", True)]

@@ -22,9 +22,7 @@ from bot.console import passwords, server
 from bot.console.accounts import set_disabled
 from bot.db import AuditEntry, Escalation, EscalationNote, NotificationAttempt, Takeover, session_scope
 from bot.erasure import erase_person
-from tests.fakes.steady_env import SteadyPaths, write_oncall
-from tests.integration.servers import free_port
-from tests.unit.test_console_helpers import (
+from tests.support.console import (
     PASSWORD,
     Turn,
     accounts,
@@ -33,6 +31,8 @@ from tests.unit.test_console_helpers import (
     open_escalation,
     save_conversation,
 )
+from tests.support.servers import free_port
+from tests.support.steady_env import SteadyPaths, write_oncall
 
 pytestmark = pytest.mark.integration
 

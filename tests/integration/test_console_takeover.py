@@ -29,9 +29,9 @@ from bot import run as steady_run
 from bot.console.accounts import create_account
 from bot.db import AuditEntry, Escalation, Takeover, engine_for, session_scope
 from bot.pseudonym import pseudonymise
-from tests.integration.servers import Steady, free_port, post_json, private_steady_env
 from tests.integration.test_webchat_channel import start_webchat_steady
-from tests.unit.test_console_helpers import PASSWORD
+from tests.support.console import PASSWORD
+from tests.support.servers import Steady, free_port, post_json, private_steady_env
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ from bot.db import Escalation, UsageEvent, engine_for, session_scope
 from bot.exercises import fill, load_common, load_exercises
 from bot.pseudonym import pseudonymise
 from bot.run import stop
-from tests.integration.servers import Steady, post_json, private_steady_env, start_steady
+from tests.support.servers import Steady, post_json, private_steady_env, start_steady
 
 pytestmark = pytest.mark.integration
 HELPLINES = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())

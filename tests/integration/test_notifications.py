@@ -1,6 +1,6 @@
 """Escalation notifications end to end, against real servers on 127.0.0.1.
 
-Telegram: tests.fakes.telegram_api (python-telegram-bot talks HTTP to it); email: aiosmtpd;
+Telegram: tests.support.telegram_api (python-telegram-bot talks HTTP to it); email: aiosmtpd;
 webhook: an aiohttp receiver. Time is driven by passing `now`, never by sleeping.
 """
 
@@ -24,10 +24,10 @@ from bot.escalation import acknowledge, record_risk, update_cssrs
 from bot.escalation.contacts import OncallConfigError
 from bot.escalation.notify import deliver_due
 from bot.escalation.schedule import escalate_unacknowledged, queue_unnotified
-from tests.fakes.smtp import SmtpServer, make_test_certificate
-from tests.fakes.steady_env import CONSOLE_URL, SteadyPaths, isolate_steady, write_oncall
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.support.smtp import SmtpServer, make_test_certificate
+from tests.support.steady_env import CONSOLE_URL, SteadyPaths, isolate_steady, write_oncall
+from tests.support.telegram_api import FakeTelegramApi
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

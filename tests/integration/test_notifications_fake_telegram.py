@@ -15,8 +15,8 @@ import telegram
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.support.telegram_api import FakeTelegramApi
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ from bot.db import session_scope
 from bot.escalation import record_risk
 from bot.escalation.contacts import parse_oncall
 from bot.escalation.worker import run_pass
-from tests.fakes.steady_env import SteadyPaths, isolate_steady, write_oncall
-from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.support.steady_env import SteadyPaths, isolate_steady, write_oncall
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 

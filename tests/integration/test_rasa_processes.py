@@ -26,7 +26,7 @@ from bot import run as steady_run
 from bot.conversations import event_data
 from bot.db import Escalation, engine_for, session_scope
 from bot.pseudonym import pseudonymise
-from tests.integration.servers import MODEL_HINT, free_port, post_json, private_steady_env
+from tests.support.servers import MODEL_HINT, free_port, post_json, private_steady_env
 
 pytestmark = pytest.mark.integration
 TOKEN = "rasa-processes-test-token-5b1e"

@@ -38,10 +38,10 @@ from bot import run as steady_run
 from bot.db import Escalation, engine_for, session_scope
 from bot.escalation import status
 from bot.pseudonym import pseudonymise
-from tests.fakes.steady_env import write_oncall
-from tests.integration import telegram_harness as tg
-from tests.integration.servers import MODEL_HINT, free_port, post_json, private_steady_env
 from tests.integration.test_webchat_channel import WEBCHAT_CREDENTIALS, Chat
+from tests.support import telegram_harness as tg
+from tests.support.servers import MODEL_HINT, free_port, post_json, private_steady_env
+from tests.support.steady_env import write_oncall
 
 pytestmark = pytest.mark.integration
 

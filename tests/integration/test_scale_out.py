@@ -22,7 +22,7 @@ from bot.console.queue import active_escalations
 from bot.db import Escalation, UsageEvent, engine_for, session_scope
 from bot.exercises import load_exercises
 from bot.pseudonym import pseudonymise
-from tests.integration.servers import free_port
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 PG_ADMIN = "dbname=postgres user=postgres host=127.0.0.1 port=5432"

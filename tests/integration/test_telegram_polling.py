@@ -18,8 +18,8 @@ from bot.channels.telegram.render import pacer_frames
 from bot.db import UsageEvent, engine_for, session_scope
 from bot.exercises import load_exercises
 from bot.pseudonym import pseudonymise
-from tests.integration.servers import private_steady_env
-from tests.integration.telegram_harness import (
+from tests.support.servers import private_steady_env
+from tests.support.telegram_harness import (
     SECONDS_PER_COUNT,
     Person,
     TelegramSteady,

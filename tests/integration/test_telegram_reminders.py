@@ -24,10 +24,10 @@ from bot.db import Reminder, session_scope
 from bot.reminders.schedule import next_due
 from bot.reminders.store import STOPPED_UNANSWERED, ReminderView, active_reminder
 from bot.reminders.worker import PassFigures, run_once
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.integration import telegram_harness
-from tests.integration.servers import private_steady_env
-from tests.integration.telegram_harness import RASA_API_TOKEN, Person, TelegramSteady, start_telegram_steady
+from tests.support import telegram_harness
+from tests.support.servers import private_steady_env
+from tests.support.telegram_api import FakeTelegramApi
+from tests.support.telegram_harness import RASA_API_TOKEN, Person, TelegramSteady, start_telegram_steady
 
 pytestmark = pytest.mark.integration
 

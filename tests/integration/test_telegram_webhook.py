@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram.channel import BUTTON_EXPIRED, EDITED, ONLY_TEXT, PRIVATE_ONLY
-from tests.integration.servers import private_steady_env
-from tests.integration.telegram_harness import (
+from tests.support.servers import private_steady_env
+from tests.support.telegram_harness import (
     Person,
     TelegramSteady,
     http_post,

@@ -22,7 +22,7 @@ import yaml
 
 from bot import run as steady_run
 from bot.db import engine_for
-from tests.integration.servers import MODEL_HINT, Steady, free_port
+from tests.support.servers import MODEL_HINT, Steady, free_port
 
 pytestmark = pytest.mark.integration
 

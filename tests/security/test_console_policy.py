@@ -8,7 +8,7 @@ import pytest
 
 from bot.db import Escalation, session_scope
 from tests.integration.test_console_http import signed_in
-from tests.unit.test_console_helpers import open_escalation
+from tests.support.console import open_escalation
 
 pytestmark = pytest.mark.integration
 

@@ -29,7 +29,7 @@ from bot.db import Escalation, engine_for, session_scope
 from bot.pseudonym import pseudonymise
 from bot.risk.detector import RiskDetector
 from bot.run import stop
-from tests.integration.servers import Steady, private_steady_env, start_steady
+from tests.support.servers import Steady, private_steady_env, start_steady
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.channels.webchat import is_valid_session_id
 from tests.integration.test_console_http import signed_in
-from tests.security.fake_rasa import chat_page
+from tests.support.fake_rasa import chat_page
 
 
 def test_widget_session_ids_are_exactly_64_random_hex_digits() -> None:

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from bot.web.limits import client_address
-from tests.security.fake_rasa import chat_page
+from tests.support.fake_rasa import chat_page
 
 ORIGIN = "https://clinic.example.org"
 

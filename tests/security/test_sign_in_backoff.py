@@ -11,7 +11,7 @@ import pytest
 from bot.console import accounts, auth
 from bot.db import LoginAttempt, session_scope
 from tests.integration.test_console_http import LOGIN_TOKEN, Browser, signed_in
-from tests.unit.test_console_helpers import PASSWORD
+from tests.support.console import PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from bot import run
 from bot.console.server import jinja_environment
 from bot.escalation import status
-from tests.fakes.steady_env import SteadyPaths, write_oncall
+from tests.support.steady_env import SteadyPaths, write_oncall
 
 ONCALL = {"primary": [{"name": "Ana", "webhook_url": "https://hooks.example.org/a"}]}
 

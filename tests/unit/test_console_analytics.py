@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.console import analytics, charts
-from tests.fakes.steady_env import SteadyPaths
-from tests.unit.test_console_helpers import backdate, open_escalation, usage
+from tests.support.console import backdate, open_escalation, usage
+from tests.support.steady_env import SteadyPaths
 
 TODAY = date(2025, 6, 30)
 

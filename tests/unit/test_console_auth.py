@@ -10,8 +10,8 @@ import pytest
 from bot.console import accounts, auth
 from bot.console.passwords import N, hash_password, verify_password
 from bot.db import ConsoleSession, LoginAttempt, session_scope
-from tests.fakes.steady_env import SteadyPaths
-from tests.unit.test_console_helpers import PASSWORD
+from tests.support.console import PASSWORD
+from tests.support.steady_env import SteadyPaths
 
 
 def test_a_hash_uses_scrypt_with_its_own_salt_and_verifies_only_the_right_password() -> None:

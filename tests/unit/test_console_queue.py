@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from bot.console import queue
 from bot.db import Escalation, Takeover, get_engine, session_scope
-from tests.fakes.steady_env import SteadyPaths
-from tests.unit.test_console_helpers import accounts, backdate, open_escalation
+from tests.support.console import accounts, backdate, open_escalation
+from tests.support.steady_env import SteadyPaths
 
 
 def test_active_escalations_are_most_severe_first_then_longest_waiting(steady_env: SteadyPaths) -> None:

@@ -10,8 +10,8 @@ from rasa.shared.core.events import BotUttered, ConversationPaused, Conversation
 
 from bot import conversations
 from bot.console import transcript
-from tests.fakes.steady_env import SteadyPaths
-from tests.unit.test_console_helpers import Turn, hit, save_conversation, usage
+from tests.support.console import Turn, hit, save_conversation, usage
+from tests.support.steady_env import SteadyPaths
 
 
 def test_only_the_matched_ranges_are_marked_and_everything_else_is_escaped() -> None:

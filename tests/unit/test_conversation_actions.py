@@ -6,7 +6,7 @@ from typing import Any
 
 from actions.conversation import ActionGreet, ActionStartOver
 from bot.db import UsageEvent, session_scope
-from tests.unit.trackers import message, run_action, slot_events, tracker
+from tests.support.trackers import message, run_action, slot_events, tracker
 
 
 def test_the_language_guess_is_kept_as_a_guess_only_until_the_person_says_where_they_are(steady_env: Any) -> None:

@@ -20,8 +20,8 @@ from actions.safety import (
 )
 from bot.db import Escalation, NotificationAttempt, session_scope
 from bot.escalation import status
-from tests.fakes.steady_env import SteadyPaths, write_oncall
-from tests.unit.trackers import message, run_action, slot_events, tracker
+from tests.support.steady_env import SteadyPaths, write_oncall
+from tests.support.trackers import message, run_action, slot_events, tracker
 
 ONCALL = {"primary": [{"name": "Ana", "webhook_url": "https://hooks.example.org/a"}]}
 PILLS_NOW = "i have the pills in front of me and i'm going to take them now"

@@ -15,7 +15,7 @@ from bot.escalation.contacts import (
     load_oncall,
     parse_oncall,
 )
-from tests.fakes.steady_env import isolate_steady, write_oncall
+from tests.support.steady_env import isolate_steady, write_oncall
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "bot" / "escalation" / "oncall.example.yml"
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.db import Escalation, NotificationAttempt, session_scope
 from bot.escalation import acknowledge, open_escalation_for, record_risk, update_cssrs
 from bot.escalation.schedule import cancel_pending
-from tests.fakes.steady_env import SteadyPaths, isolate_steady, write_oncall
+from tests.support.steady_env import SteadyPaths, isolate_steady, write_oncall
 
 ONCALL = {
     "primary": [

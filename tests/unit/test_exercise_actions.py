@@ -15,7 +15,7 @@ from actions.exercise import (
 from bot.db import Escalation, UsageEvent, session_scope
 from bot.exercises import fill, load_common, load_exercises, offered_exercises
 from bot.pseudonym import pseudonymise
-from tests.unit.trackers import message, run_action, slot_events, tracker
+from tests.support.trackers import message, run_action, slot_events, tracker
 
 
 def usage_rows() -> list[UsageEvent]:

@@ -9,8 +9,8 @@ from typing import Any
 from actions.conversation import ActionGreet
 from actions.exercise import ActionFinishExercise, ActionStartExercise
 from bot.exercises import Engine, RunState, load_exercises
+from tests.support.trackers import message, run_action, slot_events, tracker
 from tests.unit.test_exercise_actions import answer, start, usage_rows
-from tests.unit.trackers import message, run_action, slot_events, tracker
 
 PLAN = {"goal": "a 10-minute walk", "when": "tomorrow after lunch"}
 

@@ -13,7 +13,7 @@ from actions.progress import ActionShowProgress
 from bot.db import UsageEvent, session_scope, utcnow
 from bot.exercises import load_common, load_exercises
 from bot.pseudonym import pseudonymise
-from tests.unit.trackers import message, run_action, tracker
+from tests.support.trackers import message, run_action, tracker
 
 ME = "person-1"
 

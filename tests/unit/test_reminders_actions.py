@@ -12,7 +12,7 @@ import actions.reminders as reminder_actions
 from actions.reminders import TELEGRAM, ActionSetReminder, ActionStopReminders
 from bot.channels.telegram.channel import CHANNEL
 from bot.reminders.store import active_reminder, set_reminder
-from tests.unit.trackers import message, run_action, slot_events, tracker
+from tests.support.trackers import message, run_action, slot_events, tracker
 
 
 def asked(

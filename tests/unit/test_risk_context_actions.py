@@ -8,7 +8,7 @@ from actions.exercise import ActionStartExercise, ValidateExerciseForm
 from actions.risk_context import ActionOfferToCarryOn, ActionResumeExercise, ActionWeighRiskInExercise
 from bot.exercises import Engine, RunState, load_common, load_exercises
 from bot.risk.decision import Thresholds
-from tests.unit.trackers import message, run_action, slot_events, tracker
+from tests.support.trackers import message, run_action, slot_events, tracker
 
 GROUNDING_LIST = "screen, keyboard, coffee cup, sticky notes, window"
 

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.safety import ActionCssrsResult, ActionEscalate, ActionRequestCounselor, ValidateCssrsForm
 from bot.db import Escalation, UsageEvent, session_scope
 from bot.pseudonym import pseudonymise
-from tests.unit.trackers import from_fixture, message, run_action, slot_events, tracker
+from tests.support.trackers import from_fixture, message, run_action, slot_events, tracker
 
 
 def escalations() -> list[Escalation]:

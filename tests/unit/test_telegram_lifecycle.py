@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.channels.telegram.channel import ONLY_TEXT, TelegramRuntime, TelegramSettings
-from tests.fakes.telegram_api import FakeTelegramApi
+from tests.support.telegram_api import FakeTelegramApi
 
 TOKEN = "123:LIFECYCLE-secret-part"
 CHAT = 777

@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from bot.channels.telegram.channel import TelegramOutput, TelegramRuntime, TelegramSettings
 from bot.channels.telegram.render import pacer_frames, payload_of
-from tests.fakes.telegram_api import FakeTelegramApi
+from tests.support.telegram_api import FakeTelegramApi
 
 TOKEN = "123:OUTPUT-TEST"
 CHAT = 4242

@@ -22,7 +22,7 @@ from bot.crypto import PREFIX
 from bot.db import engine_for
 from bot.tracker_store import SteadyTrackerStore
 from bot.web.server import MAX_HISTORY_MESSAGES, create_app, load_history, transcript
-from tests.fakes.steady_env import SteadyPaths
+from tests.support.steady_env import SteadyPaths
 
 PACER = {"type": "breathing_pacer", "rounds": 3, "phases": [{"phase": "in", "say": "Breathe in", "seconds": 4}]}
 

@@ -1,7 +1,7 @@
 """Shared by the Telegram integration tests (this module holds no tests itself).
 
 Starts the real action server and Rasa server from the project's files, with credentials that enable
-the Telegram channel against the loopback stand-in of the Bot API (tests/fakes/telegram_api.py),
+the Telegram channel against the loopback stand-in of the Bot API (tests/support/telegram_api.py),
 which runs on its own event loop in a thread so that plain synchronous tests can drive it.
 """
 
@@ -22,8 +22,8 @@ import yaml
 
 from bot import run as steady_run
 from bot.config import CONTENT_DIR
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.integration.servers import MODEL_HINT, free_port
+from tests.support.servers import MODEL_HINT, free_port
+from tests.support.telegram_api import FakeTelegramApi
 
 BOT_TOKEN = "7000001:STEADY-TEST-TOKEN-never-logged"
 RASA_API_TOKEN = "telegram-test-api-token"

@@ -1,4 +1,4 @@
-"""Helpers for the console's tests (no tests here): accounts, escalations, usage rows, and
+"""Helpers for the console's tests: accounts, escalations, usage rows, and
 conversations written to the project's real tracker store (Rasa's SQLTrackerStore)."""
 
 from __future__ import annotations
