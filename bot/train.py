@@ -1,7 +1,8 @@
 """Train the Rasa model only when its inputs changed since the last training.
 
-Inputs: config.yml, domain.yml, data/, the crisis content and the custom NLU component code.
-The risk scorer (bot/risk/scorer.py) is rebuilt first when its own inputs changed.
+Inputs (INPUTS): config.yml, domain.yml, data/, the crisis content, the code of the custom NLU
+components and what the risk scorer is built from. The risk scorer (bot/risk/scorer.py) is rebuilt
+first when its own inputs changed.
 The fingerprint of the last successful training is kept next to the model.
 """
 
@@ -19,6 +20,22 @@ from bot.risk.scorer import build_if_stale as build_risk_scorer_if_stale
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
 FINGERPRINT = config.REPO_ROOT / "models" / ".fingerprint"
+# The risk component (config.yml) and every bot/risk module it imports, with the thresholds it reads.
+RISK_COMPONENT = tuple(
+    f"bot/risk/{name}"
+    for name in (
+        "__init__.py", "component.py", "decision.py", "detector.py", "guards.py", "lexicon_store.py", "model.py",
+        "normalize.py", "patterns.py", "pipeline.py", "rules.py", "severity.py", "thresholds.yml",
+    )
+)
+# What the risk scorer is built from (bot/risk/scorer.py INPUTS) and the code that reads it.
+RISK_SCORER = tuple(
+    f"bot/risk/{name}"
+    for name in ("scorer.py", "dataset.py", "forum_data.py", "lexicon.py", "corpus/splits/train.tsv")
+)
+# Exactly what the model is trained from: evaluation tooling (bot/risk/eval/) and the written corpus
+# are not here, so editing them never forces a retrain (tests/unit/test_train_inputs.py keeps this
+# list in step with the imports).
 INPUTS = (
     "config.yml",
     "domain.yml",
@@ -27,7 +44,8 @@ INPUTS = (
     "bot/content/crisis.yml",
     "bot/crisis.py",  # generates the crisis responses
     "bot/crisis_router.py",  # a custom NLU component
-    "bot/risk",
+    *RISK_COMPONENT,
+    *RISK_SCORER,
 )
 
 
