@@ -1,6 +1,7 @@
 """Settings read from the environment, with defaults that work on a fresh clone.
 
-Every setting has one name here; nothing else in the project reads os.environ for them.
+Every setting has one name here, and nothing else in bot/ or actions/ reads os.environ; README's
+"Configuration" table lists each one (tests/unit/test_settings.py keeps the three in step).
 """
 
 from __future__ import annotations
@@ -8,12 +9,24 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "bot" / "content"
+
+Environment = Mapping[str, str]
+
+
+def _environment(environ: Environment | None) -> Environment:
+    """The given variables (tests pass their own), or this process's environment."""
+    return os.environ if environ is None else environ
+
+
+def process_environment() -> dict[str, str]:
+    """A copy of this process's environment, for the processes it starts (which read their settings here)."""
+    return dict(os.environ)
 
 
 _PREPARED: set[Path] = set()  # var dirs already created and made owner-only by this process
@@ -152,3 +165,96 @@ def trusted_proxies() -> frozenset[str]:
 def widget_origin() -> str:
     """The web site allowed to embed the widget and call the chat API (an origin, or * for any)."""
     return os.environ.get("STEADY_WIDGET_ORIGIN", "*").rstrip("/") or "*"
+
+
+# -- where each process listens (bot/run.py passes the ports on to the processes it starts)
+
+
+def rasa_port() -> int:
+    """Port of the first Rasa server `make run` starts; the others take the ports after it."""
+    return int(os.environ.get("STEADY_RASA_PORT", "5005"))
+
+
+def actions_port() -> int:
+    """Port of the action server `make run` starts."""
+    return int(os.environ.get("STEADY_ACTIONS_PORT", "5055"))
+
+
+def web_host() -> str:
+    """Address the chat page listens on (loopback unless a deployment says otherwise)."""
+    return os.environ.get("STEADY_WEB_HOST", "127.0.0.1")
+
+
+def web_port() -> int:
+    """Port of the chat page and the widget."""
+    return int(os.environ.get("STEADY_WEB_PORT", "8000"))
+
+
+def console_host() -> str:
+    """Address the counselor console listens on (loopback unless a deployment says otherwise)."""
+    return os.environ.get("STEADY_CONSOLE_HOST", "127.0.0.1")
+
+
+def console_port() -> int:
+    """Port of the counselor console."""
+    return int(os.environ.get("STEADY_CONSOLE_PORT", "8080"))
+
+
+# -- the reminder worker (bot/reminders/worker.py)
+
+
+def reminder_poll_seconds(environ: Environment | None = None) -> float:
+    """How often the reminder worker looks for due check-ins."""
+    return _positive(environ, "STEADY_REMINDER_POLL_SECONDS", 20.0)
+
+
+def reminder_quiet_minutes(environ: Environment | None = None) -> float:
+    """No check-in if the person wrote this recently."""
+    return _positive(environ, "STEADY_REMINDER_QUIET_MINUTES", 30.0)
+
+
+def reminder_max_late_minutes(environ: Environment | None = None) -> float:
+    """A check-in later than this is skipped until the next day."""
+    return _positive(environ, "STEADY_REMINDER_MAX_LATE_MINUTES", 120.0)
+
+
+def reminder_max_unanswered(environ: Environment | None = None) -> int:
+    """Check-ins stop (with one last message) after this many in a row go unanswered."""
+    return _positive_whole(environ, "STEADY_REMINDER_MAX_UNANSWERED", 7)
+
+
+def _positive(environ: Environment | None, name: str, default: float) -> float:
+    """A positive number; ValueError names the variable when it is anything else."""
+    raw = _environment(environ).get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number (it is {raw!r})")
+    return value
+
+
+def _positive_whole(environ: Environment | None, name: str, default: int) -> int:
+    """A count such as 7: like _positive, but 2.5 is refused too."""
+    value = _positive(environ, name, float(default))
+    if not value.is_integer():
+        raise ValueError(f"{name} must be a positive whole number (it is {_environment(environ)[name].strip()!r})")
+    return int(value)
+
+
+# -- settings whose names are themselves configured
+
+# credentials.yml names the Telegram channel's variables (token_env, webhook_url_env, secret_token_env);
+# these are the names unless it says otherwise.
+TELEGRAM_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+TELEGRAM_WEBHOOK_URL_ENV = "TELEGRAM_WEBHOOK_URL"
+TELEGRAM_SECRET_TOKEN_ENV = "TELEGRAM_SECRET_TOKEN"
+
+
+def named_setting(name: str, environ: Environment | None = None) -> str:
+    """The variable called `name`, as it is ("" when unset): the Telegram channel's names above, and the
+    secrets bot/escalation/oncall.example.yml names (password_env, token_env, secret_env)."""
+    return _environment(environ).get(name, "")

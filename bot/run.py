@@ -34,10 +34,10 @@ STARTUP_TIMEOUT_S = 300
 
 @dataclass
 class Ports:
-    rasa: int = int(os.environ.get("STEADY_RASA_PORT", "5005"))
-    actions: int = int(os.environ.get("STEADY_ACTIONS_PORT", "5055"))
-    web: int = int(os.environ.get("STEADY_WEB_PORT", "8000"))
-    console: int = int(os.environ.get("STEADY_CONSOLE_PORT", "8080"))
+    rasa: int = field(default_factory=config.rasa_port)
+    actions: int = field(default_factory=config.actions_port)
+    web: int = field(default_factory=config.web_port)
+    console: int = field(default_factory=config.console_port)
     rasa_more: tuple[int, ...] = ()  # more Rasa servers, each handling the conversations whose ids hash to it
 
 
@@ -57,7 +57,7 @@ class Part:
 
 
 def environment(ports: Ports) -> dict[str, str]:
-    env = dict(os.environ)
+    env = config.process_environment()
     env.update(
         PYTHONPATH=str(config.REPO_ROOT),
         SANIC_HOST="127.0.0.1",

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -527,8 +526,8 @@ def create_app(rasa_url: str | None = None, rasa_token: str | None = None, watch
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Steady's counselor console")
-    parser.add_argument("--host", default=os.environ.get("STEADY_CONSOLE_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("STEADY_CONSOLE_PORT", "8080")))
+    parser.add_argument("--host", default=config.console_host())
+    parser.add_argument("--port", type=int, default=config.console_port())
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web.run_app(create_app(), host=args.host, port=args.port, print=None, access_log=None)

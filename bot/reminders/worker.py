@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from collections import Counter
 from collections.abc import Mapping
@@ -57,43 +56,23 @@ LISTEN_ACTION = "action_listen"
 
 @dataclass(frozen=True)
 class ReminderSettings:
-    poll_seconds: float = 20.0
-    quiet_minutes: float = 30.0
-    max_late_minutes: float = 120.0
-    max_unanswered: int = 7
+    """The worker's settings; unset, each is bot/config.py's default (what an empty environment gives)."""
+
+    poll_seconds: float = config.reminder_poll_seconds({})
+    quiet_minutes: float = config.reminder_quiet_minutes({})
+    max_late_minutes: float = config.reminder_max_late_minutes({})
+    max_unanswered: int = config.reminder_max_unanswered({})
     request_timeout_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ReminderSettings:
-        """Settings from STEADY_REMINDER_* variables; ValueError names a bad one."""
-        env = os.environ if environ is None else environ
+        """Settings from the STEADY_REMINDER_* variables (bot/config.py); ValueError names a bad one."""
         return cls(
-            poll_seconds=_positive(env, "STEADY_REMINDER_POLL_SECONDS", cls.poll_seconds),
-            quiet_minutes=_positive(env, "STEADY_REMINDER_QUIET_MINUTES", cls.quiet_minutes),
-            max_late_minutes=_positive(env, "STEADY_REMINDER_MAX_LATE_MINUTES", cls.max_late_minutes),
-            max_unanswered=_positive_whole(env, "STEADY_REMINDER_MAX_UNANSWERED", cls.max_unanswered),
+            poll_seconds=config.reminder_poll_seconds(environ),
+            quiet_minutes=config.reminder_quiet_minutes(environ),
+            max_late_minutes=config.reminder_max_late_minutes(environ),
+            max_unanswered=config.reminder_max_unanswered(environ),
         )
-
-
-def _positive(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive number (it is {raw!r})")
-    return value
-
-
-def _positive_whole(env: Mapping[str, str], name: str, default: int) -> int:
-    """A count such as 7: like _positive, but 2.5 is refused too."""
-    value = _positive(env, name, float(default))
-    if not value.is_integer():
-        raise ValueError(f"{name} must be a positive whole number (it is {env[name].strip()!r})")
-    return int(value)
 
 
 @dataclass

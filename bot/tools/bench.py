@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import secrets
 import shutil
 import statistics
@@ -302,7 +301,7 @@ def bench_baseline(args: argparse.Namespace, workdir: Path) -> Result:
 def bench_rasa_init(args: argparse.Namespace, workdir: Path) -> Result:
     project = Path(args.rasa_init_project) if args.rasa_init_project else workdir / "moodbot"
     rasa = [sys.executable, "-m", "rasa"]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**config.process_environment(), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     if not args.rasa_init_project:
         project.mkdir(parents=True, exist_ok=True)
         print("   training the stock rasa init assistant (about 2 minutes)...", flush=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ def cross_validate(epochs: int, folds: int, folder: Path) -> dict[str, float]:
     command = [sys.executable, "-m", "rasa", "test", "nlu", "--nlu", "data", "--cross-validation"]
     settings = config_with(epochs, "DIETClassifier", folder)
     command += ["--folds", str(folds), "--config", str(settings), "--out", str(out)]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**config.process_environment(), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     started = time.monotonic()
     subprocess.run(command, cwd=config.REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     seconds = time.monotonic() - started

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -424,9 +423,9 @@ def create_app(rasa_url: str, allow_origin: str = "*", rest_urls: list[str] | No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Steady's chat widget and demo page")
-    parser.add_argument("--host", default=os.environ.get("STEADY_WEB_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("STEADY_WEB_PORT", "8000")))
-    parser.add_argument("--rasa-url", default=os.environ.get("STEADY_RASA_URL", "http://127.0.0.1:5005"))
+    parser.add_argument("--host", default=config.web_host())
+    parser.add_argument("--port", type=int, default=config.web_port())
+    parser.add_argument("--rasa-url", default=config.rasa_url())
     parser.add_argument(
         "--allow-origin",
         default=config.widget_origin(),

@@ -27,7 +27,6 @@ import contextlib
 import hmac
 import json
 import logging
-import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -44,6 +43,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, Tele
 from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
+from bot import config
 from bot.channels.telegram.incoming import BOT_COMMANDS, FORGET_COMMAND, command_name, country_guess, text_for_rasa
 from bot.channels.telegram.pacer import Pacers, retry_seconds
 from bot.channels.telegram.render import (
@@ -114,15 +114,15 @@ def _derived_secret(token: str) -> str:
 
 def settings_from(credentials: dict[str, Any], environ: dict[str, str] | None = None) -> TelegramSettings | None:
     """The channel's settings, or None (inactive, with one log line) when it has no usable token."""
-    env = os.environ if environ is None else environ
-    token_env = str(credentials.get("token_env") or "TELEGRAM_BOT_TOKEN")
-    token = env.get(token_env, "").strip()
+    token_env = str(credentials.get("token_env") or config.TELEGRAM_TOKEN_ENV)
+    token = config.named_setting(token_env, environ).strip()
     if not token:
         logger.info("Telegram channel inactive: %s is not set.", token_env)
         return None
-    webhook_url = env.get(str(credentials.get("webhook_url_env") or "TELEGRAM_WEBHOOK_URL"), "").strip()
-    secret_env = str(credentials.get("secret_token_env") or "TELEGRAM_SECRET_TOKEN")
-    secret = env.get(secret_env, "").strip() or _derived_secret(token)
+    webhook_env = str(credentials.get("webhook_url_env") or config.TELEGRAM_WEBHOOK_URL_ENV)
+    webhook_url = config.named_setting(webhook_env, environ).strip()
+    secret_env = str(credentials.get("secret_token_env") or config.TELEGRAM_SECRET_TOKEN_ENV)
+    secret = config.named_setting(secret_env, environ).strip() or _derived_secret(token)
     if not _SECRET_SHAPE.match(secret):
         logger.error("Telegram channel inactive: %s may only hold A-Z a-z 0-9 _ - (1 to 256 characters).", secret_env)
         return None
