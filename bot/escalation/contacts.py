@@ -11,7 +11,6 @@ file is invalid.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +71,7 @@ class RetryPolicy:
 
 
 def _secret(env_name: str, field: str) -> str:
-    value = os.environ.get(env_name)
+    value = config.named_setting(env_name)
     if not value:
         raise MissingSecret(f"environment variable {env_name} (named in {field}) is not set")
     return value
