@@ -10,16 +10,22 @@ and Rasa's REST channel (bot/channels/rest.py).
   assistant offered in its latest turn or one of the channel's own commands, and never one of
   Rasa's control intents; otherwise it is typed text. So entities can only come from Steady's buttons.
 - `valid_sender`: conversation ids are short printable tokens (a Telegram chat id, a widget token).
+- `valid_session_id`: the widget's session id (its conversation id) is a long random hex token, so
+  nobody can guess a conversation's room or read its history; `new_session_id` makes one.
+- `too_long`: a message longer than MAX_MESSAGE_CHARS is refused with a request to send it in parts.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
+SESSION_ID_BYTES = 32  # the widget's session id: 32 random bytes as 64 lowercase hex digits
+MIN_DISTINCT_SESSION_CHARS = 8  # fewer looks hand-made (all zeros)
 # Payloads a channel itself may send: the greeting on a new conversation and "Need urgent help?".
 CHANNEL_COMMANDS = frozenset({"/greet", "/request_human"})
 # Rasa's built-in control intents: "/restart" would wipe the conversation's state (the risk flag,
@@ -31,6 +37,7 @@ _INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad"
 _LEADING = re.compile(rf"^[\s/\uff0f\u2215\u2044{_INVISIBLE}]+")
 _SENDER = re.compile(rf"^[A-Za-z0-9_.:@-]{{1,{MAX_SENDER_CHARS}}}$")
 _PAYLOAD_INTENT = re.compile(r"^/([A-Za-z0-9_]+)")
+_SESSION_ID = re.compile(rf"^[0-9a-f]{{{2 * SESSION_ID_BYTES}}}$")
 
 
 def sanitise(text: str) -> str:
@@ -60,6 +67,17 @@ def too_long(text: str) -> bool:
 
 def valid_sender(sender: Any) -> bool:
     return isinstance(sender, str) and bool(_SENDER.match(sender))
+
+
+def valid_session_id(session_id: Any) -> bool:
+    """A long lowercase hex token that does not look hand-made (e.g. all zeros)."""
+    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+        return False
+    return len(set(session_id)) >= MIN_DISTINCT_SESSION_CHARS
+
+
+def new_session_id() -> str:
+    return secrets.token_hex(SESSION_ID_BYTES)
 
 
 # A button stays valid for this many of the person's turns: in a crisis someone taps "I haven't taken

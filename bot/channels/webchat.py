@@ -6,7 +6,8 @@ Registered in credentials.yml as `bot.channels.webchat.WebchatInput`. On top of 
   shared with every other channel; text is sanitised (half an emoji cannot break the NLU);
 - if handling a message fails, the person gets a reply saying so (never silence), and the log
   names the error without the person's words;
-- session ids must be long random hex tokens, so nobody can guess a conversation's room;
+- session ids must be long random hex tokens (inbound.valid_session_id), so nobody can guess a
+  conversation's room;
 - metadata is reduced to what Steady uses: channel, a country guess from the browser's language,
   whether the message was a button click and the button's title;
 - over-long or empty messages get a clear reply instead of being dropped;
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -33,10 +33,6 @@ from bot.web.limits import words as limits_words
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "webchat"
-MAX_MESSAGE_CHARS = inbound.MAX_MESSAGE_CHARS
-SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")  # 32 random bytes, as the widget makes them
-MIN_DISTINCT_SESSION_CHARS = 8
-CHANNEL_COMMANDS = inbound.CHANNEL_COMMANDS
 
 TOO_LONG_REPLY = (
     "That message is too long for me: {length} characters, and I can read up to {limit}. "
@@ -44,22 +40,6 @@ TOO_LONG_REPLY = (
 )
 EMPTY_REPLY = "I didn't get any words there. Please type a message."
 BAD_SESSION_REPLY = "This conversation could not be found. Please reload the page to start again."
-
-
-def is_valid_session_id(session_id: Any) -> bool:
-    """A long lowercase hex token that does not look hand-made (e.g. all zeros)."""
-    if not isinstance(session_id, str) or not SESSION_ID_PATTERN.match(session_id):
-        return False
-    return len(set(session_id)) >= MIN_DISTINCT_SESSION_CHARS
-
-
-def new_session_id() -> str:
-    return secrets.token_hex(32)
-
-
-def neutralise(text: str) -> str:
-    """Typed text can never force an intent (bot/channels/inbound.py)."""
-    return inbound.typed_text(text)
 
 
 def country_guess(language: Any) -> str | None:
@@ -153,7 +133,7 @@ class WebchatInput(SocketIOInput):
     async def session_request(self, sid: str, data: Any) -> None:
         """Confirms the session the browser asked for, or a fresh one if its id is not acceptable."""
         asked = data.get("session_id") if isinstance(data, dict) else None
-        session_id = asked if is_valid_session_id(asked) else new_session_id()
+        session_id = asked if inbound.valid_session_id(asked) else inbound.new_session_id()
         if self.session_persistence:
             await self._sio().enter_room(sid, session_id, namespace=self.namespace)
         await self._sio().emit("session_confirm", session_id, room=sid, namespace=self.namespace)
@@ -165,7 +145,7 @@ class WebchatInput(SocketIOInput):
         sender_id = sid
         if self.session_persistence:
             sender_id = data.get("session_id")
-            if not is_valid_session_id(sender_id):
+            if not inbound.valid_session_id(sender_id):
                 await self._reply(sid, BAD_SESSION_REPLY)
                 return
             try:
@@ -175,11 +155,12 @@ class WebchatInput(SocketIOInput):
         text = data.get("message")
         text = inbound.sanitise(text) if isinstance(text, str) else ""
         if inbound.too_long(text):
-            await self._reply(sid, TOO_LONG_REPLY.format(length=f"{len(text):,}", limit=f"{MAX_MESSAGE_CHARS:,}"))
+            limit = f"{inbound.MAX_MESSAGE_CHARS:,}"
+            await self._reply(sid, TOO_LONG_REPLY.format(length=f"{len(text):,}", limit=limit))
             return
         raw_metadata = data.get(self.metadata_key)
         button = await self._accepted_button(sender_id, text) if claims_button(raw_metadata) else None
-        text = button or neutralise(text)
+        text = button or inbound.typed_text(text)
         if not text:
             await self._reply(sid, EMPTY_REPLY)
             return
@@ -193,7 +174,7 @@ class WebchatInput(SocketIOInput):
 
     async def _accepted_button(self, sender_id: str, claimed: str) -> str | None:
         """The payload if it is a channel command or one of the assistant's latest buttons, else None."""
-        if claimed.strip() in CHANNEL_COMMANDS:
+        if claimed.strip() in inbound.CHANNEL_COMMANDS:
             return inbound.button_payload(claimed, ())
         agent = getattr(self.app.ctx, "agent", None) if self.app else None
         if agent is None or agent.tracker_store is None:

@@ -32,10 +32,8 @@ from bot.rasa_api import rasa_url_for
 from bot.web import limits
 
 STATIC = Path(__file__).parent / "static"
-MAX_MESSAGE_CHARS = inbound.MAX_MESSAGE_CHARS
 MAX_HISTORY_MESSAGES = 200
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SESSION_ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")  # the same rule as bot/channels/webchat.py
 WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom payloads the widget draws
 RASA_URL = web.AppKey("rasa_url", str)
 REST_URLS = web.AppKey("rest_urls", list)  # every Rasa server; a conversation always goes to the same one
@@ -196,9 +194,9 @@ def cors_headers(request: web.Request) -> dict[str, str]:
 
 
 def session_id_of(body: Any) -> str | None:
-    """The widget's session id from a JSON body {session_id}, if it is well formed (64 hex digits)."""
+    """The widget's session id from a JSON body {session_id}, if it is well formed (bot/channels/inbound.py)."""
     session_id = body.get("session_id") if isinstance(body, dict) else None
-    return session_id if isinstance(session_id, str) and SESSION_ID_PATTERN.match(session_id) else None
+    return session_id if inbound.valid_session_id(session_id) else None
 
 
 async def history(request: web.Request) -> web.Response:

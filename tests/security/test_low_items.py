@@ -9,15 +9,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.channels.webchat import is_valid_session_id
+from bot.channels.inbound import valid_session_id
 from tests.integration.test_console_http import signed_in
 from tests.support.fake_rasa import chat_page
 
 
 def test_widget_session_ids_are_exactly_64_random_hex_digits() -> None:
-    assert is_valid_session_id(secrets.token_hex(32))
-    assert not is_valid_session_id(secrets.token_hex(16)), "32 hex digits was accepted before"
-    assert not is_valid_session_id("ab" * 32)
+    assert valid_session_id(secrets.token_hex(32))
+    assert not valid_session_id(secrets.token_hex(16)), "32 hex digits was accepted before"
+    assert not valid_session_id("ab" * 32)
 
 
 @pytest.mark.asyncio

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.web.server import MAX_MESSAGE_CHARS, message_from
+from bot.channels.inbound import MAX_MESSAGE_CHARS
+from bot.web.server import message_from
 
 SENDER = "a" * 32
 START_GROUNDING = '/request_exercise{"exercise": "grounding"}'

@@ -1,4 +1,5 @@
-"""The web chat channel's own rules: slash neutralising, session ids, metadata, button checks, length.
+"""The web chat channel's own rules: metadata, button checks, length (the slash and session-id rules
+are bot/channels/inbound.py's, tests/unit/test_inbound.py).
 
 Messages go through WebchatInput.handle_message with a real socket.io server object and a real
 in-memory Rasa tracker store; what would reach Rasa is collected. Over real sockets and a real Rasa
@@ -7,7 +8,6 @@ server: tests/integration/test_webchat_channel.py.
 
 from __future__ import annotations
 
-import secrets
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,61 +19,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.webchat import (
-    MAX_MESSAGE_CHARS,
-    WebchatInput,
-    WebchatOutput,
-    clean_metadata,
-    country_guess,
-    is_valid_session_id,
-    neutralise,
-    new_session_id,
-    offered_payloads,
-)
+from bot.channels.inbound import MAX_MESSAGE_CHARS
+from bot.channels.webchat import WebchatInput, WebchatOutput, clean_metadata, country_guess, offered_payloads
 
 SENDER = "a-socket-id"  # without session persistence the socket id is the sender
 MENU = [{"title": "Breathing", "payload": '/request_exercise{"exercise": "breathing"}'}, {"title": "3", "payload": "3"}]
-
-
-@pytest.mark.parametrize(
-    ("typed", "passed_on"),
-    [
-        ("/deny", "deny"),
-        ("  //restart ", "restart"),
-        ("/ deny", "deny"),
-        ('/inform_country{"country": "FR"}', 'inform_country{"country": "FR"}'),
-        ("I feel / don't feel ok", "I feel / don't feel ok"),
-        ("  hi  ", "hi"),
-        ("///", ""),
-    ],
-)
-def test_typed_text_never_starts_with_a_slash(typed: str, passed_on: str) -> None:
-    assert neutralise(typed) == passed_on
-
-
-@pytest.mark.parametrize(
-    ("session_id", "valid"),
-    [
-        (secrets.token_hex(32), True),
-        (secrets.token_hex(16), False),  # 32 hex digits: weaker than the widget's 64
-        (secrets.token_hex(64), False),
-        ("3f2a9c" + "0" * 58, False),  # long enough but hand-made
-        (secrets.token_hex(31), False),
-        (secrets.token_hex(33), False),
-        (secrets.token_hex(32).upper(), False),
-        ("g" * 64, False),
-        (secrets.token_hex(32) + "-x", False),
-        (None, False),
-        (1234, False),
-    ],
-)
-def test_only_long_random_hex_tokens_are_session_ids(session_id: Any, valid: bool) -> None:
-    assert is_valid_session_id(session_id) is valid
-
-
-def test_fresh_session_ids_are_valid_and_different() -> None:
-    made = {new_session_id() for _ in range(50)}
-    assert len(made) == 50 and all(is_valid_session_id(session_id) for session_id in made)
 
 
 @pytest.mark.parametrize(
