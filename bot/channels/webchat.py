@@ -28,18 +28,12 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
 from bot.channels import inbound
-from bot.web.limits import words as limits_words
+from bot.web.limits import say
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "webchat"
 
-TOO_LONG_REPLY = (
-    "That message is too long for me: {length} characters, and I can read up to {limit}. "
-    "Could you send it in shorter parts? If you need help right now, use “Need urgent help?” at the top."
-)
-EMPTY_REPLY = "I didn't get any words there. Please type a message."
-BAD_SESSION_REPLY = "This conversation could not be found. Please reload the page to start again."
 
 
 def country_guess(language: Any) -> str | None:
@@ -146,7 +140,7 @@ class WebchatInput(SocketIOInput):
         if self.session_persistence:
             sender_id = data.get("session_id")
             if not inbound.valid_session_id(sender_id):
-                await self._reply(sid, BAD_SESSION_REPLY)
+                await self._reply(sid, say("widget_bad_session"))
                 return
             try:
                 await self._sio().enter_room(sid, sender_id, namespace=self.namespace)
@@ -156,13 +150,13 @@ class WebchatInput(SocketIOInput):
         text = inbound.sanitise(text) if isinstance(text, str) else ""
         if inbound.too_long(text):
             limit = f"{inbound.MAX_MESSAGE_CHARS:,}"
-            await self._reply(sid, TOO_LONG_REPLY.format(length=f"{len(text):,}", limit=limit))
+            await self._reply(sid, say("widget_too_long", length=f"{len(text):,}", limit=limit))
             return
         raw_metadata = data.get(self.metadata_key)
         button = await self._accepted_button(sender_id, text) if claims_button(raw_metadata) else None
         text = button or inbound.typed_text(text)
         if not text:
-            await self._reply(sid, EMPTY_REPLY)
+            await self._reply(sid, say("widget_empty"))
             return
         output = WebchatOutput(self._sio(), self.bot_message_evt)
         metadata = clean_metadata(raw_metadata, button is not None)
@@ -170,7 +164,7 @@ class WebchatInput(SocketIOInput):
             await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
         except Exception as error:  # noqa: BLE001 - the person must get an answer, not silence
             logger.error("Handling a widget message failed: %s", type(error).__name__)
-            await self._reply(sid, limits_words()["something_wrong"])
+            await self._reply(sid, say("something_wrong"))
 
     async def _accepted_button(self, sender_id: str, claimed: str) -> str | None:
         """The payload if it is a channel command or one of the assistant's latest buttons, else None."""

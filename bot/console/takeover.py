@@ -28,6 +28,7 @@ from bot.conversations import is_paused
 from bot.db import Escalation, Takeover, session_scope
 from bot.escalation import records
 from bot.rasa_api import RasaApi, RasaRefused, RasaUnreachable
+from bot.wording import say
 
 log = logging.getLogger(__name__)
 
@@ -47,24 +48,10 @@ class ActiveTakeover:
     counselor: str
 
 
-def joined_text(name: str | None) -> str:
-    who = f"{name}, a counselor from Steady's team," if name else "A counselor from Steady's team"
-    return (
-        f"{who} has joined this conversation. You are now talking with a person, not the automated assistant."
-    )
-
-
-def left_text(name: str | None) -> str:
-    who = name or "The counselor"
-    return (
-        f"{who} has left the conversation. You are talking with Steady's automated assistant again. "
-        "It is not a person or an emergency service."
-    )
-
-
-def still_here_text(name: str | None) -> str:
-    who = f"{name}, a counselor from Steady's team" if name else "a counselor from Steady's team"
-    return f"You are still talking with {who}. The automated assistant stays paused."
+def told(moment: str, name: str | None) -> str:
+    """What the person is told at this moment of a takeover (bot/content/takeover.yml), naming the
+    counselor when they have a display name."""
+    return say("takeover", moment, "named", name=name) if name else say("takeover", moment, "unnamed")
 
 
 def _open_takeovers(escalation_id: int | None = None) -> list[ActiveTakeover]:
@@ -121,7 +108,7 @@ class Takeovers:
                     conversation_id = records.prepare_takeover(session, escalation_id, counselor)
             except records.Refused as refusal:
                 raise TakeoverError(str(refusal)) from None
-            joined = self._bot(joined_text(display_name_of(counselor)), counselor)
+            joined = self._bot(told("joined", display_name_of(counselor)), counselor)
             await self._post(conversation_id, [{"event": "pause"}, joined])
             with session_scope() as session:
                 records.begin_takeover(session, escalation_id, counselor)
@@ -146,7 +133,7 @@ class Takeovers:
             if takeover.counselor != actor and not may_end_others:
                 raise TakeoverError(f"Only {takeover.counselor} or a supervisor can hand this conversation back.")
             name = display_name_of(takeover.counselor)
-            await self._post(takeover.conversation_id, [{"event": "resume"}, self._bot(left_text(name), actor)])
+            await self._post(takeover.conversation_id, [{"event": "resume"}, self._bot(told("left", name), actor)])
             with session_scope() as session:
                 records.end_takeover(session, takeover.id)
 
@@ -164,7 +151,7 @@ class Takeovers:
             return False
         name = display_name_of(takeover.counselor)
         await self._post(
-            takeover.conversation_id, [{"event": "pause"}, self._bot(still_here_text(name), takeover.counselor)]
+            takeover.conversation_id, [{"event": "pause"}, self._bot(told("still_here", name), takeover.counselor)]
         )
         with session_scope() as session:
             records.count_repause(session, takeover.id)

@@ -12,14 +12,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from ipaddress import ip_address
 
-import yaml
+from bot import wording
 
-from bot import config
-
-WORDS_FILE = config.CONTENT_DIR / "channel_limits.yml"
 MAX_KEYS = 50_000
 
 
@@ -98,11 +94,6 @@ def _is_address(value: str) -> bool:
     return True
 
 
-@cache
-def words() -> dict[str, str]:
-    """What Steady says when it refuses a message (bot/content/channel_limits.yml)."""
-    return yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
-
-
 def say(key: str, **values: object) -> str:
-    return words()[key].format(**values)
+    """What Steady says when it refuses a message (bot/content/channel_limits.yml)."""
+    return wording.say("channel_limits", key, **values)

@@ -58,6 +58,7 @@ from bot.channels.telegram.render import (
     utf16_length,
 )
 from bot.erasure import erase_person
+from bot.wording import say
 
 logger = logging.getLogger(__name__)
 
@@ -70,22 +71,17 @@ TYPING_EVERY_SECONDS = 4.5  # Telegram shows "typing" for about 5 seconds
 STOP_GRACE_SECONDS = 5.0
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
-ONLY_TEXT = "I can only read text messages — could you type it?"
-EDITED = "I can't see changes to a message you already sent — could you send it again as a new message?"
-PRIVATE_ONLY = "I only talk one to one, in a private chat. Please message me directly."
-BUTTON_EXPIRED = "That button doesn't work any more — could you type your answer instead?"
-FORGET_ASK = "This erases our conversation and your exercise records. It can't be undone.\n\nErase everything?"
-FORGET_DONE = (
-    "Done. I've erased our conversation and your exercise records. If you write again, we start fresh. "
-    "The messages still show in this Telegram chat on your device; you can delete the chat in Telegram."
-)
-FORGET_KEPT = "A short safeguarding note that a counselor was alerted is kept, without anything you wrote."
-FORGET_NO = "Okay, nothing was erased."
-FORGET_FAILED = "Sorry, I couldn't erase your data just now. Please try /forget again in a few minutes."
-SOMETHING_WRONG = (
-    "Sorry, something went wrong on my side. Please try again in a moment. "
-    "If you are in danger right now, please call your local emergency number."
-)
+# What the channel says itself: bot/content/telegram.yml.
+ONLY_TEXT = say("telegram", "only_text")
+EDITED = say("telegram", "edited")
+PRIVATE_ONLY = say("telegram", "private_only")
+BUTTON_EXPIRED = say("telegram", "button_expired")
+SOMETHING_WRONG = say("telegram", "something_wrong")
+FORGET_ASK = say("telegram", "forget", "ask")
+FORGET_DONE = say("telegram", "forget", "done")
+FORGET_KEPT = say("telegram", "forget", "kept")
+FORGET_NO = say("telegram", "forget", "not_erased")
+FORGET_FAILED = say("telegram", "forget", "failed")
 
 NewMessage = Callable[[UserMessage], Awaitable[Any]]
 

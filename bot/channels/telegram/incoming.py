@@ -10,16 +10,13 @@ from __future__ import annotations
 import re
 
 from bot.channels.inbound import typed_text
+from bot.wording import say
 
 # Telegram commands the channel translates for Rasa; /forget is handled by the channel itself.
 RASA_COMMANDS = {"start": "/greet", "help": "/show_menu", "stop": "/stop"}
 FORGET_COMMAND = "forget"
-BOT_COMMANDS = [
-    ("start", "Start or say hello again"),
-    ("help", "Show what I can do"),
-    ("stop", "Leave the exercise"),
-    ("forget", "Erase my data"),
-]
+# The command menu beside the message box, described in bot/content/telegram.yml.
+BOT_COMMANDS = [(name, say("telegram", "commands", name)) for name in ("start", "help", "stop", "forget")]
 
 # Languages spoken mostly in one country: a plain language code is a fair first guess for them.
 # Languages spread over many countries (en, es, pt, fr, ar, zh, ru, ...) give no guess.

@@ -12,6 +12,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import wording
+
 TEXT_LIMIT = 4096  # Telegram's limit for one message, in UTF-16 code units
 CALLBACK_LIMIT = 64  # Telegram's limit for callback_data, in bytes
 
@@ -150,6 +152,11 @@ def split_message(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 # ---------------------------------------------------------------- breathing pacer
 
 
+def _words(*path: str, **values: object) -> str:
+    """A line the pacers say (bot/content/telegram.yml)."""
+    return wording.say("telegram", *path, **values)
+
+
 @dataclass(frozen=True)
 class Frame:
     at: int  # counts from the start (one count is one second at the normal pace)
@@ -181,23 +188,23 @@ def pacer_frames(pacer: dict[str, Any]) -> list[Frame]:
     rounds = int(pacer.get("rounds") or 0)
     if not 0 < rounds <= MAX_ROUNDS:
         raise ValueError(f"unusable number of rounds: {rounds!r}")
-    label = str(pacer.get("label") or "Breathing")
+    label = str(pacer.get("label") or _words("pacer", "label"))
     frames, at = [], 0
     for round_number in range(1, rounds + 1):
-        heading = f"{label}\nRound {round_number} of {rounds}"
+        heading = f"{label}\n{_words('pacer', 'round', round=round_number, rounds=rounds)}"
         for say, seconds in phases:
             for shown in range(1, seconds + 1):
                 counts = " ".join(str(n) for n in range(seconds, seconds - shown, -1))
                 frames.append(Frame(at, f"{heading}\n\n{say}... {counts}"))
                 at += 1
-    done = "1 round" if rounds == 1 else f"{rounds} rounds"
-    frames.append(Frame(at, f"{label}\nDone: {done}."))
+    done = _words("pacer", "done_one") if rounds == 1 else _words("pacer", "done_many", rounds=rounds)
+    frames.append(Frame(at, f"{label}\n{done}"))
     return frames
 
 
 def pacer_stopped_text(pacer: dict[str, Any]) -> str:
-    label = str(pacer.get("label") or "Breathing")
-    return f"{label}\nStopped here."
+    label = str(pacer.get("label") or _words("pacer", "label"))
+    return f"{label}\n{_words('pacer', 'stopped')}"
 
 
 # ---------------------------------------------------------------- guided sequence (body scan, muscle relaxation)
@@ -222,13 +229,18 @@ def guide_frames(guide: dict[str, Any]) -> list[Frame]:
     """One frame per line, shown for the line's seconds: "Body scan · 3 of 14" and the line, then a
     closing frame. Raises ValueError for a payload that cannot be paced (the caller sends its fallback)."""
     lines = _guide_lines(guide)
-    label = str(guide.get("label") or "Take your time")
+    label = guide_label(guide)
     frames, at = [], 0
-    for number, (say, seconds) in enumerate(lines, start=1):
-        frames.append(Frame(at, f"{label} · {number} of {len(lines)}\n\n{say}"))
+    for number, (line, seconds) in enumerate(lines, start=1):
+        step = _words("guide", "step", number=number, total=len(lines))
+        frames.append(Frame(at, f"{label} · {step}\n\n{line}"))
         at += seconds
-    frames.append(Frame(at, f"{label}\nDone. Take a moment before you carry on."))
+    frames.append(Frame(at, f"{label}\n{_words('guide', 'done')}"))
     return frames
+
+
+def guide_label(guide: dict[str, Any]) -> str:
+    return str(guide.get("label") or _words("guide", "label"))
 
 
 def paced_frames(payload: dict[str, Any]) -> list[Frame]:
@@ -238,5 +250,5 @@ def paced_frames(payload: dict[str, Any]) -> list[Frame]:
 
 def paced_stopped_text(payload: dict[str, Any]) -> str:
     if payload.get("type") == "guided_sequence":
-        return f"{payload.get('label') or 'Take your time'}\nStopped here."
+        return f"{guide_label(payload)}\n{_words('guide', 'stopped')}"
     return pacer_stopped_text(payload)
