@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import usage
 from bot.db import session_scope
 from bot.escalation.records import open_escalation_for
-from bot.exercises import Engine, Exercise, RunState, offered_exercises
+from bot.exercises import Engine, Exercise, RunState, load_common, offered_exercises
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +90,10 @@ def menu_buttons(
     order = menu_order(first, leave_out)
     shown = order if every else order[:limit]
     buttons = [exercise_button(exercises[name]) for name in shown]
+    titles = load_common()
     if len(shown) < len(order):
-        buttons.append({"title": "More", "payload": "/show_menu"})
-    return [*buttons, {"title": "Talk to a person", "payload": "/request_human"}]
+        buttons.append({"title": titles.lines("menu_buttons", "more")[0], "payload": "/show_menu"})
+    return [*buttons, {"title": titles.lines("menu_buttons", "person")[0], "payload": "/request_human"}]
 
 
 def start_run(

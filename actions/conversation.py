@@ -115,7 +115,7 @@ class ActionCheckin(Action):
         seed = f"{tracker.sender_id}:{len(tracker.events)}"
         line = pick(common.lines("suggest", tag), seed) if tag else ""
         if intent == "mood_okay":
-            line = pick(common.lines("suggest", "okay"), seed) or "I'm glad to hear that."
+            line = pick(common.lines("suggest", "okay"), seed)  # content_problems: never empty
         text = line or pick(common.lines("menu_prompt"), seed)
         text = "\n".join(filter(None, [high_distress_line(rating, seed), text]))
         helped = helped_before(tracker)
