@@ -34,20 +34,17 @@ RESPONSES = {
     "panic": ("utter_panic", False),
     "panic_named": ("utter_panic_named", False),  # the person named the exercise they want: it starts next
 }
-YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
-ASK_COUNSELOR = {"title": "Ask a Steady counselor to join", "payload": "/request_counselor"}
+# The buttons under a generated response: (the key of its words under `buttons` in crisis.yml, payload).
+YES_NO = [("say_yes", "/affirm"), ("say_no", "/deny")]
 BUTTONS = {
-    "resources": [ASK_COUNSELOR],
-    "imminent": [
-        {"title": "I've taken something or hurt myself", "payload": "/affirm"},
-        {"title": "I haven't", "payload": "/deny"},
-    ],
-    "human": [{"title": "Yes, ask a counselor", "payload": "/request_counselor"}, {"title": "No", "payload": "/deny"}],
+    "resources": [("ask_counselor", "/request_counselor")],
+    "imminent": [("taken_something", "/affirm"), ("not_taken", "/deny")],
+    "human": [("yes_ask_counselor", "/request_counselor"), ("say_no", "/deny")],
     "check": YES_NO,
     "bereavement": YES_NO,
     "panic": [
-        {"title": "Breathing", "payload": '/request_exercise{{"exercise": "breathing"}}'},
-        {"title": "Grounding", "payload": '/request_exercise{{"exercise": "grounding"}}'},
+        ("breathing", '/request_exercise{{"exercise": "breathing"}}'),
+        ("grounding", '/request_exercise{{"exercise": "grounding"}}'),
     ],
 }
 LABELS = ("support_line", "website", "unchecked")
@@ -194,6 +191,11 @@ def _condition(**slots: str | None) -> list[dict[str, Any]]:
     return [{"type": "slot", "name": name, "value": value} for name, value in slots.items()]
 
 
+def response_buttons(key: str, wording: dict[str, Any]) -> list[dict[str, str]]:
+    """The buttons of one generated response, worded by crisis.yml."""
+    return [{"title": wording["buttons"][words], "payload": payload} for words, payload in BUTTONS.get(key, [])]
+
+
 def country_buttons(
     helplines: dict[str, Any], wording: dict[str, Any], skip: str | None = None
 ) -> list[dict[str, str]]:
@@ -234,7 +236,7 @@ def country_variations(
     asks, one tap) corrects it;
     a country the file does not list (the directories, no question); no country (the directories
     and, where the reply asks, "which country are you in?" with buttons)."""
-    templates, line, own = wording[key], wording["service_line"], BUTTONS.get(key, [])
+    templates, line, own = wording[key], wording["service_line"], response_buttons(key, wording)
     fallback = helplines["fallback"]
     variations = []
     for code, entry in sorted(helplines["countries"].items()):
