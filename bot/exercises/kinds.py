@@ -54,7 +54,7 @@ def _own_item_buttons(state: RunState, step: Step) -> Buttons:
 
 def _list_buttons(state: RunState, step: Step) -> Buttons:
     enough = len(state.answers.get(step.id) or []) >= step.min_items
-    return [{"title": "That's all", "payload": "done"}] if enough else []
+    return [{"title": load_common().lines("done_button")[0], "payload": "done"}] if enough else []
 
 
 def _no_buttons(state: RunState, step: Step) -> Buttons:

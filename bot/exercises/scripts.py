@@ -244,6 +244,7 @@ def _common_problems(common: Common) -> list[str]:
         ("skipped",),
         ("stopped",),
         ("menu_prompt",),
+        ("done_button",),
         ("menu_buttons", "more"),
         ("menu_buttons", "person"),
         ("suggest", "okay"),
