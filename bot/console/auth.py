@@ -1,4 +1,5 @@
-"""Signing in and out: password check with lockout, server-side sessions, CSRF tokens.
+"""Signing in and out: password check with a back-off after failures (never a lockout), server-side
+sessions, CSRF tokens.
 
 A session is a random token in an HttpOnly cookie; the database keeps only its SHA-256, so a
 copy of the database does not let anyone sign in. Each session has its own CSRF token, which

@@ -1,0 +1,1 @@
+"""Developer tools, not run by Steady itself: bench.py (`make bench`) and epochs.py (DIET epochs)."""

@@ -1,1 +1,2 @@
-"""The people-facing web server: the local chat page (and later the widget) in front of Rasa."""
+"""The people-facing web server (server.py): the chat widget, its demo page and the chat API in front of Rasa,
+with the public rate limits (limits.py)."""

@@ -13,7 +13,7 @@ The construct-tracker forum sentences are NOT copied here: they are read from th
 and evaluation time and split by a stable hash of the text (bot/risk/forum_data.py).
 
 Re-running on the same inputs writes the same files. Thresholds are chosen on dev only
-(`python -m bot.risk.thresholds`); the test split is for reporting.
+(`python -m bot.risk.eval.tune`); the test split is for reporting.
 """
 
 from __future__ import annotations
