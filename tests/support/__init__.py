@@ -1,6 +1,7 @@
 """Helpers the test suites share: stand-ins for outside services, served for real on 127.0.0.1
 (random ports), and ways to set Steady up for a test.
 
+loopback          what they share: a free port on 127.0.0.1, start()/stop() or `async with`
 telegram_api      FakeTelegramApi: the Telegram Bot API, good enough for python-telegram-bot 22
 webhook_receiver  WebhookReceiver: records HTTP POSTs, can answer errors on demand
 smtp              SmtpServer: an aiosmtpd server (optional STARTTLS and login) + a test certificate

@@ -29,6 +29,8 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+from tests.support.loopback import LoopbackService
+
 
 @dataclass
 class ReceivedMail:
@@ -46,7 +48,7 @@ class ReceivedMail:
         return part.get_content() if part is not None else ""
 
 
-class SmtpServer:
+class SmtpServer(LoopbackService):
     def __init__(
         self,
         *,
@@ -55,7 +57,6 @@ class SmtpServer:
     ) -> None:
         self.tls_cert = tls_cert
         self.users = dict(users or {})
-        self.port = 0
         self.messages: list[ReceivedMail] = []
         self.failed_logins: list[str] = []
         self._failures: deque[str] = deque()
@@ -89,12 +90,6 @@ class SmtpServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-
-    async def __aenter__(self) -> SmtpServer:
-        return await self.start()
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.stop()
 
     def fail_next(self, count: int = 1, *, reply: str = "451 4.3.0 Try again later") -> None:
         self._failures.extend([reply] * count)

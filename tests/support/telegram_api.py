@@ -46,6 +46,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from tests.support.loopback import HttpService
+
 Handler = Callable[[dict[str, Any]], Any]
 
 TEXT_LIMIT = 4096
@@ -103,7 +105,7 @@ class _Webhook:
     allowed_updates: list[str] | None = None
 
 
-class FakeTelegramApi:
+class FakeTelegramApi(HttpService):
     """The stand-in server; use as `async with FakeTelegramApi(token=...) as api:`."""
 
     def __init__(
@@ -121,14 +123,12 @@ class FakeTelegramApi:
         self.bot_first_name = bot_first_name
         self.bot_id = bot_id
         self.max_long_poll_seconds = max_long_poll_seconds
-        self.port = 0
         self.requests: list[RecordedRequest] = []
         self.sent_messages: list[dict[str, Any]] = []
         self.chat_actions: list[dict[str, Any]] = []
         self.answered_callback_queries: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
         self.webhook: _Webhook | None = None
-        self._runner: web.AppRunner | None = None
         self._messages: dict[tuple[Any, int], dict[str, Any]] = {}
         self._pending: deque[dict[str, Any]] = deque()
         self._next_update_id = 1
@@ -156,30 +156,12 @@ class FakeTelegramApi:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def start(self) -> FakeTelegramApi:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
     async def stop(self) -> None:
         self._closing = True
         self._wake_pollers()
         if self._in_flight:  # let long polls whose client went away finish before the loop ends
             await asyncio.wait(set(self._in_flight), timeout=2)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeTelegramApi:
-        return await self.start()
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.stop()
+        await super().stop()
 
     @property
     def base_url(self) -> str:

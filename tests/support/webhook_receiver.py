@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.loopback import HttpService
+
 
 @dataclass
 class ReceivedRequest:
@@ -29,33 +31,10 @@ class ReceivedRequest:
         return json.loads(self.body.decode("utf-8"))
 
 
-class WebhookReceiver:
+class WebhookReceiver(HttpService):
     def __init__(self) -> None:
-        self.port = 0
         self.requests: list[ReceivedRequest] = []
         self._statuses: deque[int] = deque()
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> WebhookReceiver:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> WebhookReceiver:
-        return await self.start()
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.stop()
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
