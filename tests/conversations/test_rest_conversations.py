@@ -17,9 +17,8 @@ import pytest
 
 from bot.config import rasa_api_token
 from bot.pseudonym import pseudonymise
-from bot.run import stop
 from tests.conversations.runner import NAMES_AN_INTENT, Conversation, all_transcripts, check, words_of
-from tests.support.servers import Steady, private_steady_env, start_steady
+from tests.support.servers import Steady, running_steady
 
 pytestmark = pytest.mark.integration
 OVER_REST = [(name, item) for name, item in all_transcripts() if item.get("rest", True)]
@@ -27,11 +26,8 @@ OVER_REST = [(name, item) for name, item in all_transcripts() if item.get("rest"
 
 @pytest.fixture(scope="module")
 def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steady]:
-    var_dir = tmp_path_factory.mktemp("conversations-var")
-    with private_steady_env(var_dir) as env:
-        servers = start_steady(env, var_dir)
+    with running_steady(tmp_path_factory.mktemp("conversations-var")) as servers:
         yield servers
-        stop(servers.parts)
 
 
 def tracker_state(steady: Steady, sender: str) -> tuple[dict[str, Any], str | None, dict[str, Any]]:

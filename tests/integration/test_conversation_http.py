@@ -18,8 +18,7 @@ from bot.config import CONTENT_DIR, rasa_api_token
 from bot.db import Escalation, UsageEvent, engine_for, session_scope
 from bot.exercises import fill, load_common, load_exercises
 from bot.pseudonym import pseudonymise
-from bot.run import stop
-from tests.support.servers import Steady, post_json, private_steady_env, start_steady
+from tests.support.servers import Steady, post_json, running_steady
 
 pytestmark = pytest.mark.integration
 HELPLINES = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())
@@ -27,11 +26,8 @@ HELPLINES = yaml.safe_load((CONTENT_DIR / "helplines.yml").read_text())
 
 @pytest.fixture(scope="module")
 def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steady]:
-    var_dir = tmp_path_factory.mktemp("steady-var")
-    with private_steady_env(var_dir) as env:
-        servers = start_steady(env, var_dir)
+    with running_steady(tmp_path_factory.mktemp("steady-var")) as servers:
         yield servers
-        stop(servers.parts)
 
 
 def start_exercise(steady: Steady, person: str, exercise: str) -> list[dict]:

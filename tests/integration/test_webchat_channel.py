@@ -22,7 +22,7 @@ import yaml
 
 from bot import run as steady_run
 from bot.db import engine_for
-from tests.support.servers import MODEL_HINT, Steady, free_port
+from tests.support.servers import MODEL_HINT, Steady, free_port, start_parts
 
 pytestmark = pytest.mark.integration
 
@@ -71,13 +71,7 @@ def start_webchat_steady(var_dir: Path) -> tuple[Steady, str]:
     parts = [part for part in steady_run.parts(ports) if part.name != "counselor console"]  # tests start their own
     rasa = next(part for part in parts if part.name == "Rasa server")
     rasa.command = rasa_command(rasa.command, credentials)
-    for part in parts:
-        steady_run.start(part, env, var_dir)
-    try:
-        steady_run.wait_until_ready(parts, var_dir)
-    except RuntimeError:
-        steady_run.stop(parts)
-        raise
+    start_parts(parts, env, var_dir)
     return Steady(ports, parts, var_dir), token
 
 

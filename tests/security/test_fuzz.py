@@ -28,8 +28,7 @@ from bot.conversations import event_data
 from bot.db import Escalation, engine_for, session_scope
 from bot.pseudonym import pseudonymise
 from bot.risk.detector import RiskDetector
-from bot.run import stop
-from tests.support.servers import Steady, private_steady_env, start_steady
+from tests.support.servers import Steady, running_steady
 
 pytestmark = pytest.mark.integration
 
@@ -82,11 +81,9 @@ def conversations(rng: random.Random, count: int) -> Iterator[list[str]]:
 
 @pytest.fixture(scope="module")
 def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steady]:
-    var_dir = tmp_path_factory.mktemp("fuzz-var")
-    with private_steady_env(var_dir) as env:
-        servers = start_steady({**env, "STEADY_RATE_LIMIT_SCALE": "1000"}, var_dir)  # limits: test_public_limits
+    limits = {"STEADY_RATE_LIMIT_SCALE": "1000"}  # the limits have their own tests: test_public_limits
+    with running_steady(tmp_path_factory.mktemp("fuzz-var"), limits) as servers:
         yield servers
-        stop(servers.parts)
 
 
 def flags_risk(detector: RiskDetector, text_for_rasa: str) -> bool:

@@ -48,14 +48,31 @@ def start_steady(env: dict[str, str], log_dir: Path) -> Steady:
     engine_for(env["STEADY_DATABASE_URL"])  # migrate once, before several processes open the database
     full_env = {**steady_run.environment(ports), "TELEGRAM_BOT_TOKEN": "", **env}  # never the real Telegram
     parts = steady_run.parts(ports)
+    start_parts(parts, full_env, log_dir)
+    return Steady(ports, parts, log_dir)
+
+
+def start_parts(parts: list[steady_run.Part], env: dict[str, str], log_dir: Path) -> None:
+    """Start every part and wait until each answers; if one never does, stop them all and raise."""
     for part in parts:
-        steady_run.start(part, full_env, log_dir)
+        steady_run.start(part, env, log_dir)
     try:
         steady_run.wait_until_ready(parts, log_dir)
     except RuntimeError:
         steady_run.stop(parts)
         raise
-    return Steady(ports, parts, log_dir)
+
+
+@contextmanager
+def running_steady(var_dir: Path, settings: dict[str, str] | None = None) -> Iterator[Steady]:
+    """Every part of Steady on a private database under var_dir (with `settings` on top), stopped
+    when the block ends: a test module's `steady` fixture."""
+    with private_steady_env(var_dir) as env:
+        servers = start_steady({**env, **(settings or {})}, var_dir)
+        try:
+            yield servers
+        finally:
+            steady_run.stop(servers.parts)
 
 
 @contextmanager
