@@ -7,10 +7,12 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.console.accounts import create_account
 from bot.db import Escalation, UsageEvent, session_scope
 from bot.escalation.records import record_risk
+from bot.usage import Who, record
 
 PASSWORD = "a long enough passphrase"
 
@@ -94,31 +96,13 @@ def backdate(escalation_id: int, created_at: datetime) -> None:
         session.get(Escalation, escalation_id).created_at = created_at
 
 
-def usage(
-    pseudonym: str,
-    kind: str,
-    *,
-    exercise: str | None = None,
-    run_id: str | None = None,
-    phase: str | None = None,
-    value: float | None = None,
-    step: str | None = None,
-    at: datetime | None = None,
-) -> None:
-    with session_scope() as session:
-        row = UsageEvent(
-            pseudonym=pseudonym,
-            channel="web",
-            exercise=exercise,
-            run_id=run_id,
-            kind=kind,
-            phase=phase,
-            value=value,
-            step=step,
-        )
-        if at is not None:
-            row.created_at = at
-        session.add(row)
+def usage(pseudonym: str, kind: str, *, at: datetime | None = None, **fields: Any) -> None:
+    """One usage row as the actions write it (bot.usage.record, from the widget), dated `at` when given."""
+    record(Who(pseudonym, "web"), kind, **fields)
+    if at is not None:
+        with session_scope() as session:
+            newest = session.query(UsageEvent).filter_by(pseudonym=pseudonym).order_by(UsageEvent.id.desc()).first()
+            newest.created_at = at
 
 
 def accounts(*names: tuple[str, str]) -> None:
