@@ -167,13 +167,19 @@ MAX_PHASE_SECONDS = 60
 MAX_ROUNDS = 20
 
 
-def _phases(pacer: dict[str, Any]) -> list[tuple[str, int]]:
-    phases = []
-    for phase in pacer.get("phases") or []:
-        say, seconds = str(phase.get("say") or "").strip(), int(phase.get("seconds") or 0)
+def _timed(items: list[dict[str, Any]] | None, what: str) -> list[tuple[str, int]]:
+    """(what to say, for how many seconds) of each item; ValueError names an unusable one."""
+    timed = []
+    for item in items or []:
+        say, seconds = str(item.get("say") or "").strip(), int(item.get("seconds") or 0)
         if not say or not 0 < seconds <= MAX_PHASE_SECONDS:
-            raise ValueError(f"unusable breathing phase: {phase!r}")
-        phases.append((say, seconds))
+            raise ValueError(f"unusable {what}: {item!r}")
+        timed.append((say, seconds))
+    return timed
+
+
+def _phases(pacer: dict[str, Any]) -> list[tuple[str, int]]:
+    phases = _timed(pacer.get("phases"), "breathing phase")
     if not phases:
         raise ValueError("a breathing pacer needs at least one phase")
     return phases
@@ -214,12 +220,7 @@ MAX_GUIDE_LINES = 40
 
 
 def _guide_lines(guide: dict[str, Any]) -> list[tuple[str, int]]:
-    lines = []
-    for line in guide.get("lines") or []:
-        say, seconds = str(line.get("say") or "").strip(), int(line.get("seconds") or 0)
-        if not say or not 0 < seconds <= MAX_PHASE_SECONDS:
-            raise ValueError(f"unusable guide line: {line!r}")
-        lines.append((say, seconds))
+    lines = _timed(guide.get("lines"), "guide line")
     if not 0 < len(lines) <= MAX_GUIDE_LINES:
         raise ValueError("a guided sequence needs 1 to 40 lines")
     return lines
