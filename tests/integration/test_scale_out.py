@@ -80,13 +80,18 @@ def two_servers(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     ]
     for part in parts:
         steady_run.start(part, full_env, log_dir)
+    before = {name: os.environ.get(name) for name in env}
     try:
         steady_run.wait_until_ready(parts, log_dir)
-        os.environ["STEADY_DATABASE_URL"] = database
+        os.environ.update(env)  # this process reads the store as the servers wrote it (same keys)
         yield [first.rasa, second_rasa]
     finally:
         steady_run.stop(parts)
-        os.environ.pop("STEADY_DATABASE_URL", None)
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def say(port: int, sender: str, text: str) -> list[dict]:
