@@ -27,13 +27,14 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import listed_countries
+from bot.risk.model import RISK_KEY, RiskAssessment
 
 RISK_INTENT, IMMINENT_INTENT, COUNTRY_INTENT = "risk", "risk_imminent", "inform_country"
 
 
 def is_imminent(message: Message) -> bool:
     intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    return intent == RISK_INTENT and (message.get("risk") or {}).get("severity") == "imminent"
+    return intent == RISK_INTENT and RiskAssessment.from_dict(message.get(RISK_KEY)).severity == "imminent"
 
 
 def guessed_country(metadata: Any, listed: set[str]) -> str | None:

@@ -29,8 +29,8 @@ from bot.console.accounts import active_usernames
 from bot.crisis import review_notice
 from bot.db import get_engine, utcnow
 from bot.erasure import erase_person
-from bot.escalation.records import SEVERITIES
 from bot.escalation.status import alerting
+from bot.risk.model import SEVERITIES
 from bot.web.limits import client_address
 
 HERE = Path(__file__).parent
