@@ -44,6 +44,7 @@ INPUTS = (
     "bot/content/crisis.yml",
     "bot/crisis.py",  # generates the crisis responses
     "bot/crisis_router.py",  # a custom NLU component
+    "bot/nlu_component.py",  # what the custom NLU components share
     *RISK_COMPONENT,
     *RISK_SCORER,
 )

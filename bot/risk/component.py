@@ -44,11 +44,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -58,6 +54,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu_component import PerMessageComponent
 from bot.risk.decision import ASK, ESCALATE, Thresholds, decide
 from bot.risk.detector import RiskDetector
 from bot.risk.lexicon_store import REPO_ROOT
@@ -108,7 +105,7 @@ def load_scorer(path: Path) -> RiskScorer | None:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RiskDetectorComponent(GraphComponent, IntentClassifier):
+class RiskDetectorComponent(PerMessageComponent):
     """Overrides the intent with "risk" when the risk detector fires (see module docstring)."""
 
     @staticmethod
@@ -124,22 +121,11 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
         self.thresholds = thresholds or Thresholds.load()
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RiskDetectorComponent:
+    def from_config(cls, config: dict[str, Any]) -> RiskDetectorComponent:
         path = config.get("lexicon_path")
         lexicon_path = (REPO_ROOT / path) if path else None
         scorer_path = REPO_ROOT / config["scorer_path"] if config.get("scorer_path") else DEFAULT_SCORER_PATH
         return cls(config, RiskDetector(lexicon_path), load_scorer(scorer_path))
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self.process_message(message)
-        return messages
 
     def process_message(self, message: Message) -> None:
         if self.scorer is None:
