@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
@@ -17,6 +16,7 @@ from bot.db import session_scope
 from bot.escalation.records import open_escalation_for
 from bot.exercises import Engine, Exercise, RunState, load_common, offered_exercises
 from bot.exercises.state import RUN_SLOTS, SLOT_OF
+from bot.payloads import intent_payload
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,7 @@ def say(dispatcher: CollectingDispatcher, message: dict[str, Any]) -> None:
 
 
 def exercise_button(exercise: Exercise) -> dict[str, str]:
-    payload = "/request_exercise" + json.dumps({"exercise": exercise.id})
-    return {"title": exercise.title, "payload": payload}
+    return {"title": exercise.title, "payload": intent_payload("request_exercise", {"exercise": exercise.id})}
 
 
 MAX_SUGGESTIONS = 4

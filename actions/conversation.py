@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,6 +15,7 @@ from bot import usage
 from bot.crisis import high_distress_line
 from bot.exercises import fill, load_common, normalise, offered_exercises, parse_number, pick
 from bot.exercises.state import ANSWER_SLOT
+from bot.payloads import intent_payload
 
 # What a check-in intent says about how the person feels, as `suits` tags in the exercise files.
 MOOD_TAGS = {
@@ -174,7 +174,7 @@ class ActionDefaultAskAffirmation(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities") or [] if "value" in e}
-        payload = f"/{guess['name']}" + (json.dumps(entities) if entities else "")
+        payload = intent_payload(guess["name"], entities)
         buttons = [{"title": yes, "payload": payload}, {"title": no, "payload": "/out_of_scope"}]
         dispatcher.utter_message(text=wording[guess["name"]], buttons=buttons)
         return []

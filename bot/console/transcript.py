@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from bot import conversations, usage
+from bot import conversations, payloads, usage
 from bot.risk.model import RiskAssessment, RiskHit
 from bot.usage import Checkin, Run
 
@@ -111,7 +111,8 @@ def _user_line(event_id: int, at: datetime | None, data: dict, spans: list[dict]
 
 
 def _bot_line(event_id: int, at: datetime | None, data: dict) -> Line:
-    message = data.get("text") or ""
+    """What Steady said (a guided sequence, sent without text, by its fallback text) and its buttons."""
+    message = data.get("text") or payloads.fallback_text(payloads.custom_of(data.get("data")))
     buttons = (data.get("data") or {}).get("buttons") or []
     titles = [str(button.get("title", "")) for button in buttons if isinstance(button, dict)]
     html = escape(message)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot import config, conversations
+from bot import config, conversations, payloads
 from bot.channels import inbound
 from bot.db import engine_for
 from bot.erasure import erase_person
@@ -34,7 +34,6 @@ from bot.web import limits
 STATIC = Path(__file__).parent / "static"
 MAX_HISTORY_MESSAGES = 200
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom payloads the widget draws
 RASA_URL = web.AppKey("rasa_url", str)
 REST_URLS = web.AppKey("rest_urls", list)  # every Rasa server; a conversation always goes to the same one
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
@@ -87,7 +86,7 @@ def claims_offered_button(body: Any) -> str | None:
 def offered_buttons(database_url: str, sender: str) -> set[str]:
     """Payloads of the buttons Steady offered in its latest turn to this conversation."""
     latest = conversations.events(sender, newest=40, engine=engine_for(database_url))
-    return inbound.offered_in([event.data for event in latest])
+    return payloads.offered_buttons([event.data for event in latest])
 
 
 async def read_json(request: web.Request) -> Any:
@@ -143,7 +142,8 @@ def shown_user_text(event: dict[str, Any]) -> str | None:
 
 
 def shown_bot_message(event: dict[str, Any]) -> dict[str, Any] | None:
-    """A bot event as the widget renders it: text, buttons, a pacer or a chart; nothing internal."""
+    """A bot event as the widget renders it: text, buttons, a pacer, a guided sequence or a chart;
+    nothing internal."""
     data = event.get("data") or {}
     message: dict[str, Any] = {"from": "bot"}
     if isinstance(event.get("text"), str) and event["text"]:
@@ -156,7 +156,7 @@ def shown_bot_message(event: dict[str, Any]) -> dict[str, Any] | None:
     if buttons:
         message["buttons"] = buttons
     custom = data.get("custom")
-    if isinstance(custom, dict) and custom.get("type") in WIDGET_PAYLOADS:
+    if payloads.is_drawn(custom):  # in the history a chart is drawn again, a pacer or a guide says its fallback
         message["custom"] = custom
     return message if len(message) > 1 else None
 

@@ -48,7 +48,6 @@ from bot.channels.telegram.incoming import BOT_COMMANDS, FORGET_COMMAND, command
 from bot.channels.telegram.pacer import Pacers, retry_seconds
 from bot.channels.telegram.render import (
     FORGET,
-    PACED,
     PayloadStore,
     forget_keyboard,
     keyboard,
@@ -58,6 +57,7 @@ from bot.channels.telegram.render import (
     utf16_length,
 )
 from bot.erasure import erase_person
+from bot.payloads import custom_of, fallback_text, is_paced
 from bot.wording import say
 
 logger = logging.getLogger(__name__)
@@ -137,10 +137,6 @@ def chat_id_of(recipient_id: str) -> int | None:
         return int(recipient_id)
     except (TypeError, ValueError):
         return None
-
-
-def is_pacer(custom: Any) -> bool:
-    return isinstance(custom, dict) and custom.get("type") in PACED
 
 
 def quiet_token_loggers() -> None:
@@ -424,9 +420,8 @@ class TelegramRuntime:
     async def deliver(self, chat_id: int, message: dict[str, Any]) -> None:
         """Send one Rasa message: text split to Telegram's limit, buttons on the last part."""
         text = str(message.get("text") or "")
-        custom = message.get("custom")
-        if not text and isinstance(custom, dict):
-            text = str(custom.get("fallback_text") or custom.get("text") or "")
+        if not text:
+            text = fallback_text(custom_of(message))
         for link in (message.get("image"), message.get("attachment")):
             if isinstance(link, str) and link:
                 text = f"{text}\n{link}".strip()
@@ -474,8 +469,8 @@ class TelegramOutput(OutputChannel):
         if run is not None and run.running:
             run.held_back.append(dict(message))
             return
-        custom = message.get("custom")
-        if is_pacer(custom):
+        custom = custom_of(message)
+        if is_paced(custom):
             run = await self.runtime.pacers.start(chat_id, custom)
             if run is not None:
                 if self.holds_back_after_pacer:
