@@ -19,15 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import entity_value
 from actions.conversation import introduce_if_needed
+from bot.channels.names import TELEGRAM
 from bot.payloads import intent_payload
 from bot.reminders.schedule import distinct_zones, is_zone, parse_time, zone_choices, zone_label, zones_for_country
 from bot.reminders.store import active_reminder, set_reminder, stop_reminders
 
 logger = logging.getLogger(__name__)
 
-# The name the Telegram input channel registers (bot.channels.telegram.channel.CHANNEL; not imported here,
-# because that module loads Rasa itself into the action server).
-TELEGRAM = "telegram"
 MAX_ZONE_BUTTONS = 8
 
 

@@ -27,12 +27,13 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 
 from bot.channels import inbound
+from bot.channels.names import WEBCHAT
 from bot.payloads import offered_buttons
 from bot.web.limits import say
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_NAME = "webchat"
+CHANNEL_NAME = WEBCHAT
 
 
 

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from bot import config, conversations, payloads
 from bot.channels import inbound
+from bot.channels.names import CHAT_PAGE
 from bot.db import engine_for
 from bot.erasure import erase_person
 from bot.rasa_api import rasa_url_for
@@ -116,7 +117,7 @@ async def post_message(request: web.Request) -> web.Response:
     if refused:
         return web.json_response({"error": limits.say(refused)}, status=429, headers={"Retry-After": "60"})
     url = f"{rasa_url_for(sender, request.app[REST_URLS])}/webhooks/rest/webhook"
-    body = {"sender": sender, "message": text, "metadata": {"channel": "web"}}
+    body = {"sender": sender, "message": text, "metadata": {"channel": CHAT_PAGE}}
     try:
         async with request.app[HTTP].post(url, json=body, timeout=REQUEST_TIMEOUT) as reply:
             reply.raise_for_status()

@@ -44,6 +44,7 @@ from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
 from bot import config
+from bot.channels.names import TELEGRAM
 from bot.channels.telegram.incoming import BOT_COMMANDS, FORGET_COMMAND, command_name, country_guess, text_for_rasa
 from bot.channels.telegram.pacer import Pacers, retry_seconds
 from bot.channels.telegram.render import (
@@ -62,7 +63,7 @@ from bot.wording import say
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_UPDATE_BYTES = 64 * 1024  # a Telegram update with a 4,096-character message is far below this
