@@ -84,8 +84,8 @@ def claims_offered_button(body: Any) -> str | None:
     return sender if SENDER_PATTERN.match(sender) else None
 
 
-def offered_buttons(database_url: str, sender: str) -> set[str]:
-    """Payloads of the buttons Steady offered in its latest turn to this conversation."""
+def buttons_offered_to(database_url: str, sender: str) -> set[str]:
+    """Payloads of the buttons Steady offered this conversation lately (bot.payloads.offered_buttons)."""
     latest = conversations.events(sender, newest=40, engine=engine_for(database_url))
     return payloads.offered_buttons([event.data for event in latest])
 
@@ -106,7 +106,7 @@ async def post_message(request: web.Request) -> web.Response:
     offered: set[str] = set()
     if (claimant := claims_offered_button(body)) is not None:
         try:
-            offered = await asyncio.to_thread(offered_buttons, config.database_url(), claimant)
+            offered = await asyncio.to_thread(buttons_offered_to, config.database_url(), claimant)
         except Exception:  # noqa: BLE001 - the claimed button is then simply typed text
             logger.exception("Could not read the conversation to check a button")
     parsed = message_from(body, offered)
