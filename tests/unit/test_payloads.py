@@ -8,11 +8,11 @@ import pytest
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot import payloads
-from bot.channels.telegram_render import paced_frames
+from bot.channels.telegram.render import paced_frames
 from bot.console import transcript
 from bot.web.server import shown_bot_message
-from tests.fakes.steady_env import SteadyPaths
-from tests.unit.test_console_helpers import Turn, save_conversation
+from tests.support.console import Turn, save_conversation
+from tests.support.steady_env import SteadyPaths
 
 WIDGET = Path(payloads.__file__).parent / "web" / "static" / "widget.js"
 MENU = [{"title": "Breathing", "payload": '/request_exercise{"exercise": "breathing"}'}, {"title": "3", "payload": "3"}]
