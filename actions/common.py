@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
@@ -16,15 +15,24 @@ from bot import usage
 from bot.db import session_scope
 from bot.escalation.records import open_escalation_for
 from bot.exercises import Engine, Exercise, RunState, load_common, offered_exercises
+from bot.exercises.state import RUN_SLOTS, SLOT_OF
+from bot.payloads import intent_payload
 
 logger = logging.getLogger(__name__)
 
-# The exercise engine's state in slots (bot.exercises.RunState), plus its status.
-RUN_SLOTS = ("exercise", "exercise_run", "exercise_step", "exercise_answers", "exercise_retries", "exercise_status")
-
 
 def cleared_run() -> list[EventType]:
+    """The exercise engine's state in slots (bot.exercises.RunState), and its status, emptied."""
     return [SlotSet(name, None) for name in RUN_SLOTS]
+
+
+def log_abandoned(tracker: Tracker, step: str) -> bool:
+    """Log the running exercise as left at `step`; False when no exercise was running."""
+    run_id = tracker.get_slot(SLOT_OF["run_id"])
+    if not run_id:
+        return False
+    log_usage(tracker, "abandon", exercise=tracker.get_slot(SLOT_OF["exercise_id"]), run_id=run_id, step=step)
+    return True
 
 
 def who(tracker: Tracker) -> usage.Who:
@@ -49,8 +57,7 @@ def say(dispatcher: CollectingDispatcher, message: dict[str, Any]) -> None:
 
 
 def exercise_button(exercise: Exercise) -> dict[str, str]:
-    payload = "/request_exercise" + json.dumps({"exercise": exercise.id})
-    return {"title": exercise.title, "payload": payload}
+    return {"title": exercise.title, "payload": intent_payload("request_exercise", {"exercise": exercise.id})}
 
 
 MAX_SUGGESTIONS = 4

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,11 +9,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import entity_value, log_usage, offer, who
+from actions.common import cleared_run, entity_value, log_abandoned, log_usage, offer, who
 from actions.follow_up import due_follow_up, start_follow_up
 from bot import usage
 from bot.crisis import high_distress_line
 from bot.exercises import fill, load_common, normalise, offered_exercises, parse_number, pick
+from bot.exercises.state import ANSWER_SLOT
+from bot.payloads import intent_payload
 
 # What a check-in intent says about how the person feels, as `suits` tags in the exercise files.
 MOOD_TAGS = {
@@ -147,26 +148,10 @@ class ActionStartOver(Action):
         return "action_start_over"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        if tracker.get_slot("exercise_run"):
-            log_usage(
-                tracker,
-                "abandon",
-                exercise=tracker.get_slot("exercise"),
-                run_id=tracker.get_slot("exercise_run"),
-                step="start_over",
-            )
+        log_abandoned(tracker, "start_over")
         dispatcher.utter_message(response="utter_start_over")
         dispatcher.utter_message(response="utter_ask_checkin")
-        run_slots = (
-            "exercise",
-            "exercise_run",
-            "exercise_step",
-            "exercise_answers",
-            "exercise_retries",
-            "exercise_status",
-            "exercise_answer",
-        )
-        return [SlotSet(name, None) for name in run_slots]
+        return [*cleared_run(), SlotSet(ANSWER_SLOT, None)]
 
 
 def affirmable(parse_data: dict[str, Any], questions: dict[str, str]) -> dict[str, Any] | None:
@@ -189,7 +174,7 @@ class ActionDefaultAskAffirmation(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities") or [] if "value" in e}
-        payload = f"/{guess['name']}" + (json.dumps(entities) if entities else "")
+        payload = intent_payload(guess["name"], entities)
         buttons = [{"title": yes, "payload": payload}, {"title": no, "payload": "/out_of_scope"}]
         dispatcher.utter_message(text=wording[guess["name"]], buttons=buttons)
         return []

@@ -82,16 +82,8 @@ def meant_exercise(tracker: Tracker) -> Exercise | None:
 
 def log_outcome(tracker: Tracker, state: RunState, outcome: Outcome) -> None:
     for entry in outcome.logs:
-        log_usage(
-            tracker,
-            entry.kind,
-            exercise=state.exercise_id,
-            run_id=state.run_id,
-            step=entry.step,
-            value=entry.value,
-            phase=entry.phase,
-            choice=entry.choice,
-        )
+        log_usage(tracker, entry.kind, exercise=state.exercise_id, run_id=state.run_id, step=entry.step,
+                  value=entry.value, phase=entry.phase, choice=entry.choice)
 
 
 class ValidateExerciseForm(FormValidationAction):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +13,7 @@ from actions.common import logger, menu_buttons, who
 from actions.follow_up import pending_goal
 from bot.db import utcnow
 from bot.exercises import load_common, pick
+from bot.payloads import intent_payload
 from bot.progress import chart_payload, progress_for, progress_text
 
 
@@ -34,7 +34,7 @@ class ActionShowProgress(Action):
         text = progress_text(progress, common, seed, goal=goal[1] if goal else None)
         buttons = menu_buttons([name for name, _ in progress.helped], limit=3 if goal else 4)
         if goal:
-            payload = "/request_exercise" + json.dumps({"exercise": goal[0]})
+            payload = intent_payload("request_exercise", {"exercise": goal[0]})
             buttons = [{"title": common.raw["progress"]["goal_button"], "payload": payload}, *buttons]
         chart = chart_payload(progress, common, text) if progress.runs else None
         dispatcher.utter_message(text=text, buttons=buttons, json_message=chart)

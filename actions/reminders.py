@@ -9,7 +9,6 @@ button per zone. The check-ins themselves are sent by bot/reminders/worker.py.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from rasa_sdk import Action, Tracker
@@ -20,14 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import entity_value
 from actions.conversation import introduce_if_needed
+from bot.channels.names import TELEGRAM
+from bot.payloads import intent_payload
 from bot.reminders.schedule import distinct_zones, is_zone, parse_time, zone_choices, zone_label, zones_for_country
 from bot.reminders.store import active_reminder, set_reminder, stop_reminders
 
 logger = logging.getLogger(__name__)
 
-# The name the Telegram input channel registers (bot.channels.telegram.channel.CHANNEL; not imported here,
-# because that module loads Rasa itself into the action server).
-TELEGRAM = "telegram"
 MAX_ZONE_BUTTONS = 8
 
 
@@ -67,7 +65,7 @@ def zone_buttons(local_time: str, country: str | None) -> list[dict[str, str]]:
 
 def reminder_payload(local_time: str, zone: str) -> str:
     """'/set_reminder{"reminder_time": "20:30", "timezone": "America/New_York"}'"""
-    return "/set_reminder" + json.dumps({"reminder_time": local_time, "timezone": zone})
+    return intent_payload("set_reminder", {"reminder_time": local_time, "timezone": zone})
 
 
 class ActionSetReminder(Action):

@@ -19,8 +19,6 @@ the question interrupted; action_resume_exercise picks it up at the same step.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -31,13 +29,9 @@ from actions.exercise import current_run, take_answer
 from bot.exercises import load_common, pick
 from bot.risk.decision import ANSWER, ASK, Thresholds, decide_in_exercise
 from bot.risk.disclosure import affirms
+from bot.risk.model import RiskAssessment
 
 DECISION_SLOT = "risk_context_decision"
-
-
-def message_score(message: dict[str, Any]) -> float | None:
-    score = (message.get("risk") or {}).get("score")
-    return float(score) if isinstance(score, int | float) else None
 
 
 def interrupted_run(tracker: Tracker) -> bool:
@@ -60,7 +54,7 @@ class ActionWeighRiskInExercise(Action):
         return "action_weigh_risk_in_exercise"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        score = message_score(tracker.latest_message)
+        score = RiskAssessment.of_message(tracker.latest_message).score
         text = tracker.latest_message.get("text") or ""
         discloses = answers_yes_to_risk_question(tracker, text)
         decision = decide_in_exercise(ASK, score, Thresholds.load(), discloses=discloses)

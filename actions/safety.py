@@ -11,6 +11,7 @@ alive (bot/escalation/status.py); otherwise it says the conversation is recorded
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,44 +21,40 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import cleared_run, conversation_is_flagged, entity_value, log_usage, menu_buttons, who
+from actions.common import cleared_run, conversation_is_flagged, entity_value, log_abandoned, menu_buttons, who
 from bot import screening
 from bot.db import session_scope
-from bot.escalation.records import record_risk, update_cssrs
+from bot.escalation.records import ASKED_FOR_PERSON, SCREENER, record_risk, update_cssrs
 from bot.escalation.status import alerting
+from bot.risk.model import MODEL_CATEGORY, MODEL_SEVERITY, RiskAssessment, severity_rank
 
 logger = logging.getLogger(__name__)
-
-MODEL_ONLY_SEVERITY = "moderate"
 
 
 @dataclass(frozen=True)
 class DetectedRisk:
-    category: str
+    category: str  # one of bot.escalation.records.ESCALATION_CATEGORIES
     severity: str
     spans: list[dict[str, Any]]
 
 
 def detected_risk(message: dict[str, Any]) -> DetectedRisk:
-    """What the risk detector put on the latest message; the model alone counts as moderate."""
-    risk = message.get("risk") or {}
-    hits = risk.get("hits") or []
-    spans = [{key: hit.get(key) for key in ("category", "severity", "start", "end", "text", "rule")} for hit in hits]
-    for span in spans:
-        span["message_id"] = message.get("message_id")
-    category = (risk.get("categories") or [None])[0] or (hits[0].get("category") if hits else None)
-    return DetectedRisk(category or "unspecified", risk.get("severity") or MODEL_ONLY_SEVERITY, spans)
+    """What the risk detector put on the message; the model alone counts as moderate."""
+    assessment = RiskAssessment.of_message(message)
+    spans = [{**hit.to_dict(), "message_id": message.get("message_id")} for hit in assessment.hits]
+    category = assessment.categories[0] if assessment.categories else MODEL_CATEGORY
+    return DetectedRisk(category, assessment.severity or MODEL_SEVERITY, spans)
 
 
 def risk_message(tracker: Tracker) -> dict[str, Any]:
     """The message to escalate on: the latest one, or, when that is a "yes" to Steady's direct
     question, the earlier message in which risk was suspected."""
     latest = tracker.latest_message
-    if (latest.get("risk") or {}).get("hits"):
+    if RiskAssessment.of_message(latest).is_risk:
         return latest
     for event in reversed(tracker.events[-20:]):
         parsed = event.get("parse_data") or {} if event.get("event") == "user" else {}
-        if (parsed.get("risk") or {}).get("hits"):
+        if RiskAssessment.of_message(parsed).is_risk:
             return {**parsed, "message_id": event.get("message_id")}
     return latest
 
@@ -104,16 +101,7 @@ def disclosed_answers(tracker: Tracker, message: dict[str, Any]) -> dict[str, st
 
 def interrupted_exercise(tracker: Tracker) -> list[EventType]:
     """Log an exercise cut short by risk, and clear its state."""
-    if not tracker.get_slot("exercise_run"):
-        return []
-    log_usage(
-        tracker,
-        "abandon",
-        exercise=tracker.get_slot("exercise"),
-        run_id=tracker.get_slot("exercise_run"),
-        step="interrupted_by_risk",
-    )
-    return cleared_run()
+    return cleared_run() if log_abandoned(tracker, "interrupted_by_risk") else []
 
 
 def crisis_events(
@@ -129,7 +117,7 @@ def crisis_events(
     disclosed: screener answers the person's own words gave (recorded, and not asked again).
     """
     counselor_status(dispatcher, save_escalation(tracker, risk, cssrs=disclosed or None))
-    severity = max([risk.severity, tracker.get_slot("risk_severity") or "low"], key=screening.SEVERITIES.index)
+    severity = max([risk.severity, tracker.get_slot("risk_severity") or "low"], key=severity_rank)
     events: list[EventType] = [SlotSet("risk_flag", True), SlotSet("risk_severity", severity)]
     if risk.severity == "imminent":
         # No questionnaire in danger right now: the imminent message asked whether they are safe.
@@ -186,7 +174,9 @@ def cssrs_answers(tracker: Tracker) -> dict[str, str | None]:
 
 
 class ValidateCssrsForm(FormValidationAction):
-    """Asks only the screener questions the earlier answers make relevant, one at a time."""
+    """Asks only the screener questions the earlier answers make relevant, one at a time.
+
+    Every question's slot is read by `answer` (validate_cssrs_wish_dead ... are set below the class)."""
 
     def name(self) -> str:
         return "validate_cssrs_form"
@@ -196,46 +186,11 @@ class ValidateCssrsForm(FormValidationAction):
     ) -> list[str]:
         return [screening.slot_name(question) for question in screening.next_questions(cssrs_answers(tracker))]
 
-    def validate_cssrs_wish_dead(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self.answer("wish_dead", value, dispatcher, tracker)
-
-    def validate_cssrs_thoughts(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self.answer("thoughts", value, dispatcher, tracker)
-
-    def validate_cssrs_method(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self.answer("method", value, dispatcher, tracker)
-
-    def validate_cssrs_intent(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self.answer("intent", value, dispatcher, tracker)
-
-    def validate_cssrs_plan(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self.answer("plan", value, dispatcher, tracker)
-
-    def validate_cssrs_behaviour(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self.answer("behaviour", value, dispatcher, tracker)
-
-    def validate_cssrs_behaviour_recent(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self.answer("behaviour_recent", value, dispatcher, tracker)
-
     @staticmethod
     def answer(question: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """One answer: yes/no/declined, or one gentle re-ask when it is unclear, then unclear."""
         message = tracker.latest_message
-        has_risk = bool((message.get("risk") or {}).get("hits"))
+        has_risk = RiskAssessment.of_message(message).is_risk
         if has_risk:
             save_escalation(tracker, detected_risk(message))
         meaning = screening.interpret(str(value or ""), (message.get("intent") or {}).get("name"), has_risk)
@@ -247,6 +202,19 @@ class ValidateCssrsForm(FormValidationAction):
         if meaning == screening.DECLINED:
             answers.update({later: screening.DECLINED for later in screening.next_questions(answers)})
         return {**{screening.slot_name(q): a for q, a in answers.items() if a}, "cssrs_retry": None}
+
+
+def _validator(question: str) -> Callable[..., dict[str, Any]]:
+    def validate(
+        form: ValidateCssrsForm, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return form.answer(question, value, dispatcher, tracker)
+
+    return validate
+
+
+for _question in screening.QUESTIONS:  # Rasa's form calls validate_<slot> for each slot it fills
+    setattr(ValidateCssrsForm, f"validate_{screening.slot_name(_question)}", _validator(_question))
 
 
 class ActionCssrsResult(Action):
@@ -264,7 +232,7 @@ class ActionCssrsResult(Action):
                     raise LookupError("no open escalation")
         except (SQLAlchemyError, LookupError, ValueError):
             logger.exception("Could not store screener answers; recording them with a new escalation")
-            save_escalation(tracker, DetectedRisk("screener", severity, []), cssrs=answers)
+            save_escalation(tracker, DetectedRisk(SCREENER, severity, []), cssrs=answers)
         events = [SlotSet("risk_severity", severity), SlotSet("cssrs_status", "done")]
         if severity == "imminent":
             dispatcher.utter_message(response="utter_crisis_imminent")
@@ -281,7 +249,7 @@ class ActionRequestCounselor(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         severity = tracker.get_slot("risk_severity") or "low"
-        recorded = save_escalation(tracker, DetectedRisk("asked_for_person", severity, []))
+        recorded = save_escalation(tracker, DetectedRisk(ASKED_FOR_PERSON, severity, []))
         counselor_status(dispatcher, recorded, asked=True)
         return interrupted_exercise(tracker)
 

@@ -18,22 +18,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import listed_countries
+from bot.nlu_component import PerMessageComponent
+from bot.risk.model import RISK_KEY, RiskAssessment
 
 RISK_INTENT, IMMINENT_INTENT, COUNTRY_INTENT = "risk", "risk_imminent", "inform_country"
 
 
 def is_imminent(message: Message) -> bool:
     intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    return intent == RISK_INTENT and (message.get("risk") or {}).get("severity") == "imminent"
+    return intent == RISK_INTENT and RiskAssessment.from_dict(message.get(RISK_KEY)).severity == "imminent"
 
 
 def guessed_country(metadata: Any, listed: set[str]) -> str | None:
@@ -53,26 +51,15 @@ def _entity(name: str, value: str) -> dict[str, Any]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class CrisisRouter(GraphComponent, IntentClassifier):
+class CrisisRouter(PerMessageComponent):
     """See the module docstring."""
 
     def __init__(self, listed: set[str]) -> None:
         self.listed = listed
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisRouter:
+    def from_config(cls, config: dict[str, Any]) -> CrisisRouter:
         return cls(listed_countries())
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self.process_message(message)
-        return messages
 
     def process_message(self, message: Message) -> None:
         if is_imminent(message):

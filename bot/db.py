@@ -133,7 +133,7 @@ class NotificationAttempt(Base):
     contact = Column(String(128), nullable=False)
     transport = Column(String(16), nullable=False)  # telegram, email, webhook
     tier = Column(String(16), nullable=False, default="primary")  # primary, backup
-    reason = Column(String(32), nullable=False, default="new")  # new, severity_raised, unacknowledged
+    reason = Column(String(32), nullable=False, default="new")  # one of bot.escalation.schedule.REASONS
     status = Column(String(16), nullable=False, default="pending")  # pending, sent, failed
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(Text, nullable=True)

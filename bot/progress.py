@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot import usage
+from bot import payloads, usage
 from bot.exercises import Common, fill, get_exercise, pick
 from bot.usage import Checkin, Run
 
@@ -92,17 +92,16 @@ def _moods(progress: Progress, common: Common) -> str:
 def chart_payload(progress: Progress, common: Common, text: str) -> dict[str, object]:
     """The widget's chart: one column per finished run (before and after), plus the check-ins."""
     names = common.raw.get("progress", {}).get("moods", {})
-    return {
-        "type": "progress_chart",
-        "title": str(common.raw.get("progress", {}).get("chart_title", "")),
-        "runs": [
+    return payloads.progress_chart(
+        str(common.raw.get("progress", {}).get("chart_title", "")),
+        [
             {"date": run.started_at.date().isoformat(), "label": title_of(run.exercise), "before": run.before,
              "after": run.after}
             for run in progress.runs
         ],
-        "checkins": [
+        [
             {"date": checkin.at.date().isoformat(), "mood": names.get(checkin.mood or ""), "rating": checkin.rating}
             for checkin in progress.checkins
         ],
-        "fallback_text": text,
-    }
+        text,
+    )

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 
+from bot.risk.model import SEVERITIES, severity_rank
+
 QUESTIONS = ("wish_dead", "thoughts", "method", "intent", "plan", "behaviour", "behaviour_recent")
-SEVERITIES = ("low", "moderate", "high", "imminent")
 YES, NO, UNCLEAR, DECLINED = "yes", "no", "unclear", "declined"
 MEANINGS = (YES, NO, UNCLEAR, DECLINED)
 
@@ -179,4 +180,4 @@ def grade(answers: dict[str, str | None], detector_severity: str | None = None) 
     else:
         screened = "low"
     candidates = [screened] + ([detector_severity] if detector_severity in SEVERITIES else [])
-    return max(candidates, key=SEVERITIES.index)
+    return max(candidates, key=severity_rank)

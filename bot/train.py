@@ -20,12 +20,12 @@ from bot.risk.scorer import build_if_stale as build_risk_scorer_if_stale
 
 MODEL = config.REPO_ROOT / "models" / "steady.tar.gz"
 FINGERPRINT = config.REPO_ROOT / "models" / ".fingerprint"
-# The risk component (config.yml) and every bot/risk module it imports, with the thresholds it reads.
+# The risk component (config.yml) and every bot/risk module it imports, with the rules and thresholds it reads.
 RISK_COMPONENT = tuple(
     f"bot/risk/{name}"
     for name in (
         "__init__.py", "component.py", "decision.py", "detector.py", "guards.py", "lexicon_store.py", "model.py",
-        "normalize.py", "patterns.py", "pipeline.py", "rules.py", "severity.py", "thresholds.yml",
+        "normalize.py", "patterns.py", "pipeline.py", "rules.py", "rules.yml", "severity.py", "thresholds.yml",
     )
 )
 # What the risk scorer is built from (bot/risk/scorer.py INPUTS) and the code that reads it.
@@ -44,6 +44,7 @@ INPUTS = (
     "bot/content/crisis.yml",
     "bot/crisis.py",  # generates the crisis responses
     "bot/crisis_router.py",  # a custom NLU component
+    "bot/nlu_component.py",  # what the custom NLU components share
     *RISK_COMPONENT,
     *RISK_SCORER,
 )

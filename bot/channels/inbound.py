@@ -7,8 +7,9 @@ and Rasa's REST channel (bot/channels/rest.py).
 - `typed_text`: what a person typed can never force an intent: leading space, slashes (also the
   full-width one) and invisible characters are removed, however they are mixed ("/ /restart").
 - `button_payload`: a claimed button press is used as a payload only if it is exactly one the
-  assistant offered in its latest turn or one of the channel's own commands, and never one of
-  Rasa's control intents; otherwise it is typed text. So entities can only come from Steady's buttons.
+  assistant offered in its latest turns (bot.payloads.offered_buttons) or one of the channel's own
+  commands, and never one of Rasa's control intents; otherwise it is typed text. So entities can
+  only come from Steady's buttons.
 - `valid_sender`: conversation ids are short printable tokens (a Telegram chat id, a widget token).
 - `valid_session_id`: the widget's session id (its conversation id) is a long random hex token, so
   nobody can guess a conversation's room or read its history; `new_session_id` makes one.
@@ -78,24 +79,3 @@ def valid_session_id(session_id: Any) -> bool:
 
 def new_session_id() -> str:
     return secrets.token_hex(SESSION_ID_BYTES)
-
-
-# A button stays valid for this many of the person's turns: in a crisis someone taps "I haven't taken
-# anything" after first answering which country they are in.
-BUTTON_TURNS = 3
-
-
-def offered_in(events: Iterable[dict[str, Any]]) -> set[str]:
-    """Button payloads in bot events (dicts, oldest first) of the assistant's last BUTTON_TURNS turns."""
-    offered: set[str] = set()
-    turns = 0
-    for event in reversed(list(events)):
-        if event.get("event") == "user":
-            turns += 1
-            if turns >= BUTTON_TURNS:
-                break
-        if event.get("event") == "bot":
-            data = event.get("data") or {}
-            for key in ("buttons", "quick_replies"):
-                offered.update(str(button.get("payload")) for button in data.get(key) or [] if isinstance(button, dict))
-    return offered

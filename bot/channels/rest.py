@@ -25,9 +25,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels import inbound
-from bot.channels.webchat import offered_payloads
 from bot.logs import redact_rasa_logs
 from bot.nlu_thread import run_nlu_in_threads
+from bot.payloads import offered_buttons
 from bot.web.limits import say
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ async def accepted_text(agent: Any, sender: str, text: str) -> str:
             except Exception:  # noqa: BLE001 - then it is simply treated as typed
                 logger.exception("Could not read the conversation to check a button payload")
                 tracker = None
-            offered = offered_payloads(tracker.events) if tracker is not None else set()
+            offered = offered_buttons(tracker.events) if tracker is not None else set()
         button = inbound.button_payload(claimed, offered)
         if button:
             return button

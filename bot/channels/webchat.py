@@ -19,20 +19,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
 from bot.channels import inbound
+from bot.channels.names import WEBCHAT
+from bot.payloads import offered_buttons
 from bot.web.limits import say
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_NAME = "webchat"
+CHANNEL_NAME = WEBCHAT
 
 
 
@@ -44,21 +45,6 @@ def country_guess(language: Any) -> str | None:
         if len(subtag) == 2 and subtag.isascii() and subtag.isalpha():
             return subtag.upper()
     return None
-
-
-def offered_payloads(events: Iterable[Any]) -> set[str]:
-    """Button payloads the assistant offered in its last inbound.BUTTON_TURNS turns (events oldest first)."""
-    offered: set[str] = set()
-    turns = 0
-    for event in reversed(list(events)):
-        if isinstance(event, UserUttered):
-            turns += 1
-            if turns >= inbound.BUTTON_TURNS:
-                break
-        if isinstance(event, BotUttered):
-            for key in ("buttons", "quick_replies"):
-                offered.update(str(button.get("payload")) for button in event.data.get(key) or [])
-    return offered
 
 
 def clean_metadata(raw: Any, is_button: bool) -> dict[str, Any]:
@@ -178,7 +164,7 @@ class WebchatInput(SocketIOInput):
         except Exception:  # a storage error must not stop the message; it is just treated as typed
             logger.exception("Could not read the conversation to check a button click")
             return None
-        return inbound.button_payload(claimed, offered_payloads(tracker.events) if tracker else ())
+        return inbound.button_payload(claimed, offered_buttons(tracker.events) if tracker else ())
 
     async def _reply(self, sid: str, text: str) -> None:
         await self._sio().emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)

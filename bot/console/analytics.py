@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot import usage
 from bot.db import Escalation, session_scope
-from bot.escalation.records import SEVERITIES
+from bot.risk.model import SEVERITIES
 from bot.usage import Run
 
 DEFAULT_DAYS = 30

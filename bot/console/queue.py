@@ -16,7 +16,8 @@ from bot.console.accounts import active_usernames
 from bot.crypto import DecryptionError, decrypt_text
 from bot.db import Escalation, EscalationNote, session_scope
 from bot.escalation import records
-from bot.escalation.records import ACTIVE_STATUSES, SEVERITIES, Refused, is_erased, open_takeovers, severity_rank
+from bot.escalation.records import ACTIVE_STATUSES, Refused, is_erased, open_takeovers
+from bot.risk.model import SEVERITIES, severity_rank
 
 OUTCOMES = {
     "reached_person": "Reached the person",

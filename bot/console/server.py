@@ -24,13 +24,14 @@ import jinja2
 from aiohttp import web
 
 from bot import config, conversations
+from bot.channels.names import ANSWER_ONLY
 from bot.console import analytics, audit, auth, charts, policy, queue, takeover, transcript
 from bot.console.accounts import active_usernames
 from bot.crisis import review_notice
 from bot.db import get_engine, utcnow
 from bot.erasure import erase_person
-from bot.escalation.records import SEVERITIES
 from bot.escalation.status import alerting
+from bot.risk.model import SEVERITIES
 from bot.web.limits import client_address
 
 HERE = Path(__file__).parent
@@ -39,7 +40,6 @@ LOGIN_COOKIE = "steady_console_login"
 PUBLIC_PREFIXES = ("/login", "/static/")
 LOGIN_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-PUSH_INCAPABLE_CHANNELS = ("rest", "cmdline")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -263,7 +263,7 @@ async def escalation_page(request: web.Request, error: str | None = None, status
         paused=conversations.is_paused(escalation.conversation_id), pause_problem=pause_problem,
         cssrs=transcript.cssrs_summary(escalation.cssrs), runs=runs, checkins=checkins,
         notes=queue.notes(escalation_id), outcomes=queue.OUTCOMES, accounts=active_usernames(),
-        channel=channel, cannot_push=channel in PUSH_INCAPABLE_CHANNELS,
+        channel=channel, cannot_push=channel in ANSWER_ONLY,
     )
 
 

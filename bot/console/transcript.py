@@ -7,13 +7,15 @@ ranges (character offsets from the risk detector) are wrapped in <mark>.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from bot import conversations, usage
+from bot import conversations, payloads, usage
+from bot.risk.model import RiskAssessment, RiskHit
 from bot.usage import Checkin, Run
 
 TRANSCRIPT_LIMIT = 3000  # events shown at most: the newest
@@ -45,7 +47,7 @@ class Line:
     text: str
     html: Markup
     at: datetime | None
-    risk: list[dict] = field(default_factory=list)
+    risk: tuple[RiskHit, ...] = field(default_factory=tuple)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -78,13 +80,12 @@ def _merged(ranges: list[tuple[int, int]], length: int) -> list[tuple[int, int]]
     return merged
 
 
-def hit_ranges(message: str, hits: list[dict]) -> list[tuple[int, int]]:
+def hit_ranges(message: str, hits: Iterable[RiskHit]) -> list[tuple[int, int]]:
     """Valid (start, end) offsets of hits; a hit whose offsets do not fit its text is looked up by text."""
     ranges = []
     for hit in hits:
-        start, end, words = hit.get("start"), hit.get("end"), hit.get("text") or ""
-        fits = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(message)
-        if fits and (not words or message[start:end] == words):
+        start, end, words = hit.start, hit.end, hit.text
+        if 0 <= start < end <= len(message) and (not words or message[start:end] == words):
             ranges.append((start, end))
             continue
         found = message.find(words) if words else -1
@@ -100,15 +101,18 @@ def _when(timestamp: float | None) -> datetime | None:
 
 
 def _user_line(event_id: int, at: datetime | None, data: dict, spans: list[dict]) -> Line:
+    """A message of the person's, its risk words marked: the detector's hits, else the escalation's
+    spans recorded for this message."""
     message = data.get("text") or ""
-    risk = ((data.get("parse_data") or {}).get("risk") or {}).get("hits") or []
+    risk = RiskAssessment.of_message(data.get("parse_data")).hits
     if not risk and data.get("message_id"):
-        risk = [span for span in spans if span.get("message_id") == data.get("message_id")]
+        risk = tuple(RiskHit.from_dict(span) for span in spans if span.get("message_id") == data.get("message_id"))
     return Line(event_id, "user", message, highlight(message, hit_ranges(message, risk)), at, risk)
 
 
 def _bot_line(event_id: int, at: datetime | None, data: dict) -> Line:
-    message = data.get("text") or ""
+    """What Steady said (a guided sequence, sent without text, by its fallback text) and its buttons."""
+    message = data.get("text") or payloads.fallback_text(payloads.custom_of(data.get("data")))
     buttons = (data.get("data") or {}).get("buttons") or []
     titles = [str(button.get("title", "")) for button in buttons if isinstance(button, dict)]
     html = escape(message)

@@ -11,11 +11,11 @@ worker     - `python -m bot.escalation.worker [--once]`
 """
 
 from bot.escalation.records import (
-    SEVERITIES,
+    ESCALATION_CATEGORIES,
     acknowledge,
     open_escalation_for,
     record_risk,
     update_cssrs,
 )
 
-__all__ = ["SEVERITIES", "acknowledge", "open_escalation_for", "record_risk", "update_cssrs"]
+__all__ = ["ESCALATION_CATEGORIES", "acknowledge", "open_escalation_for", "record_risk", "update_cssrs"]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.db import Escalation, NotificationAttempt, naive_utc, session_scope
 from bot.escalation.contacts import Contact, OncallConfig, load_oncall
+from bot.escalation.schedule import DIGEST
 from bot.escalation.transports import Alert, TransportError, Transports
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,10 @@ def collapse_digests(jobs: list[_Job]) -> tuple[list[_Job], dict[int, list[_Job]
     leaders: dict[tuple[str, str], int] = {}
     for job in jobs:
         key = (job.contact, job.transport)
-        if job.alert.reason == "digest" and job.escalation_status != "resolved" and key in leaders:
+        if job.alert.reason == DIGEST and job.escalation_status != "resolved" and key in leaders:
             covers[leaders[key]].append(job)
             continue
-        if job.alert.reason == "digest" and job.escalation_status != "resolved":
+        if job.alert.reason == DIGEST and job.escalation_status != "resolved":
             leaders[key] = job.attempt_id
         sending.append(job)
         covers[job.attempt_id] = [job]

@@ -21,12 +21,17 @@ from sqlalchemy.orm import Session
 
 from bot.crypto import encrypt_text
 from bot.db import Escalation, EscalationNote, Takeover, utcnow
-from bot.escalation.schedule import ALERTING_SEVERITIES, cancel_pending, queue_notifications
+from bot.escalation.schedule import ALERTING_SEVERITIES, NEW, SEVERITY_RAISED, cancel_pending, queue_notifications
 from bot.pseudonym import pseudonymise
+from bot.risk.model import CATEGORIES, MODEL_CATEGORY, severity_rank
 
 log = logging.getLogger(__name__)
 
-SEVERITIES = ("low", "moderate", "high", "imminent")
+# What an escalation is about: a category of the risk detector (MODEL_CATEGORY when only a model saw
+# it), or why it was opened without one. record_risk refuses anything else.
+SCREENER = "screener"  # screener answers, when no open escalation could take them
+ASKED_FOR_PERSON = "asked_for_person"  # the person asked to talk to someone
+ESCALATION_CATEGORIES = (*CATEGORIES, MODEL_CATEGORY, SCREENER, ASKED_FOR_PERSON)
 ACTIVE_STATUSES = ("open", "acknowledged")
 ERASED_PREFIX = "erased:"  # the conversation id of a redacted escalation: this, then the pseudonym
 ERASED_NOTE = "[Note erased with the person's data.]"
@@ -34,16 +39,6 @@ ERASED_NOTE = "[Note erased with the person's data.]"
 
 class Refused(ValueError):
     """A change the escalation's state does not allow; the message says why, in a counselor's words."""
-
-
-def severity_rank(severity: str) -> int:
-    """Position in low < moderate < high < imminent; ValueError for anything else."""
-    try:
-        return SEVERITIES.index(severity)
-    except ValueError:
-        raise ValueError(
-            f"unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}"
-        ) from None
 
 
 def open_escalation_for(session: Session, conversation_id: str) -> Escalation | None:
@@ -79,11 +74,12 @@ def record_risk(
 
     The stored pseudonym is always the keyed hash of conversation_id (it is how the record is found
     again: the conversation id itself is stored encrypted); a `pseudonym` argument is not used.
+    ValueError for an unknown severity or category (ESCALATION_CATEGORIES), or malformed text or spans.
     """
     del pseudonym
     severity_rank(severity)
-    _check_text(conversation_id=(conversation_id, 255),
-                channel=(channel, 32), category=(category, 32))
+    _check_category(category)
+    _check_text(conversation_id=(conversation_id, 255), channel=(channel, 32))
     _check_spans(spans)
     existing = open_escalation_for(session, conversation_id)
     if existing is not None:
@@ -110,7 +106,7 @@ def record_risk(
     )
     session.add(escalation)
     session.flush()
-    queue_notifications(session, escalation, tier="primary", reason="new")
+    queue_notifications(session, escalation, tier="primary", reason=NEW)
     log.info("escalation %s opened (severity %s, category %s)", escalation.id, severity, category)
     return escalation, True
 
@@ -288,7 +284,13 @@ def _apply_severity(
         escalation.category = category
     log.info("escalation %s severity raised from %s to %s", escalation.id, previous, severity)
     if severity in ALERTING_SEVERITIES:
-        queue_notifications(session, escalation, tier="primary", reason="severity_raised")
+        queue_notifications(session, escalation, tier="primary", reason=SEVERITY_RAISED)
+
+
+def _check_category(category: str) -> None:
+    if category not in ESCALATION_CATEGORIES:
+        expected = ", ".join(ESCALATION_CATEGORIES)
+        raise ValueError(f"unknown escalation category {category!r}; expected one of {expected}")
 
 
 def _check_text(**values: tuple[str, int]) -> None:

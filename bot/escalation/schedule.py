@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 ALERTING_SEVERITIES = ("high", "imminent")
 DIGEST_MINUTES = 15
+# Why a notification is queued: a new escalation, a rise to high or imminent, a digest of lower ones,
+# or the backup tier because nobody acknowledged in time.
+NEW, SEVERITY_RAISED, DIGEST, UNACKNOWLEDGED = "new", "severity_raised", "digest", "unacknowledged"
+REASONS = (NEW, SEVERITY_RAISED, DIGEST, UNACKNOWLEDGED)
 
 
 def queue_notifications(
@@ -41,8 +45,11 @@ def queue_notifications(
 
     Without `oncall` the on-call file is read; a missing or invalid file queues nothing (the
     worker queues notifications for such escalations once the file is fixed) and never raises.
-    High and imminent escalations page at once; lower ones join the next digest (reason "digest").
+    High and imminent escalations page at once; lower ones join the next digest (reason DIGEST).
+    ValueError for a reason not in REASONS.
     """
+    if reason not in REASONS:
+        raise ValueError(f"unknown notification reason {reason!r}; expected one of {', '.join(REASONS)}")
     if oncall is None:
         oncall = _oncall_or_none()
     if oncall is None:
@@ -52,7 +59,7 @@ def queue_notifications(
     due, created = (moment, moment) if paged else (digest_time(moment), utcnow())
     attempts = [
         NotificationAttempt(escalation_id=escalation.id, contact=contact.name, transport=transport, tier=tier,
-                            reason=reason if paged else "digest", status="pending", attempts=0,
+                            reason=reason if paged else DIGEST, status="pending", attempts=0,
                             next_attempt_at=due, created_at=created)
         for contact in oncall.tier(tier)
         for transport in contact.transports()
@@ -92,7 +99,7 @@ def escalate_unacknowledged(
     moment = naive_utc(now)
     cutoff = moment - timedelta(minutes=oncall.ack_timeout_minutes)
     already = select(NotificationAttempt.escalation_id).where(
-        NotificationAttempt.tier == "backup", NotificationAttempt.reason == "unacknowledged"
+        NotificationAttempt.tier == "backup", NotificationAttempt.reason == UNACKNOWLEDGED
     )
     query = (
         select(Escalation)
@@ -104,7 +111,7 @@ def escalate_unacknowledged(
         overdue = session.execute(query).scalars().all()
         for escalation in overdue:
             queue_notifications(
-                session, escalation, tier="backup", reason="unacknowledged",
+                session, escalation, tier="backup", reason=UNACKNOWLEDGED,
                 oncall=oncall, now=moment,
             )
             log.warning("escalation %s not acknowledged in %g minutes: backup tier alerted",
@@ -129,7 +136,7 @@ def queue_unnotified(now: datetime | None = None, *, oncall: OncallConfig | None
         waiting = session.execute(query).scalars().all()
         for escalation in waiting:
             queue_notifications(
-                session, escalation, tier="primary", reason="new", oncall=oncall, now=moment
+                session, escalation, tier="primary", reason=NEW, oncall=oncall, now=moment
             )
             log.info("escalation %s had no notification queued: primary tier queued now",
                      escalation.id)

@@ -25,6 +25,7 @@ from telegram.request import HTTPXRequest
 
 from bot import config
 from bot.escalation.contacts import OncallConfig, SmtpSettings
+from bot.escalation.schedule import DIGEST, SEVERITY_RAISED, UNACKNOWLEDGED
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,12 @@ class Alert:
         return f"[Steady] Escalation #{self.escalation_id}: {self.severity} risk"
 
     def headline(self) -> str:
-        if self.reason == "severity_raised":
+        if self.reason == SEVERITY_RAISED:
             return f"Severity raised to {self.severity.upper()} on an open escalation."
-        if self.reason == "digest":
+        if self.reason == DIGEST:
             return (f"Digest: {self.count} lower-severity escalation(s) in the last few minutes. "
                     "Open the queue to see every waiting escalation.")
-        if self.reason == "unacknowledged":
+        if self.reason == UNACKNOWLEDGED:
             return (
                 f"Nobody acknowledged this escalation within {self.ack_timeout_minutes:g} "
                 "minutes. You are the backup contact."

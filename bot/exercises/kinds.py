@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot import payloads
 from bot.exercises.answers import is_yes, match_options, match_own_item, read_number, split_items
 from bot.exercises.scripts import RATING_AFTER, RATING_BEFORE, Exercise, Step
 from bot.exercises.state import PRIVATE, Message, RunState
@@ -95,16 +96,8 @@ def _pacer_message(exercise: Exercise, state: RunState, step: Step) -> Message |
     phases = [dict(phase) for phase in pattern["phases"]]
     cycle = ", ".join(f"{phase['say'].lower()} for {phase['seconds']}" for phase in phases)
     fallback = f"{pattern['label']}, {rounds} rounds: {cycle}. Then start again."
-    payload = {
-        "type": "breathing_pacer",
-        "pattern": pattern_id,
-        "label": pattern["label"],
-        "rounds": rounds,
-        "phases": phases,
-        "total_seconds": rounds * sum(int(phase["seconds"]) for phase in phases),
-        "fallback_text": fallback,
-    }
-    return {"text": fallback, "custom": payload}
+    pacer = payloads.breathing_pacer(pattern_id, pattern["label"], rounds, phases, fallback)
+    return {"text": fallback, "custom": pacer}
 
 
 def _guide_message(exercise: Exercise, state: RunState, step: Step) -> Message | None:
@@ -114,15 +107,7 @@ def _guide_message(exercise: Exercise, state: RunState, step: Step) -> Message |
     total = sum(line["seconds"] for line in lines)
     intro = fill(pick(load_common().lines("guide_intro"), step.id), minutes=max(1, round(total / 60)))
     fallback = intro + "\n\n" + "\n\n".join(line["say"] for line in lines)
-    payload = {
-        "type": "guided_sequence",
-        "step": step.id,
-        "label": exercise.title,
-        "lines": lines,
-        "total_seconds": total,
-        "fallback_text": fallback,
-    }
-    return {"custom": payload}
+    return {"custom": payloads.guided_sequence(step.id, exercise.title, lines, fallback)}
 
 
 @dataclass(frozen=True)

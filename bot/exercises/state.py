@@ -10,10 +10,24 @@ EARLIER = "_earlier"  # what the person said before the run started, offered at 
 
 Message = dict[str, Any]
 
+# The one slot mapping of a run: RunState field -> the Rasa slot (domain.yml) that keeps it between
+# turns, plus the run's status and the form's answer slot. tests/unit/test_slots.py checks them
+# against domain.yml.
+SLOT_OF = {
+    "exercise_id": "exercise",
+    "run_id": "exercise_run",
+    "step_index": "exercise_step",
+    "answers": "exercise_answers",
+    "unusable": "exercise_retries",
+}
+STATUS_SLOT = "exercise_status"
+ANSWER_SLOT = "exercise_answer"
+RUN_SLOTS = (*SLOT_OF.values(), STATUS_SLOT)  # cleared together when a run ends
+
 
 @dataclass
 class RunState:
-    """Everything the engine needs between turns; stored in Rasa slots by the actions."""
+    """Everything the engine needs between turns; stored in Rasa slots (SLOT_OF) by the actions."""
 
     exercise_id: str
     run_id: str
@@ -22,24 +36,20 @@ class RunState:
     unusable: int = 0
 
     def as_slots(self) -> dict[str, Any]:
-        return {
-            "exercise": self.exercise_id,
-            "exercise_run": self.run_id,
-            "exercise_step": float(self.step_index),
-            "exercise_answers": self.answers,
-            "exercise_retries": float(self.unusable),
-        }
+        values = {**vars(self), "step_index": float(self.step_index), "unusable": float(self.unusable)}
+        return {SLOT_OF[name]: value for name, value in values.items()}
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any]) -> RunState | None:
-        if not slots.get("exercise") or not slots.get("exercise_run"):
+        values = {name: slots.get(slot) for name, slot in SLOT_OF.items()}
+        if not values["exercise_id"] or not values["run_id"]:
             return None
         return cls(
-            exercise_id=slots["exercise"],
-            run_id=slots["exercise_run"],
-            step_index=int(slots.get("exercise_step") or 0),
-            answers=dict(slots.get("exercise_answers") or {}),
-            unusable=int(slots.get("exercise_retries") or 0),
+            exercise_id=values["exercise_id"],
+            run_id=values["run_id"],
+            step_index=int(values["step_index"] or 0),
+            answers=dict(values["answers"] or {}),
+            unusable=int(values["unusable"] or 0),
         )
 
 

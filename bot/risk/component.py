@@ -44,11 +44,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -58,16 +54,16 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu_component import PerMessageComponent
 from bot.risk.decision import ASK, ESCALATE, Thresholds, decide
 from bot.risk.detector import RiskDetector
 from bot.risk.lexicon_store import REPO_ROOT
-from bot.risk.model import MODEL_CATEGORY, MODEL_RULE, SCORER_RULE, RiskAssessment, RiskHit
+from bot.risk.model import MODEL_CATEGORY, MODEL_RULE, MODEL_SEVERITY, RISK_KEY, SCORER_RULE, RiskAssessment, RiskHit
 from bot.risk.scorer import DEFAULT_SCORER_PATH, RiskScorer, build_if_stale
 from bot.risk.severity import grade_words, imminent_cue
 
 logger = logging.getLogger(__name__)
 
-RISK_KEY = "risk"
 REVIEW_RULE = "detector_error:review"
 _UNREADABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TYPED_INTENT = re.compile(r"^(\s*/[^\s{@]*(?:@[0-9.]+)?)")
@@ -92,7 +88,7 @@ def too_short_for_the_model(text: str) -> bool:
 
 def with_model_hit(assessment: RiskAssessment, text: str, rule: str = MODEL_RULE) -> RiskAssessment:
     """The assessment plus a hit saying only a model (DIET, or the risk scorer) saw risk here."""
-    severity = grade_words(text_to_assess(text)) if rule == SCORER_RULE else "moderate"
+    severity = grade_words(text_to_assess(text)) if rule == SCORER_RULE else MODEL_SEVERITY
     hit = RiskHit(MODEL_CATEGORY, severity, 0, len(text), text, rule)
     return RiskAssessment(assessment.hits + (hit,), assessment.guarded, assessment.lexicon, assessment.score)
 
@@ -109,7 +105,7 @@ def load_scorer(path: Path) -> RiskScorer | None:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RiskDetectorComponent(GraphComponent, IntentClassifier):
+class RiskDetectorComponent(PerMessageComponent):
     """Overrides the intent with "risk" when the risk detector fires (see module docstring)."""
 
     @staticmethod
@@ -125,22 +121,11 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
         self.thresholds = thresholds or Thresholds.load()
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RiskDetectorComponent:
+    def from_config(cls, config: dict[str, Any]) -> RiskDetectorComponent:
         path = config.get("lexicon_path")
         lexicon_path = (REPO_ROOT / path) if path else None
         scorer_path = REPO_ROOT / config["scorer_path"] if config.get("scorer_path") else DEFAULT_SCORER_PATH
         return cls(config, RiskDetector(lexicon_path), load_scorer(scorer_path))
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self.process_message(message)
-        return messages
 
     def process_message(self, message: Message) -> None:
         if self.scorer is None:
@@ -191,7 +176,7 @@ class RiskDetectorComponent(GraphComponent, IntentClassifier):
             return self.detector.assess(text_to_assess(_UNREADABLE.sub(" ", text)))
         except Exception as error:  # noqa: BLE001
             logger.error("risk detector failed again (%s); message flagged for review", type(error).__name__)
-        return RiskAssessment((RiskHit(MODEL_CATEGORY, "moderate", 0, len(text), text, REVIEW_RULE),))
+        return RiskAssessment((RiskHit(MODEL_CATEGORY, MODEL_SEVERITY, 0, len(text), text, REVIEW_RULE),))
 
     def _set_risk_intent(self, message: Message, intent: str | None = None) -> None:
         """The decision is made: risk (or risk_check) at 1.0, every other intent at 0.0 (order

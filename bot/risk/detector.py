@@ -3,7 +3,7 @@
 How one message is assessed:
 1. normalise (bot/risk/normalize.py), keeping a map back to the original characters;
 2. tokenise and lemmatise with spacy.blank("en") + lookup lemmatizer;
-3. find candidates: curated rules (bot/risk/rules.py) and, when built, lexicon phrases;
+3. find candidates: curated rules (bot/risk/rules.yml, read by rules.py) and, when built, lexicon phrases;
 4. find guard phrases (idioms, third-party deaths) and drop candidates they overlap;
 5. check each remaining candidate against the guards in bot/risk/guards.py (negation,
    subject, history, feelings, accident, hyperbole, topic, gaming, reported questions);

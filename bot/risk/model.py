@@ -1,8 +1,15 @@
-"""Result types of the risk detector: categories, severities, hits and assessments."""
+"""Result types of the risk detector: categories, severities, hits and assessments.
+
+This is the one home of the severity scale (SEVERITIES, severity_rank) and of the risk result that
+travels between processes: the NLU component stores RiskAssessment.to_dict() in Rasa's parse_data
+under "risk"; the actions, the crisis router and the console read it back with
+RiskAssessment.from_dict.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 CATEGORIES: tuple[str, ...] = (
     "passive_ideation",
@@ -17,6 +24,10 @@ MODEL_CATEGORY = "unspecified"
 MODEL_RULE = "model:diet"
 # A hit that only the risk scorer (bot/risk/scorer.py) saw.
 SCORER_RULE = "model:scorer"
+# Where the NLU component puts RiskAssessment.to_dict() in a message's parse data.
+RISK_KEY = "risk"
+# The NLU model alone suspecting risk counts as moderate (so does a hit stored without a known severity).
+MODEL_SEVERITY = "moderate"
 
 SEVERITIES: tuple[str, ...] = ("low", "moderate", "high", "imminent")
 
@@ -52,6 +63,21 @@ class RiskHit:
     end: int
     text: str
     rule: str
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RiskHit:
+        """A hit as stored by to_dict (in parse_data, or as an escalation's span); missing or
+        unusable fields get neutral values: unspecified, moderate, offsets 0, no text."""
+        data = data if isinstance(data, dict) else {}
+        severity = data.get("severity")
+        return cls(
+            str(data.get("category") or MODEL_CATEGORY),
+            severity if severity in SEVERITIES else MODEL_SEVERITY,
+            _offset(data.get("start")),
+            _offset(data.get("end")),
+            str(data.get("text") or ""),
+            str(data.get("rule") or ""),
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -98,8 +124,24 @@ class RiskAssessment:
     def was_guarded(self) -> bool:
         return bool(self.guarded)
 
+    @classmethod
+    def from_dict(cls, data: Any) -> RiskAssessment:
+        """The assessment stored by to_dict (Rasa's parse_data["risk"]); no risk for anything else."""
+        if not isinstance(data, dict):
+            return cls()
+        hits = tuple(RiskHit.from_dict(hit) for hit in data.get("hits") or [] if isinstance(hit, dict))
+        guarded = tuple(str(reason) for reason in data.get("guarded") or [])
+        score = data.get("score")
+        return cls(hits, guarded, str(data.get("lexicon") or "curated"),
+                   float(score) if isinstance(score, int | float) else None)
+
+    @classmethod
+    def of_message(cls, parse_data: Any) -> RiskAssessment:
+        """The assessment on a message: its parse data, or a tracker's latest_message."""
+        return cls.from_dict(parse_data.get(RISK_KEY) if isinstance(parse_data, dict) else None)
+
     def to_dict(self) -> dict:
-        """JSON-serialisable form, as stored in Rasa's parse_data under "risk"."""
+        """JSON-serialisable form, as stored in Rasa's parse_data under RISK_KEY."""
         return {
             "is_risk": self.is_risk,
             "severity": self.severity,
@@ -109,3 +151,7 @@ class RiskAssessment:
             "lexicon": self.lexicon,
             "score": None if self.score is None else round(self.score, 4),
         }
+
+
+def _offset(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

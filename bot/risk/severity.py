@@ -2,7 +2,7 @@
 
 Scale (ordered): low < moderate < high < imminent.
 
-Each rule has a base severity (bot/risk/rules.py); the message can raise it:
+Each rule has a base severity (bot/risk/rules.yml); the message can raise it:
 
   category          base        raised to                         when the message has
   ----------------  ----------  --------------------------------  ---------------------------------

@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot import config, conversations
+from bot import config, conversations, payloads
 from bot.channels import inbound
+from bot.channels.names import CHAT_PAGE
 from bot.db import engine_for
 from bot.erasure import erase_person
 from bot.rasa_api import rasa_url_for
@@ -34,7 +35,6 @@ from bot.web import limits
 STATIC = Path(__file__).parent / "static"
 MAX_HISTORY_MESSAGES = 200
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-WIDGET_PAYLOADS = frozenset({"breathing_pacer", "progress_chart"})  # custom payloads the widget draws
 RASA_URL = web.AppKey("rasa_url", str)
 REST_URLS = web.AppKey("rest_urls", list)  # every Rasa server; a conversation always goes to the same one
 ALLOW_ORIGIN = web.AppKey("allow_origin", str)
@@ -84,10 +84,10 @@ def claims_offered_button(body: Any) -> str | None:
     return sender if SENDER_PATTERN.match(sender) else None
 
 
-def offered_buttons(database_url: str, sender: str) -> set[str]:
-    """Payloads of the buttons Steady offered in its latest turn to this conversation."""
+def buttons_offered_to(database_url: str, sender: str) -> set[str]:
+    """Payloads of the buttons Steady offered this conversation lately (bot.payloads.offered_buttons)."""
     latest = conversations.events(sender, newest=40, engine=engine_for(database_url))
-    return inbound.offered_in([event.data for event in latest])
+    return payloads.offered_buttons([event.data for event in latest])
 
 
 async def read_json(request: web.Request) -> Any:
@@ -106,7 +106,7 @@ async def post_message(request: web.Request) -> web.Response:
     offered: set[str] = set()
     if (claimant := claims_offered_button(body)) is not None:
         try:
-            offered = await asyncio.to_thread(offered_buttons, config.database_url(), claimant)
+            offered = await asyncio.to_thread(buttons_offered_to, config.database_url(), claimant)
         except Exception:  # noqa: BLE001 - the claimed button is then simply typed text
             logger.exception("Could not read the conversation to check a button")
     parsed = message_from(body, offered)
@@ -117,7 +117,7 @@ async def post_message(request: web.Request) -> web.Response:
     if refused:
         return web.json_response({"error": limits.say(refused)}, status=429, headers={"Retry-After": "60"})
     url = f"{rasa_url_for(sender, request.app[REST_URLS])}/webhooks/rest/webhook"
-    body = {"sender": sender, "message": text, "metadata": {"channel": "web"}}
+    body = {"sender": sender, "message": text, "metadata": {"channel": CHAT_PAGE}}
     try:
         async with request.app[HTTP].post(url, json=body, timeout=REQUEST_TIMEOUT) as reply:
             reply.raise_for_status()
@@ -143,7 +143,8 @@ def shown_user_text(event: dict[str, Any]) -> str | None:
 
 
 def shown_bot_message(event: dict[str, Any]) -> dict[str, Any] | None:
-    """A bot event as the widget renders it: text, buttons, a pacer or a chart; nothing internal."""
+    """A bot event as the widget renders it: text, buttons, a pacer, a guided sequence or a chart;
+    nothing internal."""
     data = event.get("data") or {}
     message: dict[str, Any] = {"from": "bot"}
     if isinstance(event.get("text"), str) and event["text"]:
@@ -156,7 +157,7 @@ def shown_bot_message(event: dict[str, Any]) -> dict[str, Any] | None:
     if buttons:
         message["buttons"] = buttons
     custom = data.get("custom")
-    if isinstance(custom, dict) and custom.get("type") in WIDGET_PAYLOADS:
+    if payloads.is_drawn(custom):  # in the history a chart is drawn again, a pacer or a guide says its fallback
         message["custom"] = custom
     return message if len(message) > 1 else None
 

@@ -93,7 +93,7 @@ def open_escalation(severity: str = "high", conversation: str = "conv-1", **extr
         "pseudonym": "pseudo-4f9a",
         "conversation_id": conversation,
         "channel": "telegram",
-        "category": "suicidal_ideation",
+        "category": "active_ideation",
         "severity": severity,
         "spans": [{"start": 0, "end": 10, "text": "risk words"}],
         **extra,
@@ -133,7 +133,7 @@ async def test_a_new_escalation_notifies_all_three_transports(stack: Stack) -> N
 
     link = f"{CONSOLE_URL}/escalations/{escalation_id}"
     [text] = sent_texts(stack, PRIMARY_CHAT)
-    assert f"#{escalation_id}" in text and "HIGH" in text and "suicidal_ideation" in text
+    assert f"#{escalation_id}" in text and "HIGH" in text and "active_ideation" in text
     assert link in text
     [mail] = stack.smtp.messages
     assert mail.rcpt_tos == ["ana@example.org"]
@@ -145,7 +145,7 @@ async def test_a_new_escalation_notifies_all_three_transports(stack: Stack) -> N
     assert payload["escalation_id"] == escalation_id
     assert (payload["severity"], payload["category"], payload["reason"]) == (
         "high",
-        "suicidal_ideation",
+        "active_ideation",
         "new",
     )
     assert payload["url"] == link
@@ -300,7 +300,7 @@ async def test_no_words_or_identifiers_of_the_person_reach_any_transport(stack: 
             pseudonym="pseudo-zq81x",
             conversation_id="tg-5550001234",
             channel="telegram",
-            category="suicidal_ideation",
+            category="active_ideation",
             severity="moderate",
             spans=[{"start": 0, "end": len(words), "text": words}],
             cssrs={"note": "screener said zq81x"},

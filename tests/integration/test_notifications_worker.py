@@ -31,7 +31,7 @@ def record(conversation: str = "conv-1") -> int:
             pseudonym="p-1",
             conversation_id=conversation,
             channel="web",
-            category="suicidal_ideation",
+            category="active_ideation",
             severity="high",
             spans=[],
         )

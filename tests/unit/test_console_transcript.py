@@ -10,20 +10,25 @@ from rasa.shared.core.events import BotUttered, ConversationPaused, Conversation
 
 from bot import conversations
 from bot.console import transcript
+from bot.risk.model import RiskHit
 from tests.support.console import Turn, hit, save_conversation, usage
 from tests.support.steady_env import SteadyPaths
 
 
+def stored(message: str, words: str) -> RiskHit:
+    return RiskHit.from_dict(hit(message, words))
+
+
 def test_only_the_matched_ranges_are_marked_and_everything_else_is_escaped() -> None:
     message = '<b>x</b> i want to kill myself & "die"'
-    ranges = transcript.hit_ranges(message, [hit(message, "kill myself"), hit(message, "die")])
+    ranges = transcript.hit_ranges(message, [stored(message, "kill myself"), stored(message, "die")])
     html = str(transcript.highlight(message, ranges))
     assert html == "&lt;b&gt;x&lt;/b&gt; i want to <mark>kill myself</mark> &amp; &#34;<mark>die</mark>&#34;"
 
 
 def test_a_highlight_inside_markup_like_text_cannot_break_out() -> None:
     message = "<script>end my life</script>"
-    html = str(transcript.highlight(message, transcript.hit_ranges(message, [hit(message, "end my life")])))
+    html = str(transcript.highlight(message, transcript.hit_ranges(message, [stored(message, "end my life")])))
     assert html == "&lt;script&gt;<mark>end my life</mark>&lt;/script&gt;"
 
 
@@ -41,9 +46,9 @@ def test_ranges_are_merged_and_clamped(ranges: list, expected: str) -> None:
 
 def test_a_hit_whose_offsets_do_not_fit_is_found_by_its_words() -> None:
     message = "honestly i want to die"
-    stale = {"start": 0, "end": 3, "text": "want to die"}
+    stale = RiskHit.from_dict({"start": 0, "end": 3, "text": "want to die"})
     assert transcript.hit_ranges(message, [stale]) == [(11, 22)]
-    assert transcript.hit_ranges(message, [{"start": 0, "end": 3, "text": "absent"}]) == []
+    assert transcript.hit_ranges(message, [RiskHit.from_dict({"start": 0, "end": 3, "text": "absent"})]) == []
 
 
 def test_lines_come_from_the_tracker_store_with_risk_marked_and_counselor_lines_told_apart(

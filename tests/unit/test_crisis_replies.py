@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot import crisis
 from bot.config import CONTENT_DIR, REPO_ROOT
 from bot.crisis_router import CrisisRouter
+from bot.risk.model import RiskAssessment, RiskHit
 
 HELPLINES = crisis.load_helplines()
 WORDING = crisis.crisis_wording()
@@ -125,10 +126,16 @@ def routed(text: str, intent: str, risk: dict | None = None, metadata: dict | No
     return message
 
 
+def graded(text: str, severity: str) -> dict:
+    """The risk component's result for a message graded `severity` (as stored in its parse data)."""
+    return RiskAssessment((RiskHit("plan_intent", severity, 0, len(text), text, "test"),)).to_dict()
+
+
 def test_imminent_risk_gets_its_own_intent_so_the_imminent_message_comes_first() -> None:
-    message = routed("i have the pills and im taking them now", "risk", {"severity": "imminent"})
+    words = "i have the pills and im taking them now"
+    message = routed(words, "risk", graded(words, "imminent"))
     assert message.get("intent")["name"] == "risk_imminent"
-    assert routed("i want to die", "risk", {"severity": "high"}).get("intent")["name"] == "risk"
+    assert routed("i want to die", "risk", graded("i want to die", "high")).get("intent")["name"] == "risk"
 
 
 def test_the_channels_guess_becomes_an_entity_only_for_listed_countries() -> None:

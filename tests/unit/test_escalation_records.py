@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db import Escalation, NotificationAttempt, session_scope
 from bot.escalation import acknowledge, open_escalation_for, record_risk, update_cssrs
-from bot.escalation.schedule import cancel_pending
+from bot.escalation.schedule import cancel_pending, queue_notifications
 from tests.support.steady_env import SteadyPaths, isolate_steady, write_oncall
 
 ONCALL = {
@@ -35,7 +35,7 @@ def risk(severity: str = "high", conversation: str = "conv-1", **overrides: obje
         "pseudonym": "p-1",
         "conversation_id": conversation,
         "channel": "telegram",
-        "category": "suicidal_ideation",
+        "category": "active_ideation",
         "severity": severity,
         "spans": [{"start": 0, "end": 4, "text": "span words"}],
     }
@@ -214,7 +214,16 @@ def test_bad_arguments_are_refused_before_anything_is_written(steady: SteadyPath
             record_risk(session, **risk(spans="words"))
         with pytest.raises(ValueError, match="conversation_id"):
             record_risk(session, **risk(conversation=""))
+        with pytest.raises(ValueError, match="unknown escalation category 'suicidal_ideation'"):
+            record_risk(session, **risk(category="suicidal_ideation"))  # not a category anything assigns
         assert session.execute(select(Escalation)).first() is None
+
+
+def test_a_notification_needs_a_known_reason(steady: SteadyPaths) -> None:
+    with session_scope() as session:
+        escalation, _ = record_risk(session, **risk())
+        with pytest.raises(ValueError, match="unknown notification reason 'nudge'"):
+            queue_notifications(session, escalation, tier="primary", reason="nudge")
 
 
 def test_cancel_pending_leaves_sent_attempts_alone(steady: SteadyPaths) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.config import REPO_ROOT
 from bot.risk import scorer
 from bot.risk.decision import THRESHOLDS_PATH
+from bot.risk.rules import RULES_FILE
 from bot.train import INPUTS
 
 RISK = REPO_ROOT / "bot" / "risk"
@@ -50,7 +51,7 @@ def test_the_fingerprint_lists_exactly_the_risk_code_the_component_and_the_score
 
 
 def test_the_files_the_risk_code_reads_are_fingerprinted() -> None:
-    read = {THRESHOLDS_PATH, *(path for path in scorer.INPUTS if path.suffix != ".py")}
+    read = {THRESHOLDS_PATH, RULES_FILE, *(path for path in scorer.INPUTS if path.suffix != ".py")}
     assert read <= listed("")
 
 

@@ -20,7 +20,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.inbound import MAX_MESSAGE_CHARS
-from bot.channels.webchat import WebchatInput, WebchatOutput, clean_metadata, country_guess, offered_payloads
+from bot.channels.webchat import WebchatInput, WebchatOutput, clean_metadata, country_guess
 
 SENDER = "a-socket-id"  # without session persistence the socket id is the sender
 MENU = [{"title": "Breathing", "payload": '/request_exercise{"exercise": "breathing"}'}, {"title": "3", "payload": "3"}]
@@ -49,24 +49,6 @@ def test_metadata_keeps_only_what_steady_uses() -> None:
     clicked = clean_metadata({**sent, "title": " Breathing " + "x" * 300}, is_button=True)
     assert clicked["button"] is True and clicked["title"].startswith("Breathing") and len(clicked["title"]) == 200
     assert clean_metadata("not a dict", is_button=False) == {"channel": "webchat", "country_guess": None}
-
-
-def test_offered_payloads_are_the_buttons_of_the_last_few_turns() -> None:
-    events = [
-        BotUttered("Long ago", {"buttons": [{"title": "Ancient", "payload": "/ancient"}]}),  # three turns back
-        UserUttered("hello"),
-        BotUttered("Pick one", {"buttons": [{"title": "Old", "payload": "/old"}]}),
-        UserUttered("hi"),
-        BotUttered("Hello"),
-        BotUttered("Which?", {"buttons": MENU}),
-        BotUttered("Or", {"quick_replies": [{"title": "Talk", "payload": "/request_human"}]}),
-    ]
-    # an earlier turn's button still counts ("I haven't" after first saying the country) ...
-    assert offered_payloads(events) == {MENU[0]["payload"], "3", "/request_human", "/old", "/ancient"}
-    # ... for inbound.BUTTON_TURNS of the person's turns, then it is typed text
-    later = [*events, UserUttered("3"), BotUttered("ok"), UserUttered("and"), BotUttered("right"),
-             UserUttered("so"), BotUttered("fine")]
-    assert offered_payloads(later) == set()
 
 
 # -- handle_message, with what would reach Rasa collected

@@ -44,11 +44,11 @@ from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
 from bot import config
+from bot.channels.names import TELEGRAM
 from bot.channels.telegram.incoming import BOT_COMMANDS, FORGET_COMMAND, command_name, country_guess, text_for_rasa
 from bot.channels.telegram.pacer import Pacers, retry_seconds
 from bot.channels.telegram.render import (
     FORGET,
-    PACED,
     PayloadStore,
     forget_keyboard,
     keyboard,
@@ -58,11 +58,12 @@ from bot.channels.telegram.render import (
     utf16_length,
 )
 from bot.erasure import erase_person
+from bot.payloads import custom_of, fallback_text, is_paced
 from bot.wording import say
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_UPDATE_BYTES = 64 * 1024  # a Telegram update with a 4,096-character message is far below this
@@ -137,10 +138,6 @@ def chat_id_of(recipient_id: str) -> int | None:
         return int(recipient_id)
     except (TypeError, ValueError):
         return None
-
-
-def is_pacer(custom: Any) -> bool:
-    return isinstance(custom, dict) and custom.get("type") in PACED
 
 
 def quiet_token_loggers() -> None:
@@ -424,9 +421,8 @@ class TelegramRuntime:
     async def deliver(self, chat_id: int, message: dict[str, Any]) -> None:
         """Send one Rasa message: text split to Telegram's limit, buttons on the last part."""
         text = str(message.get("text") or "")
-        custom = message.get("custom")
-        if not text and isinstance(custom, dict):
-            text = str(custom.get("fallback_text") or custom.get("text") or "")
+        if not text:
+            text = fallback_text(custom_of(message))
         for link in (message.get("image"), message.get("attachment")):
             if isinstance(link, str) and link:
                 text = f"{text}\n{link}".strip()
@@ -474,8 +470,8 @@ class TelegramOutput(OutputChannel):
         if run is not None and run.running:
             run.held_back.append(dict(message))
             return
-        custom = message.get("custom")
-        if is_pacer(custom):
+        custom = custom_of(message)
+        if is_paced(custom):
             run = await self.runtime.pacers.start(chat_id, custom)
             if run is not None:
                 if self.holds_back_after_pacer:

@@ -13,6 +13,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import wording
+from bot.payloads import GUIDED_SEQUENCE
 
 TEXT_LIMIT = 4096  # Telegram's limit for one message, in UTF-16 code units
 CALLBACK_LIMIT = 64  # Telegram's limit for callback_data, in bytes
@@ -215,7 +216,6 @@ def pacer_stopped_text(pacer: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- guided sequence (body scan, muscle relaxation)
 
-PACED = ("breathing_pacer", "guided_sequence")
 MAX_GUIDE_LINES = 40
 
 
@@ -246,10 +246,10 @@ def guide_label(guide: dict[str, Any]) -> str:
 
 def paced_frames(payload: dict[str, Any]) -> list[Frame]:
     """The frames of any paced payload: a breathing pacer or a guided sequence."""
-    return guide_frames(payload) if payload.get("type") == "guided_sequence" else pacer_frames(payload)
+    return guide_frames(payload) if payload.get("type") == GUIDED_SEQUENCE else pacer_frames(payload)
 
 
 def paced_stopped_text(payload: dict[str, Any]) -> str:
-    if payload.get("type") == "guided_sequence":
+    if payload.get("type") == GUIDED_SEQUENCE:
         return f"{guide_label(payload)}\n{_words('guide', 'stopped')}"
     return pacer_stopped_text(payload)
