@@ -92,11 +92,7 @@ def test_conversation_over_rest(item: dict[str, Any], steady: Steady) -> None:
 
 # Said the way people say them, and not in the training data: each must reach what it asks for.
 EVERYDAY_REQUESTS = [
-    pytest.param(
-        "how would i know if i need therapy",
-        "request_exercise",
-        marks=pytest.mark.xfail(reason="the risk component's model-only check (risk_check) takes it today"),
-    ),
+    ("how would i know if i need therapy", "request_exercise"),
     ("can we do that one about setbacks again", "request_exercise"),
     ("the tensing muscles one pls", "request_exercise"),
     ("could we do the thing where i list people i can reach out to", "request_exercise"),
