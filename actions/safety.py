@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -173,6 +173,12 @@ def cssrs_answers(tracker: Tracker) -> dict[str, str | None]:
     return {question: value if value in screening.MEANINGS else None for question, value in answers.items()}
 
 
+def says_where_they_are(tracker: Tracker) -> bool:
+    """The message names the person's country (a crisis reply may have just asked): not a screener answer."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return intent == "inform_country" and bool(entity_value(tracker, "country"))
+
+
 class ValidateCssrsForm(FormValidationAction):
     """Asks only the screener questions the earlier answers make relevant, one at a time.
 
@@ -180,6 +186,11 @@ class ValidateCssrsForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_cssrs_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if says_where_they_are(tracker):  # "argentina" after a crisis reply asked: the rules note it, then go on
+            return [ActionExecutionRejected("cssrs_form")]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -141,3 +141,19 @@ def test_yes_to_the_direct_question_escalates_on_the_message_that_raised_it(stea
     run_action(ActionEscalate(), current)
     [escalation] = escalations()
     assert escalation.spans[0]["text"] == "i feel like i am fading away" and escalation.severity == "moderate"
+
+
+def test_a_country_typed_during_the_screener_is_not_taken_as_an_answer(steady_env: Any) -> None:
+    slots: dict[str, Any] = {"requested_slot": "cssrs_wish_dead", "cssrs_status": "needed"}
+    country = [{"entity": "country", "value": "AR"}]
+    asked = tracker(
+        message("argentina", "inform_country", 0.49, entities=country),
+        {**slots, "cssrs_wish_dead": "argentina"},
+        active_loop="cssrs_form",
+        extracted={"cssrs_wish_dead": "argentina"},
+    )
+    events, dispatcher = run_action(ValidateCssrsForm(), asked)
+    assert [(e["event"], e["name"]) for e in events] == [("action_execution_rejected", "cssrs_form")]
+    assert not dispatcher.messages, "the rules answer (the country's services), then the same question again"
+    slots, _ = screener_turn(slots, "no", "deny")
+    assert slots["cssrs_wish_dead"] == "no", "the next message answers the question"
