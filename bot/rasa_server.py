@@ -5,7 +5,7 @@
 
 The arguments are those of `rasa run`, except `--auth-token`, which is refused: the token comes from
 STEADY_RASA_API_TOKEN or the owner-only file var/secrets/rasa_api.token (bot.config.rasa_api_token),
-so `ps` never shows it. Three changes to Rasa 3.6, made here and nowhere else:
+so `ps` never shows it. Four changes to Rasa 3.6 and its web server, installed here and nowhere else:
 
 - The HTTP API takes the token only as `Authorization: Bearer <token>`, compared in constant time;
   Rasa's `?token=` query parameter (which lands in URLs and access logs) is refused.
@@ -15,6 +15,8 @@ so `ps` never shows it. Three changes to Rasa 3.6, made here and nowhere else:
 - Reading an event (`Event.from_parameters`, for every event of a tracker on every message) finds
   its class by name through a walk of every Event subclass; here the class found is remembered per
   name. The class found is the same.
+- Websocket messages are never lost when a close or the end of the connection comes right behind
+  them, as when the widget sends and closes at once (bot/sanic_websocket.py).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from http import HTTPStatus
 from inspect import isawaitable
 from typing import Any
 
-from bot import config
+from bot import config, sanic_websocket
 
 AUTH_SCHEME = "Bearer "
 
@@ -101,7 +103,7 @@ def remembered_event_classes() -> Callable[..., Any]:
 
 
 def install() -> None:
-    """Apply the three changes to Rasa in this process (before the server app is created)."""
+    """Apply the four changes in this process (before the server app is created)."""
     import rasa.server
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
@@ -109,6 +111,7 @@ def install() -> None:
     rasa.server.requires_auth = bearer_auth
     RemoteAction._validate_action_result = compiled_action_validator()  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(remembered_event_classes())  # type: ignore[method-assign]
+    sanic_websocket.install()
 
 
 def parse(argv: list[str]) -> Any:

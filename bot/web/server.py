@@ -323,13 +323,17 @@ async def proxy_websocket(request: web.Request, upstream: str) -> web.WebSocketR
     await browser.prepare(request)
     try:
         async with request.app[HTTP].ws_connect(upstream, params=request.query, max_msg_size=1024 * 1024) as rasa:
-            tasks = [
+            pumps = [
                 asyncio.create_task(pump_from_browser(request, browser, rasa)),
                 asyncio.create_task(pump(rasa, browser)),
             ]
-            _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            # Rasa's side is closed, not cut: if the browser has gone, all it sent is passed on by now, and
+            # the close waits for Rasa's answer, which comes once Rasa has read what came before. (Cancelling
+            # the pump that reads from Rasa makes aiohttp hang up at once: the last message could be lost.)
+            await rasa.close()
+            await browser.close()
+            await asyncio.gather(*pumps, return_exceptions=True)  # each has stopped at its side's close
     except (aiohttp.ClientError, TimeoutError):
         logger.warning("Could not reach Rasa's socket.io channel")
     await browser.close()

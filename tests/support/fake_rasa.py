@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from bot.run import free_port
+
+CLOSE_ANSWER_S = 0.2
 
 
 @dataclass
@@ -17,6 +20,7 @@ class FakeRasa:
     url: str = ""
     rest: list[dict[str, Any]] = field(default_factory=list)
     frames: list[str] = field(default_factory=list)
+    closes_answered: list[bool] = field(default_factory=list)  # was the chat page still there to hear it?
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -29,10 +33,14 @@ class FakeRasa:
         return web.json_response([{"recipient_id": "x", "text": "ok"}])
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse()
+        socket = web.WebSocketResponse(autoclose=False)
         await socket.prepare(request)
-        async for message in socket:
+        while (message := await socket.receive()).type == WSMsgType.TEXT:
             self.frames.append(message.data)
+        if message.type == WSMsgType.CLOSE:
+            await asyncio.sleep(CLOSE_ANSWER_S)  # as Rasa, which first reads what came before the close
+            self.closes_answered.append(request.transport is not None and not request.transport.is_closing())
+            await socket.close()
         return socket
 
 

@@ -15,7 +15,7 @@ from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 from sanic import Sanic
 
-from bot import rasa_server
+from bot import rasa_server, sanic_websocket
 from bot import run as steady_run
 from bot.run import free_port
 
@@ -62,6 +62,8 @@ def rasa_app(monkeypatch: pytest.MonkeyPatch) -> Sanic:
     monkeypatch.setattr(rasa.server, "requires_auth", rasa.server.requires_auth)
     monkeypatch.setattr(RemoteAction, "_validate_action_result", STOCK_VALIDATE)
     monkeypatch.setattr(Event, "resolve_by_type", Event.resolve_by_type)
+    for cls, name in sanic_websocket.patched_methods():
+        monkeypatch.setattr(cls, name, getattr(cls, name))
     rasa_server.install()
     monkeypatch.setattr(Sanic, "test_mode", True)
     return rasa.server.create_app(auth_token=TOKEN)
