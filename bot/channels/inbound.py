@@ -11,13 +11,17 @@ and Rasa's REST channel (bot/channels/rest.py).
   commands, and never one of Rasa's control intents; otherwise it is typed text. So entities can
   only come from Steady's buttons.
 - `valid_sender`: conversation ids are short printable tokens (a Telegram chat id, a widget token).
-- `valid_session_id`: the widget's session id (its conversation id) is a long random hex token, so
-  nobody can guess a conversation's room or read its history; `new_session_id` makes one.
+- `valid_session_id`: the widget's session id is a secret of 64 random hex digits that Steady issues
+  (`new_session_id`; the widget never makes its own). `conversation_of` turns it one way into the
+  conversation id Rasa stores, so a conversation id (seen in the console or a log, or guessed)
+  neither reads, continues nor erases the chat; only the secret in the person's browser does.
+  `widget_shaped`: other channels never use a conversation id of that shape.
 - `too_long`: a message longer than MAX_MESSAGE_CHARS is refused with a request to send it in parts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Iterable
@@ -39,6 +43,7 @@ _LEADING = re.compile(rf"^[\s/\uff0f\u2215\u2044{_INVISIBLE}]+")
 _SENDER = re.compile(rf"^[A-Za-z0-9_.:@-]{{1,{MAX_SENDER_CHARS}}}$")
 _PAYLOAD_INTENT = re.compile(r"^/([A-Za-z0-9_]+)")
 _SESSION_ID = re.compile(rf"^[0-9a-f]{{{2 * SESSION_ID_BYTES}}}$")
+_CONVERSATION_LABEL = b"steady-widget-conversation:"
 
 
 def sanitise(text: str) -> str:
@@ -79,3 +84,14 @@ def valid_session_id(session_id: Any) -> bool:
 
 def new_session_id() -> str:
     return secrets.token_hex(SESSION_ID_BYTES)
+
+
+def conversation_of(session_id: Any) -> str | None:
+    """The conversation id a widget's session secret opens (a SHA-256, not reversible), else None."""
+    if not valid_session_id(session_id):
+        return None
+    return hashlib.sha256(_CONVERSATION_LABEL + session_id.encode()).hexdigest()
+
+
+def widget_shaped(sender: str) -> bool:
+    return bool(_SESSION_ID.match(sender))

@@ -6,8 +6,8 @@ Registered in credentials.yml as `bot.channels.webchat.WebchatInput`. On top of 
   shared with every other channel; text is sanitised (half an emoji cannot break the NLU);
 - if handling a message fails, the person gets a reply saying so (never silence), and the log
   names the error without the person's words;
-- session ids must be long random hex tokens (inbound.valid_session_id), so nobody can guess a
-  conversation's room;
+- the session id is a secret this channel issues; the conversation (and the room its replies go to)
+  is a one-way hash of it (inbound.conversation_of), so a conversation id, known or guessed, opens nothing;
 - metadata is reduced to what Steady uses: channel, a country guess from the browser's language,
   whether the message was a button click and the button's title;
 - over-long or empty messages get a clear reply instead of being dropped;
@@ -111,11 +111,12 @@ class WebchatInput(SocketIOInput):
         return blueprint
 
     async def session_request(self, sid: str, data: Any) -> None:
-        """Confirms the session the browser asked for, or a fresh one if its id is not acceptable."""
+        """Confirms the session secret the browser holds, or issues a new one if it holds none (or a bad
+        one). The socket joins the room of the conversation, where Rasa sends the replies."""
         asked = data.get("session_id") if isinstance(data, dict) else None
         session_id = asked if inbound.valid_session_id(asked) else inbound.new_session_id()
         if self.session_persistence:
-            await self._sio().enter_room(sid, session_id, namespace=self.namespace)
+            await self._sio().enter_room(sid, inbound.conversation_of(session_id), namespace=self.namespace)
         await self._sio().emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
     async def handle_message(
@@ -124,8 +125,8 @@ class WebchatInput(SocketIOInput):
         data = data if isinstance(data, dict) else {}
         sender_id = sid
         if self.session_persistence:
-            sender_id = data.get("session_id")
-            if not inbound.valid_session_id(sender_id):
+            sender_id = inbound.conversation_of(data.get("session_id"))
+            if sender_id is None:
                 await self._reply(sid, say("widget_bad_session"))
                 return
             try:

@@ -60,8 +60,8 @@ def message_from(body: Any, offered: Iterable[str] = ()) -> tuple[str, str] | st
     one of the channel's commands; anything else is typed text (bot/channels/inbound.py)."""
     if not isinstance(body, dict):
         return "Send JSON with 'sender' and 'text' (or 'payload')."
-    sender = body.get("sender")
-    if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
+    sender = page_sender(body.get("sender"))
+    if sender is None:
         return "The conversation id is missing or malformed; reload the page to start a new one."
     payload, typed = body.get("payload"), body.get("text")
     said = payload if isinstance(payload, str) and payload else typed
@@ -78,10 +78,17 @@ def claims_offered_button(body: Any) -> str | None:
     """The sender whose latest buttons must be read: the body claims a payload that is not a channel command."""
     if not isinstance(body, dict) or not isinstance(body.get("payload"), str):
         return None
-    sender = body.get("sender")
-    if body["payload"].strip() in inbound.CHANNEL_COMMANDS or not isinstance(sender, str):
+    if body["payload"].strip() in inbound.CHANNEL_COMMANDS:
         return None
-    return sender if SENDER_PATTERN.match(sender) else None
+    return page_sender(body.get("sender"))
+
+
+def page_sender(sender: Any) -> str | None:
+    """A well-formed conversation id for this API; never one shaped like the widget's, whose
+    conversations only their session secret opens (bot/channels/inbound.py)."""
+    if not isinstance(sender, str) or not SENDER_PATTERN.match(sender) or inbound.widget_shaped(sender):
+        return None
+    return sender
 
 
 def buttons_offered_to(database_url: str, sender: str) -> set[str]:
@@ -178,9 +185,9 @@ def transcript(rows: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     return messages[-MAX_HISTORY_MESSAGES:]
 
 
-def load_history(database_url: str, session_id: str) -> list[dict[str, Any]]:
-    """The transcript of exactly one conversation id (an unguessable token the widget holds)."""
-    stored = conversations.events(session_id, engine=engine_for(database_url))
+def load_history(database_url: str, conversation_id: str) -> list[dict[str, Any]]:
+    """The transcript of exactly one conversation."""
+    stored = conversations.events(conversation_id, engine=engine_for(database_url))
     return transcript([(event.type_name, event.data) for event in stored])
 
 
@@ -194,20 +201,19 @@ def cors_headers(request: web.Request) -> dict[str, str]:
     }
 
 
-def session_id_of(body: Any) -> str | None:
-    """The widget's session id from a JSON body {session_id}, if it is well formed (bot/channels/inbound.py)."""
-    session_id = body.get("session_id") if isinstance(body, dict) else None
-    return session_id if inbound.valid_session_id(session_id) else None
+def conversation_in(body: Any) -> str | None:
+    """The conversation the widget's session secret in a JSON body {session_id} opens, if well formed."""
+    return inbound.conversation_of(body.get("session_id") if isinstance(body, dict) else None)
 
 
 async def history(request: web.Request) -> web.Response:
-    """POST {session_id}: the id stays out of URLs and access logs."""
+    """POST {session_id}: the secret stays out of URLs and access logs."""
     headers = {**cors_headers(request), "Cache-Control": "no-store"}
-    session_id = session_id_of(await read_json(request))
-    if session_id is None:
+    conversation = conversation_in(await read_json(request))
+    if conversation is None:
         return web.json_response({"error": "The conversation id is missing or malformed."}, status=400, headers=headers)
     try:
-        messages = await asyncio.to_thread(load_history, config.database_url(), session_id)
+        messages = await asyncio.to_thread(load_history, config.database_url(), conversation)
     except Exception:  # the widget then simply starts without the earlier messages
         logger.exception("Could not read a conversation's history")
         return web.json_response({"error": "The earlier messages could not be loaded."}, status=503, headers=headers)
@@ -216,13 +222,13 @@ async def history(request: web.Request) -> web.Response:
 
 async def erase(request: web.Request) -> web.Response:
     """POST {session_id}: the person erases their own chat (bot/erasure.py; an escalation record is
-    kept without their words). Whoever holds the unguessable id is the person."""
+    kept without their words). Whoever holds the session secret is the person."""
     headers = {**cors_headers(request), "Cache-Control": "no-store"}
-    session_id = session_id_of(await read_json(request))
-    if session_id is None:
+    conversation = conversation_in(await read_json(request))
+    if conversation is None:
         return web.json_response({"error": "The conversation id is missing or malformed."}, status=400, headers=headers)
     try:
-        await asyncio.to_thread(erase_person, session_id)
+        await asyncio.to_thread(erase_person, conversation)
     except Exception:  # noqa: BLE001 - the person is told; the cause is logged without their words
         logger.error("Erasing a web chat failed")
         return web.json_response({"error": "The chat could not be erased."}, status=503, headers=headers)

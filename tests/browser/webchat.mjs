@@ -132,7 +132,9 @@ function fakeSocketIo() {
       disconnect() {},
       emit(name, data) {
         fake.emitted.push([name, data]);
-        if (name === "session_request") setTimeout(() => fake.handlers.session_confirm({ session_id: data.session_id }));
+        // Like Steady's channel: the session secret the widget holds, or a new one it issues.
+        const issued = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+        if (name === "session_request") setTimeout(() => fake.handlers.session_confirm({ session_id: data.session_id || issued() }));
       },
     };
     setTimeout(() => fake.handlers.connect && fake.handlers.connect());
@@ -456,6 +458,19 @@ Object.assign(checks, {
       check(seen.shown.length === lines.length, "Show all lines shows the rest at once");
       await context.close();
     }
+  },
+
+  async the_session_secret_comes_from_steady(browser) {
+    const context = await browser.newContext({ locale: "en-GB" });
+    const page = await context.newPage();
+    await page.addInitScript(fakeSocketIo);
+    await page.goto(WEB + "/");
+    await page.waitForFunction(() => window.__steadyFake.emitted.some(([name]) => name === "user_uttered"));
+    const [first, held] = await page.evaluate(() => [window.__steadyFake.emitted[0], localStorage.getItem("steady-session")]);
+    check(first[0] === "session_request" && first[1].session_id === null, `a new visitor asks Steady for a session (${JSON.stringify(first)})`);
+    const greet = await page.evaluate(() => window.__steadyFake.emitted.find(([name]) => name === "user_uttered")[1]);
+    check(/^[0-9a-f]{64}$/.test(held) && greet.session_id === held, "the widget keeps and uses the secret Steady issued");
+    await context.close();
   },
 
   async progress_chart_survives_bad_data(browser) {

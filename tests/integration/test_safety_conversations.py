@@ -170,7 +170,8 @@ class WidgetDriver:
         self.language = language or "en-US"
         self.loop = asyncio.new_event_loop()
         self.chat = Chat(servers["ports"].web)
-        self.sender = self.loop.run_until_complete(self.chat.open(sender))
+        self.loop.run_until_complete(self.chat.open(sender))
+        self.sender = self.chat.conversation  # what Rasa stores it under
 
     def say(self, text: str) -> list[Reply]:
         return self._turn(text, {})

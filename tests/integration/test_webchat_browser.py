@@ -42,6 +42,7 @@ CHECKS = [
     "progress_chart_after_an_exercise",
     "progress_chart_survives_bad_data",
     "body_scan_is_paced_line_by_line",
+    "the_session_secret_comes_from_steady",
 ]
 SCREENSHOTS = [
     "01-greeting.png",

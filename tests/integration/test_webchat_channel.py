@@ -21,6 +21,7 @@ import socketio
 import yaml
 
 from bot import run as steady_run
+from bot.channels import inbound
 from bot.db import engine_for
 from tests.support.servers import MODEL_HINT, Steady, free_port, start_parts
 
@@ -110,6 +111,12 @@ class Chat:
         self.session_id = await asyncio.wait_for(confirmed, 30)
         return self.session_id
 
+    @property
+    def conversation(self) -> str:
+        """The id Rasa stores this chat under (a hash of the session secret)."""
+        assert self.session_id is not None, "open() first"
+        return inbound.conversation_of(self.session_id) or ""
+
     async def send(self, message: str, **metadata: Any) -> None:
         body = {"message": message, "session_id": self.session_id, "metadata": {"language": "en-GB", **metadata}}
         await self.client.emit("user_uttered", body)
@@ -171,8 +178,8 @@ def api(steady: tuple[Steady, str], path: str, body: Any = None) -> Any:
         return json.loads(response.read())
 
 
-def user_events(steady: tuple[Steady, str], session_id: str) -> list[dict[str, Any]]:
-    tracker = api(steady, f"/conversations/{session_id}/tracker")
+def user_events(steady: tuple[Steady, str], conversation: str) -> list[dict[str, Any]]:
+    tracker = api(steady, f"/conversations/{conversation}/tracker")
     return [event for event in tracker["events"] if event["event"] == "user"]
 
 
@@ -235,11 +242,11 @@ async def test_typed_slash_commands_are_neutralised_and_metadata_is_steadys_own(
     await chat.open(new_id())
     try:
         await chat.say("hi", has_choices, channel="telegram", counselor=True)
-        guessed = api(steady, f"/conversations/{chat.session_id}/tracker")["slots"]["country_guess"]
+        guessed = api(steady, f"/conversations/{chat.conversation}/tracker")["slots"]["country_guess"]
         await chat.say('  /inform_country{"country": "FR"}', lambda replies: bool(replies))
     finally:
         await chat.close()
-    hello, typed = user_events(steady, chat.session_id or "")
+    hello, typed = user_events(steady, chat.conversation)
     assert channel_metadata(hello) == {"channel": "webchat", "country_guess": "GB"}, (
         "the browser's other keys are dropped"
     )
@@ -258,11 +265,11 @@ async def test_only_a_click_on_a_button_steady_offered_may_start_with_a_slash(st
         forged = "/goodbye"
         assert forged not in offered
         await chat.say(forged, lambda replies: bool(replies), button=True, title="Bye")
-        forged_event = user_events(steady, chat.session_id or "")[-1]
+        forged_event = user_events(steady, chat.conversation)[-1]
         replies = await chat.say("I'm anxious", has_choices)
         clicked = next(payload for payload in payloads(replies) if payload.startswith("/request_exercise"))
         await chat.say(clicked, has_choices, button=True, title="An exercise")
-        clicked_event = user_events(steady, chat.session_id or "")[-1]
+        clicked_event = user_events(steady, chat.conversation)[-1]
     finally:
         await chat.close()
     assert forged_event["text"] == forged.lstrip("/"), "a button Steady did not offer counts as typed"
@@ -291,7 +298,7 @@ async def test_an_over_long_or_empty_message_gets_a_clear_reply_and_goes_no_furt
     assert "2,001 characters" in texts(too_long) and "2,000" in texts(too_long)
     assert "Need urgent help?" in texts(too_long)
     assert len(empty) == 1
-    assert user_events(steady, chat.session_id or "") == []
+    assert user_events(steady, chat.conversation) == []
 
 
 @pytest.mark.asyncio
@@ -304,7 +311,7 @@ async def test_a_counselor_message_through_rasas_api_reaches_the_person(steady: 
         start = len(chat.received)
         api(
             steady,
-            f"/conversations/{chat.session_id}/tracker/events?output_channel=latest&execute_side_effects=true",
+            f"/conversations/{chat.conversation}/tracker/events?output_channel=latest&execute_side_effects=true",
             {"event": "bot", "text": words},
         )
         pushed = await chat.until(has_text(words), start)
@@ -350,5 +357,6 @@ async def test_history_shows_one_conversation_to_its_own_id_only(steady: tuple[S
     assert any("automated assistant" in message.get("text", "") for message in body["messages"])
     assert all(set(message) <= {"from", "text", "buttons", "custom"} for message in body["messages"])
     assert history(steady, new_id()) == (200, {"messages": []})
+    assert history(steady, chat.conversation) == (200, {"messages": []}), "a conversation id opens nothing"
     assert history(steady, "not-a-session")[0] == 400
     assert history(steady, (chat.session_id or "")[:-1] + "%")[0] == 400

@@ -153,6 +153,7 @@ class WidgetSocket:
 
 async def widget_conversation(http, steady, turns, tally, detector, gate, rng) -> None:  # type: ignore[no-untyped-def]
     session_id = f"{rng.getrandbits(256):064x}"
+    conversation = inbound.conversation_of(session_id)  # what Rasa stores it under
     url = f"http://127.0.0.1:{steady.ports.web}/socket.io/?EIO=4&transport=websocket"
     async with http.ws_connect(url) as socket:
         widget = WidgetSocket(socket)
@@ -169,8 +170,8 @@ async def widget_conversation(http, steady, turns, tally, detector, gate, rng) -
                     tally.statuses[("widget", "sent")] += 1
                     await widget.expect("bot_uttered")  # every message gets an answer
                 if not inbound.too_long(said) and inbound.typed_text(said):
-                    tally.accepted[session_id] += 1
-                    tally.risky.update([session_id] if flags_risk(detector, inbound.typed_text(said)) else [])
+                    tally.accepted[conversation] += 1
+                    tally.risky.update([conversation] if flags_risk(detector, inbound.typed_text(said)) else [])
         finally:
             widget.reader.cancel()
 

@@ -18,6 +18,7 @@ from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
+from bot.channels import inbound
 from bot.crypto import PREFIX
 from bot.db import engine_for
 from bot.tracker_store import SteadyTrackerStore
@@ -118,7 +119,7 @@ async def web_server(steady_env: SteadyPaths) -> AsyncIterator[str]:
 async def test_the_history_route_answers_only_for_a_well_formed_id(web_server: str, steady_env: SteadyPaths) -> None:
     store = SteadyTrackerStore(Domain.empty())
     mine = secrets.token_hex(32)
-    await save(store, mine, conversation())
+    await save(store, inbound.conversation_of(mine), conversation())
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{web_server}/api/history", json={"session_id": mine}) as reply:
             assert reply.status == 200

@@ -71,11 +71,6 @@
   function store(storage, key, value) {
     try { value === null ? storage.removeItem(key) : storage.setItem(key, value); } catch (error) { /* ignore */ }
   }
-  function randomId() {
-    const bytes = new Uint8Array(32);
-    crypto.getRandomValues(bytes);
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
 
   // -- rendering
 
@@ -399,7 +394,7 @@
   // -- talking to Steady
 
   function send(message, metadata, shown) {
-    if (!socket) { ui.status.textContent = "Still connecting. " + OFFLINE_HINT; return false; }
+    if (!socket || !sessionId) { ui.status.textContent = "Still connecting. " + OFFLINE_HINT; return false; }
     clearChoices();
     if (shown) say("user", shown);
     socket.emit("user_uttered", {
@@ -442,21 +437,23 @@
     if (isNew || (loaded && earlier.length === 0)) send("/greet", { button: true }, null);
   }
 
+  // The session id is a secret Steady issues (in session_confirm); the widget never makes its own. It
+  // opens this conversation, so it stays in this browser's storage and goes only to Steady's server.
   function connect() {
     const saved = stored(localStorage, SESSION_KEY);
-    sessionId = saved || randomId();
-    store(localStorage, SESSION_KEY, sessionId);
+    sessionId = null;
     let started = false;
     socket = window.steadyIo(server, { path: "/socket.io" });
     socket.on("connect", () => {
       ui.status.textContent = "";
-      socket.emit("session_request", { session_id: sessionId });
+      socket.emit("session_request", { session_id: sessionId || saved });
     });
     socket.on("session_confirm", (confirmed) => {
       const id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
-      const replaced = Boolean(id) && id !== sessionId;
-      if (replaced) { sessionId = id; store(localStorage, SESSION_KEY, id); }
-      if (!started) { started = true; start(!saved || replaced); }
+      if (!id) return;
+      sessionId = id;
+      store(localStorage, SESSION_KEY, id);
+      if (!started) { started = true; start(id !== saved); }
     });
     socket.on("bot_uttered", receive);
     socket.on("disconnect", () => { ui.status.textContent = "Connection lost. Trying again…"; });
