@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONPATH := $(CURDIR)
 export STEADY_ACTION_ENDPOINT ?= http://127.0.0.1:5055/webhook
 
-.PHONY: run test shell setup model browser-deps validate lint eval-risk bench lock clean help
+.PHONY: run test shell setup model browser-deps validate lint eval-risk bench lock audit clean help
 
 help:
 	@echo "make run    set up, train if needed, start Steady and print where to chat"
@@ -36,6 +36,7 @@ browser-deps:
 	@tools/setup_browser.sh
 
 test: model browser-deps
+	@$(PY) -m bot.tools.audit
 	@$(PY) -m rasa data validate --domain var/build/domain --data data --config config.yml
 	@.venv/bin/ruff check .
 	@$(PY) -m pytest
@@ -50,8 +51,10 @@ bench: model
 	@$(PY) -m bot.tools.bench
 
 lock:
-	@$(PY) -m pip freeze --exclude-editable > requirements.lock
-	@echo "requirements.lock updated; commit it."
+	@tools/lock.sh
+
+audit: setup
+	@$(PY) -m bot.tools.audit
 
 clean:
 	rm -rf var/build models/steady.tar.gz models/.fingerprint results

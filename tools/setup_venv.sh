@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv with Python 3.10 and installs the locked dependencies. Re-running is cheap:
-# it does nothing when requirements.lock has not changed since the last successful install.
+# Creates .venv with Python 3.10 and installs the locked dependencies, each only if its file matches a
+# hash in requirements.lock (`make lock` writes them). Re-running is cheap: it does nothing when
+# requirements.lock has not changed since the last successful install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,7 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$LOCK_HASH" ]; then
 fi
 
 echo "==> Installing pinned dependencies (first time takes about 3 minutes)"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.lock
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 "$VENV/bin/python" -m pip check
 echo "$LOCK_HASH" > "$STAMP"
 echo "==> Dependencies installed"
