@@ -222,7 +222,7 @@ class RiskDetector:
             if reason:
                 return reason
         if rule.category == "abuse_danger":
-            reason = guards.feelings(doc, span)
+            reason = guards.feelings(doc, span) or guards.game_insults(doc, span)
             if reason:
                 return reason
         if rule.accident:

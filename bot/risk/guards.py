@@ -16,7 +16,7 @@ Each guard returns a reason "<kind>:<text>" or None. Kinds:
   hyperbole    jokes around violent words ("i'm gonna kill my sister lol", "i could kill him"),
                unless the message says it is no joke ("not joking", "i'm serious", "for real")
   topic        talk about suicide as a subject (film, song, essay, awareness, hotline)
-  gaming       "i killed him in fortnite"
+  gaming       "i killed him in fortnite", "my teammates were abusing me" in a game
   question     "my therapist asked if i was suicidal"
   context      a rule's own exclusion ("giving away my old clothes to charity")
 """
@@ -113,6 +113,15 @@ CHILD_CONTEXT = re.compile(
     r"(little|younger|baby|kid|small) (brother|sister|girl|boy)s?|"
     r"([1-9]|1[0-7]) ?(years? old|yo)|(only|just) ([1-9]|1[0-7]))\b")
 HAPPENING_NOW = re.compile(r"\b(right now|as we speak|at the moment|i can hear|happening now)\b")
+# "my cousin's boyfriend hits her": the relative names whose partner it is, not a child at risk.
+PARTNER_OF_RELATIVE = re.compile(r"\b(cousins?|nieces?|nephews?|sons?|daughters?|classmates?|students?)'s "
+                                 r"(boyfriend|girlfriend|husband|wife|partner|fianc\w*)\b")
+# "he hurt me so badly when he cheated": hurt feelings.
+HURT_FEELINGS = re.compile(r"\b(cheat\w*|lied|lying|left me|dumped|ghost\w*|broke up|betray\w*|ignor\w*|"
+                           r"stood me up|forgot|said|called me)\b")
+# Verbal abuse from other players: "my teammates were abusing me" in a game.
+GAME_INSULTS = re.compile(r"\b(abus\w*|harass\w*|flam\w*|toxic|insult\w*|trash)\b")
+PLAYERS = re.compile(r"\b(teammates?|team|players?|randoms|squad|lobby)\b")
 # "losing my dad is really hitting me", "what she said really hurt me": feelings, not a blow.
 FEELING_VERBS = frozenset({"hit", "hurt"})
 FEELING_SUBJECTS = frozenset({
@@ -265,6 +274,13 @@ def gaming(doc: Doc, span: Span) -> str | None:
     return f"gaming:{match.group(0)}" if match else None
 
 
+def game_insults(doc: Doc, span: Span) -> str | None:
+    """A gaming reason when other players "abuse" the person in a game: insults, not danger."""
+    if GAME_INSULTS.search(span.text) and PLAYERS.search(doc.text):
+        return gaming(doc, span)
+    return None
+
+
 def asked_if(doc: Doc, span: Span) -> str | None:
     left, _ = sentence_bounds(doc, span.start, span.end)
     match = ASKED_IF.search(doc[left:span.start].text)
@@ -275,7 +291,7 @@ def someone_else_at_risk(doc: Doc, span: Span) -> str | None:
     """A third_party reason for abuse of somebody else, unless a child is involved or it is
     happening now ("her dad hurts her" about "my little cousin"; "he's hitting her right now").
     """
-    if CHILD_CONTEXT.search(doc.text) or HAPPENING_NOW.search(doc.text):
+    if CHILD_CONTEXT.search(PARTNER_OF_RELATIVE.sub("", doc.text)) or HAPPENING_NOW.search(doc.text):
         return None
     return f"third_party:{span.text}"
 
@@ -290,7 +306,9 @@ def feelings(doc: Doc, span: Span) -> str | None:
     """
     if not any(token.lemma_ in FEELING_VERBS for token in span):
         return None
-    left, _ = sentence_bounds(doc, span.start, span.end)
+    left, right = sentence_bounds(doc, span.start, span.end)
+    if any(token.lemma_ == "hurt" for token in span) and HURT_FEELINGS.search(doc[span.end:right].text):
+        return f"idiom:{doc[span.start:right].text}"
     if _what_was_said(doc[left:span.start]):
         return f"idiom:{doc[left:span.end].text}"
     index = span.start - 1

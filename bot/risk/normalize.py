@@ -13,6 +13,9 @@ characters it came from, so a match in normalised text maps back to the original
    "unalive" -> "kill", "sewerslide" -> "suicide", "rn" -> "right now", "im" -> "i'm",
    "wanna" -> "want to", "ill be" -> "i'll be", "my self" -> "myself" (but not in
    "my self harm"), ... (CHAT_SPELLINGS below)
+6. Scots and northern English spellings: "masel" -> "myself", "tae" -> "to", "cannae" -> "can't",
+   "a'm" -> "i'm", "ah want" -> "i want", "ma heid" -> "my head", ... (DIALECT_SPELLINGS below);
+   a dropped g is put back when that makes a known word: "killin" -> "killing", "thinkin'" -> "thinking"
 """
 
 from __future__ import annotations
@@ -60,10 +63,34 @@ CHAT_SPELLINGS: dict[str, str] = {
     "tbh": "to be honest", "pls": "please", "plz": "please", "bf": "boyfriend",
     "gf": "girlfriend", "thats": "that's", "whats": "what's", "theres": "there's",
     "hes": "he's", "shes": "she's", "theyre": "they're", "youre": "you're", "r": "are",
+    "sh-ing": "self harming", "sh'ing": "self harming", "sh-ed": "self harmed", "sh'd": "self harmed",
+}
+# Whole-word Scots and northern English spellings (issue 12: UK slang), replacement text.
+DIALECT_SPELLINGS: dict[str, str] = {
+    "masel": "myself", "maself": "myself", "mysel": "myself", "meself": "myself", "mesel": "myself",
+    "a'm": "i'm", "a've": "i've", "a'll": "i'll", "a'd": "i'd",
+    "ah'm": "i'm", "ah've": "i've", "ah'll": "i'll", "ah'd": "i'd",
+    "tae": "to", "intae": "into", "wi": "with", "fae": "from", "efter": "after", "ower": "over",
+    "aboot": "about", "oot": "out", "hoose": "house", "heid": "head", "deid": "dead", "hame": "home",
+    "mair": "more", "naebody": "nobody", "naw": "no", "dinnae": "don't", "cannae": "can't",
+    "wouldnae": "wouldn't", "widnae": "wouldn't", "didnae": "didn't", "isnae": "isn't", "wasnae": "wasn't",
+    "couldnae": "couldn't", "shouldnae": "shouldn't", "disnae": "doesn't", "havenae": "haven't",
+    "gonnae": "going to", "wantae": "want to", "wid": "would", "dae": "do", "daein": "doing", "gie": "give",
+    "wis": "was", "ye": "you", "yer": "your", "o": "of", "the morra": "tomorrow", "the now": "right now",
 }
 _ILL = re.compile(r"\bill(?=\s+(be|never|just|probably|kill|end|do|go|die|try|make|have|"
                   r"take|jump|cut|hurt|not|always)\b)")
 _MY_SELF = re.compile(r"\bmy self\b(?![- ]?(harm|injur))")  # "my self harm" stays
+# Scots "ah" / "a" for "I", only before words that show it ("a want tae die", not "a want of").
+_DIALECT_I = re.compile(
+    r"\b(?:ah\b(?=\s+(?:want|wish|cannae|can't|cant|dinnae|don't|dont|didnae|didn't|wouldnae|widnae|couldnae|"
+    r"just|keep|think|know|took|swallowed|cut|hope|really|never|wid|would|will|am|hate|feel|need|have|had|was|"
+    r"wis|should|shouldnae|love|miss|dunno)\b)|a\b(?=\s+(?:want|wantae|cannae|dinnae|didnae|wouldnae|widnae|"
+    r"couldnae|keep|know|took|swallowed|wid|am|wis|shouldnae|should|could|dunno)\b))")
+# Scots "ma" for "my", but not "me ma", "my ma" or "ma said" (mother).
+_DIALECT_MY = re.compile(r"(?<!\bme )(?<!\bmy )(?<!\byer )(?<!\byour )(?<!\bthe )(?<!\bher )(?<!\bhis )"
+                         r"\bma\b(?=\s+(?!(?:and|an|is|was|will|would|said|says|has|had|she|he|they|i|you|it|that|to|at|in)\b)[a-z])")
+_DROPPED_G = re.compile(r"\b[a-z]{2,}in(?:'|\b)")
 _UNALIVE = re.compile(r"\bunalive\b(?!\s+(?:my|your|him|her|them|me|the|our|his|their|myself|yourself|"
                       r"himself|herself|themselves|ourselves)\b)")
 
@@ -199,12 +226,24 @@ def _make_collapser(vocabulary: frozenset[str]) -> Callable[[re.Match], str | No
     return collapse
 
 
-def _chat_pattern() -> re.Pattern:
-    keys = sorted(CHAT_SPELLINGS, key=len, reverse=True)
-    return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(key) for key in keys) + r")(?![\w'])")
+def _whole_words(spellings: dict[str, str], then: str = r"(?![\w'])") -> re.Pattern:
+    keys = sorted(spellings, key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(key) for key in keys) + r")" + then)
 
 
-_CHAT = _chat_pattern()
+_CHAT = _whole_words(CHAT_SPELLINGS)
+_DIALECT = _whole_words(DIALECT_SPELLINGS, r"(?:(?![\w'])|(?='s\b))")  # "heid's" too
+
+
+def _make_g_restorer(vocabulary: frozenset[str]) -> Callable[[re.Match], str | None]:
+    """"killin" -> "killing", "thinkin'" -> "thinking": only when the g makes a known word."""
+    def restore(match: re.Match) -> str | None:
+        word = match.group(0).rstrip("'")
+        if word in vocabulary and not match.group(0).endswith("'"):
+            return None
+        return word + "g" if word + "g" in vocabulary else None
+
+    return restore
 
 
 class Normalizer:
@@ -213,12 +252,17 @@ class Normalizer:
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self.vocabulary = frozenset(vocabulary) | _CHAT_VOCAB | WATCHED_WORDS
         self._collapse = _make_collapser(self.vocabulary)
+        self._restore_g = _make_g_restorer(self.vocabulary)
 
     def __call__(self, text: str) -> Normalized:
         chars = _lower_and_map(text)
         chars.substitute(_SPACED, _join_spaced)
         chars.substitute(_OBFUSCATED, _decode_obfuscated)
         chars.substitute(_REPEATS, self._collapse)
+        chars.substitute(_DROPPED_G, self._restore_g)
+        chars.substitute(_DIALECT_I, lambda match: "i")
+        chars.substitute(_DIALECT_MY, lambda match: "my")
+        chars.substitute(_DIALECT, lambda match: DIALECT_SPELLINGS[match.group(0)])
         chars.substitute(_ILL, lambda match: "i'll")
         chars.substitute(_MY_SELF, lambda match: "myself")
         chars.substitute(_UNALIVE, lambda match: "kill myself")

@@ -81,12 +81,22 @@ def load(path: Path = RULES_FILE) -> tuple[tuple[Rule, ...], tuple[Guard, ...]]:
     """The rules and guards of a rules file. ValueError for an unknown category or severity, or a
     regex naming a context the file does not define; TypeError for an unknown field."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    contexts = {name: _regex(value, {}) for name, value in data["contexts"].items()}
+    contexts = _contexts(data)
     rules = tuple(Rule(**_fields(entry, contexts)) for entry in data["rules"])
     for rule in rules:
         if rule.category not in CATEGORIES or rule.severity not in SEVERITIES:
             raise ValueError(f"rule {rule.id}: unknown category or severity ({rule.category}, {rule.severity})")
     return rules, tuple(Guard(**_fields(entry, contexts)) for entry in data["guards"])
+
+
+def load_contexts(path: Path = RULES_FILE) -> dict[str, str]:
+    """The named regexes of a rules file (DECIDED, MEANS_EVERYDAY, DONATING, ...), for code that must
+    read the same words as the rules (bot/risk/severity.py)."""
+    return _contexts(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _contexts(data: dict[str, Any]) -> dict[str, str]:
+    return {name: _regex(value, {}) for name, value in data["contexts"].items()}
 
 
 def _fields(entry: dict[str, Any], contexts: dict[str, str]) -> dict[str, Any]:
@@ -114,3 +124,4 @@ def _regex(value: str | list[str], contexts: dict[str, str]) -> str:
 
 
 RULES, GUARDS = load()
+CONTEXTS = load_contexts()

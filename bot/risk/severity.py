@@ -48,6 +48,7 @@ from __future__ import annotations
 import re
 
 from bot.risk.model import SEVERITIES, severity_rank
+from bot.risk.rules import CONTEXTS
 
 SELF_DIRECTED = frozenset({"passive_ideation", "active_ideation", "plan_intent", "self_harm"})
 NOW = re.compile(r"\b(tonight|right now|now|today|this (morning|afternoon|evening)|"
@@ -87,10 +88,17 @@ GOODBYE = re.compile(
     r"\bsorry for everything\b|\blove (u|you) all\b")
 
 
+# A goodbye for the night, or things given to charity: not the goodbyes of issue 12.
+EVERYDAY_GOODBYE = re.compile(
+    r"^(?!.*\b(forever|for good|never|last)\b).*\b(sleep|bed|good ?night|night night|see (you|ya|u)|"
+    r"talk (to you )?(tomorrow|later|soon)|for now|next (week|time))\b|" + CONTEXTS["DONATING"])
+
+
 def imminent_cue(message: str, dated: bool = True) -> bool:
     """The words say the danger is now: means at hand, something taken or done, a date, a goodbye."""
     at_hand = bool(WORDS_MEANS.search(message) and HERE_NOW.search(message))
-    cues = (at_hand, INGESTION_DONE.search(message), INJURY_DONE.search(message), GOODBYE.search(message),
+    goodbye = GOODBYE.search(message) and not EVERYDAY_GOODBYE.search(message)
+    cues = (at_hand, INGESTION_DONE.search(message), INJURY_DONE.search(message), goodbye,
             dated and DATE.search(message))
     return any(cues)
 

@@ -564,3 +564,86 @@ def test_dangerous_kinds_done_or_at_hand_grade_imminent(detector: RiskDetector, 
 def test_dangerous_kind_rules_leave_everyday_words_alone(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
+
+
+# ------------------------------------------- issue 12, round 3: UK and Scots slang, dropped g's
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a want tae die", "i want to die"),
+        ("ah cannae dae this", "i can't do this"),
+        ("a've took mair than a should", "i've took more than i should"),
+        ("ma heid's wrecked", "my head's wrecked"),
+        ("me ma will kill me", "me ma will kill me"),
+        ("tell ma she was right", "tell ma she was right"),
+        ("a load o the wife's tablets", "a load of the wife's tablets"),
+        ("a'm no safe the now", "i'm no safe right now"),
+        ("thinkin' about killin masel", "thinking about killing myself"),
+        ("my cousin is in the kitchen", "my cousin is in the kitchen"),
+        ("been sh-ing again", "been self harming again"),
+        ("had a think, a cut on my knee", "had a think, a cut on my knee"),
+    ],
+)
+def test_scots_spellings_and_dropped_g(normalize: Normalizer, raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("gonna top meself, cant hack it anymore", "active_ideation"),
+        ("been thinking about necking myself", "active_ideation"),
+        ("honestly i want to do myself in", "active_ideation"),
+        ("a keep thinkin aboot toppin masel", "active_ideation"),
+        ("ah want tae kill masel", "active_ideation"),
+        ("took a load of my nan's heart tablets and i feel weird", "plan_intent"),
+        ("took heaps of the pills from the cupboard", "plan_intent"),
+        ("looked up how tall the car park in town is", "plan_intent"),
+        ("been searchin how many it wid take", "plan_intent"),
+    ],
+)
+def test_slang_and_dialect_disclosures_escalate(detector: RiskDetector, text: str, category: str) -> None:
+    result = detector.assess(text)
+    assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "topped up my phone credit",
+        "top myself up with another coffee",
+        "necking a pint with the lads",
+        "i did myself in at the gym, legs are wrecked",
+        # saying a wish to die was not meant
+        "when i said i want to die i meant from embarrassment, not literally",
+        # hurt feelings, an adult relative's partner, insults in a game
+        "my boyfriend hurt me so much when he cheated",
+        "my niece's husband hits her and nobody says anything",
+        "my teammates were abusing me all game in valorant",
+        # a parent cross about a trivial thing, giving away old things
+        "my dad will kill me when he sees my phone screen",
+        "gave away all my old textbooks to the juniors",
+    ],
+)
+def test_round_three_everyday_words_do_not_escalate(detector: RiskDetector, text: str) -> None:
+    result = detector.assess(text)
+    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
+
+
+def test_saying_a_wish_to_die_was_meant_still_escalates(detector: RiskDetector) -> None:
+    assert "passive_ideation" in detector.assess("i said i want to die and i meant it").categories
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("goodbye everyone, this is my last message", True),
+        ("im off to sleep now, goodbye", False),
+        ("gave away all my clothes to the charity shop", False),
+        ("gave away all my stuff to my brother", True),
+    ],
+)
+def test_a_goodnight_or_a_donation_is_not_an_imminent_goodbye(text: str, cue: bool) -> None:
+    from bot.risk.severity import imminent_cue
+
+    assert bool(imminent_cue(text)) is cue
