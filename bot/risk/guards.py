@@ -67,7 +67,8 @@ PEOPLE = frozenset({
     "singer", "celebrity", "ex", "therapist", "doctor", "parent", "parents", "family", "bully",
     "bullies", "stranger", "men", "manager", "stepbrother", "stepsister", "everyone",
     "everybody", "guys", "lady", "dude", "rapper", "youtuber", "streamer", "williams",
-    "husband's", "cops", "police", "landlord", "pastor", "priest", "coworkers", "relative",
+    "husband's", "cops", "police", "landlord", "pastor", "priest", "coworkers", "relative", "da", "maw",
+    "mam",
 }) | CHILDREN
 THINGS = frozenset({"it", "its", "this", "that", "which", "what", "there"})  # "its": it's
 
@@ -86,7 +87,9 @@ ACCIDENT = re.compile(
     r"(myself|my \w+) (while |when )?(reaching (in|into|under|behind|inside|across|over)|"
     r"opening (a|the) (tin|can|box|parcel|package|jar)|on (a |an |the |some )?(broken )?"
     r"(glass|tin|can|tap|door|corner|nail|fence|shelf|drawer|grater|lid|jar|radiator|thorns?)))\b")
-ON_PURPOSE = re.compile(r"on purpose|deliberately|intentionally|to feel|to punish|to cope")
+ON_PURPOSE = re.compile(r"on purpose|deliberately|intentionally|to feel|to punish|to cope|"
+                        r"(say|said|tell|told|pretend\w*)( \w+)? (it was|it's|its|that it was) an accident|"
+                        r"make it look like an accident")
 TOPIC = re.compile(
     r"\b(movie|film|show|series|episode|season|book|novel|song|lyrics?|album|band|speech|"
     r"play|character|documentary|podcast|essay|article|news|class|lesson|lecture|research|"
@@ -106,6 +109,8 @@ EARNEST = re.compile(
     r"(\bnot|n't|\bnever) (even )?(joking|kidding)\b|\b(no|not a) joke\b|"
     r"\bi('m| am)( being)?( dead| deadly| so| completely| totally)? serious\b|"
     r"\bfor real\b|\bfr\b|\bi mean it\b(?!')")
+# Fearing to lose control is no joke: "i could snap and kill someone".
+LOSING_CONTROL = re.compile(r"\b(snap|lose it|lose control|losing control|scared i|afraid i|worried i)\b")
 # Somebody else being hurt is somebody in danger when a child is involved or it is happening now.
 CHILD_CONTEXT = re.compile(
     r"\b(kids?|child|children|bab(y|ies)|toddlers?|infants?|nieces?|nephews?|cousins?|sons?|"
@@ -242,7 +247,7 @@ def accident(doc: Doc, span: Span) -> str | None:
 
 
 def hyperbole(doc: Doc, span: Span) -> str | None:
-    if EARNEST.search(doc.text):
+    if EARNEST.search(doc.text) or LOSING_CONTROL.search(doc.text):
         return None
     match = LAUGHING.search(doc.text)
     if match:

@@ -72,7 +72,8 @@ DIALECT_SPELLINGS: dict[str, str] = {
     "ah'm": "i'm", "ah've": "i've", "ah'll": "i'll", "ah'd": "i'd",
     "tae": "to", "intae": "into", "wi": "with", "fae": "from", "efter": "after", "ower": "over",
     "aboot": "about", "oot": "out", "hoose": "house", "heid": "head", "deid": "dead", "hame": "home",
-    "mair": "more", "naebody": "nobody", "naw": "no", "dinnae": "don't", "cannae": "can't",
+    "mair": "more", "naebody": "nobody", "nae cunt": "nobody", "naecunt": "nobody", "naw": "no",
+    "dinnae": "don't", "cannae": "can't",
     "wouldnae": "wouldn't", "widnae": "wouldn't", "didnae": "didn't", "isnae": "isn't", "wasnae": "wasn't",
     "couldnae": "couldn't", "shouldnae": "shouldn't", "disnae": "doesn't", "havenae": "haven't",
     "gonnae": "going to", "wantae": "want to", "wid": "would", "dae": "do", "daein": "doing", "gie": "give",
@@ -86,7 +87,8 @@ _DIALECT_I = re.compile(
     r"\b(?:ah\b(?=\s+(?:want|wish|cannae|can't|cant|dinnae|don't|dont|didnae|didn't|wouldnae|widnae|couldnae|"
     r"just|keep|think|know|took|swallowed|cut|hope|really|never|wid|would|will|am|hate|feel|need|have|had|was|"
     r"wis|should|shouldnae|love|miss|dunno)\b)|a\b(?=\s+(?:want|wantae|cannae|dinnae|didnae|wouldnae|widnae|"
-    r"couldnae|keep|know|took|swallowed|wid|am|wis|shouldnae|should|could|dunno)\b))")
+    r"couldnae|keep|know|took|swallowed|wid|am|wis|shouldnae|should|could|dunno|went)\b)"
+    r"|(?<=\beverything )a(?= need\b)|(?<=\bwhat )a(?= need\b))")
 # Scots "ma" for "my", but not "me ma", "my ma" or "ma said" (mother).
 _DIALECT_MY = re.compile(r"(?<!\bme )(?<!\bmy )(?<!\byer )(?<!\byour )(?<!\bthe )(?<!\bher )(?<!\bhis )"
                          r"\bma\b(?=\s+(?!(?:and|an|is|was|will|would|said|says|has|had|she|he|they|i|you|it|that|to|at|in)\b)[a-z])")

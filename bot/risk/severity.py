@@ -96,10 +96,11 @@ EVERYDAY_GOODBYE = re.compile(
 
 def imminent_cue(message: str, dated: bool = True) -> bool:
     """The words say the danger is now: means at hand, something taken or done, a date, a goodbye."""
-    at_hand = bool(WORDS_MEANS.search(message) and HERE_NOW.search(message))
+    everyday_means = re.search(CONTEXTS["MEANS_EVERYDAY"], message)
+    at_hand = bool(WORDS_MEANS.search(message) and HERE_NOW.search(message)) and not everyday_means
+    taken = INGESTION_DONE.search(message) and not everyday_means
     goodbye = GOODBYE.search(message) and not EVERYDAY_GOODBYE.search(message)
-    cues = (at_hand, INGESTION_DONE.search(message), INJURY_DONE.search(message), goodbye,
-            dated and DATE.search(message))
+    cues = (at_hand, taken, INJURY_DONE.search(message), goodbye, dated and DATE.search(message))
     return any(cues)
 
 

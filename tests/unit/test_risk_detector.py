@@ -572,12 +572,12 @@ def test_dangerous_kind_rules_leave_everyday_words_alone(detector: RiskDetector,
     [
         ("a want tae die", "i want to die"),
         ("ah cannae dae this", "i can't do this"),
-        ("a've took mair than a should", "i've took more than i should"),
+        ("a've had mair than a should", "i've had more than i should"),
         ("ma heid's wrecked", "my head's wrecked"),
         ("me ma will kill me", "me ma will kill me"),
         ("tell ma she was right", "tell ma she was right"),
-        ("a load o the wife's tablets", "a load of the wife's tablets"),
-        ("a'm no safe the now", "i'm no safe right now"),
+        ("a bunch o pills", "a bunch of pills"),
+        ("a'm no well the now", "i'm no well right now"),
         ("thinkin' about killin masel", "thinking about killing myself"),
         ("my cousin is in the kitchen", "my cousin is in the kitchen"),
         ("been sh-ing again", "been self harming again"),
@@ -598,8 +598,8 @@ def test_scots_spellings_and_dropped_g(normalize: Normalizer, raw: str, expected
         ("ah want tae kill masel", "active_ideation"),
         ("took a load of my nan's heart tablets and i feel weird", "plan_intent"),
         ("took heaps of the pills from the cupboard", "plan_intent"),
-        ("looked up how tall the car park in town is", "plan_intent"),
-        ("been searchin how many it wid take", "plan_intent"),
+        ("searched how high the bridge over the bypass is", "plan_intent"),
+        ("been lookin up how many it wid take", "plan_intent"),
     ],
 )
 def test_slang_and_dialect_disclosures_escalate(detector: RiskDetector, text: str, category: str) -> None:
@@ -615,14 +615,14 @@ def test_slang_and_dialect_disclosures_escalate(detector: RiskDetector, text: st
         "necking a pint with the lads",
         "i did myself in at the gym, legs are wrecked",
         # saying a wish to die was not meant
-        "when i said i want to die i meant from embarrassment, not literally",
+        "i only said i want to die as a joke, not literally",
         # hurt feelings, an adult relative's partner, insults in a game
-        "my boyfriend hurt me so much when he cheated",
+        "she hurt me so much when she lied about it",
         "my niece's husband hits her and nobody says anything",
-        "my teammates were abusing me all game in valorant",
+        "randoms in my lobby were abusing me all match",
         # a parent cross about a trivial thing, giving away old things
-        "my dad will kill me when he sees my phone screen",
-        "gave away all my old textbooks to the juniors",
+        "my mum will kill me when she sees what i did to the car",
+        "gave away all my old uniform to the younger kids",
     ],
 )
 def test_round_three_everyday_words_do_not_escalate(detector: RiskDetector, text: str) -> None:
@@ -647,3 +647,67 @@ def test_a_goodnight_or_a_donation_is_not_an_imminent_goodbye(text: str, cue: bo
     from bot.risk.severity import imminent_cue
 
     assert bool(imminent_cue(text)) is cue
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("i want to go to sleep and not get up", "passive_ideation"),
+        ("hoping i never see another morning", "passive_ideation"),
+        ("honestly i've given up on life", "passive_ideation"),
+        ("no point to living like this", "passive_ideation"),
+        ("theres no point any more", "passive_ideation"),
+        ("honestly i don't see a reason to carry on", "passive_ideation"),
+        ("no one would cry for me at the funeral", "passive_ideation"),
+        ("sometimes i wish my dad never had me", "passive_ideation"),
+        ("bas mar jaana hai ab", "passive_ideation"),
+        ("i wan die, i no fit again", "passive_ideation"),
+        ("keep thinking about driving off the bridge", "active_ideation"),
+        ("hope my car crashes on the way to work", "active_ideation"),
+        ("i'm not going to be around much longer, i know it", "plan_intent"),
+        ("i'm not going to be a burden to my mum much longer", "plan_intent"),
+        ("been reading what happens if you overdose", "plan_intent"),
+        ("got everything i need now, stashed it in the attic", "plan_intent"),
+        ("punched the bathroom tiles with my fist on purpose", "self_harm"),
+        ("i bang my head against the wall when i'm angry at myself", "self_harm"),
+        ("i burn my arm with the lighter and pretend it was an accident", "self_harm"),
+        ("sometimes i think i could snap and kill somebody", "harm_to_others"),
+        ("my stepbrother creeps into my room when everyone's asleep", "abuse_danger"),
+        ("some guy tried to drag me into his car", "abuse_danger"),
+        ("my ex's mate keeps sending me threats on insta", "abuse_danger"),
+        ("a man online is threatening to share my photos unless i pay", "abuse_danger"),
+        ("my da batters me when he's had a drink", "abuse_danger"),
+    ],
+)
+def test_round_three_rules_escalate(detector: RiskDetector, text: str, category: str) -> None:
+    result = detector.assess(text)
+    assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i could sleep and never get up lol",
+        "the doctors said she might not see the morning",
+        "i can't see any reason to go on holiday this year",
+        "no point anymore in asking him",
+        "i hope the server crashes so the exam is cancelled",
+        "banged my head off the cupboard door",
+        "it's like banging my head against a brick wall",
+        "can you grab me a coffee",
+        "the council keeps sending me threats about the tax",
+        "wish they never had me on the rota",
+        "i've made my mind up, i'm packing in the booze for january",
+        "bought everything i need for the party, it's hidden in the boot",
+    ],
+)
+def test_round_three_rules_leave_everyday_words_alone(detector: RiskDetector, text: str) -> None:
+    result = detector.assess(text)
+    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
+
+
+@pytest.mark.parametrize("text", ["took two paracetamol for my headache", "my inhaler is here with me"])
+def test_everyday_medicine_is_not_an_imminent_cue(text: str) -> None:
+    from bot.risk.severity import imminent_cue
+
+    assert not imminent_cue(text)

@@ -10,7 +10,7 @@ from bot.risk.dataset import Row
 from bot.risk.decision import ANSWER, ASK, ESCALATE, NONE, Thresholds, decide, decide_in_exercise
 from bot.risk.detector import RiskDetector
 from bot.risk.model import RiskAssessment, RiskHit
-from bot.risk.scorer import RiskScorer, build_if_stale, new_pipeline
+from bot.risk.scorer import RiskScorer, build_if_stale, new_pipeline, normalised
 from bot.risk.severity import grade_words
 
 TINY = [
@@ -34,6 +34,15 @@ def test_plain_python_scores_match_scikit_learn_and_survive_a_save(tmp_path: Pat
     loaded = RiskScorer.load(tmp_path / "scorer.json")
     assert loaded.card == {"note": "tiny"}
     assert loaded.scores(texts) == pytest.approx(list(expected), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "seen"),
+    [("A want tae kill masel", "i want to kill myself"), ("kms rn", "kill myself right now"),
+     ("I’m  thinkin’ about it", "i'm thinking about it")],
+)
+def test_the_ngrams_see_the_text_respelt_as_the_rules_see_it(text: str, seen: str) -> None:
+    assert normalised(text) == seen
 
 
 def assessment(risk: bool = False, guarded: bool = False) -> RiskAssessment:
