@@ -38,7 +38,7 @@ NEGATION_BRIDGE = frozenset({
     "any", "thought", "of", "about", "go", "going", "to", "plan", "think", "want", "do", "get",
     "try", "just", "currently", "anymore", "would", "will", "could", "should", "can",
     "intention", "intend", "desire", "urge", "wish", "need", "one", "being", "like",
-    "seriously", "honestly", "a", "an", "the", "suicidal", "self", "harm", "harmed",
+    "seriously", "honestly", "a", "an", "the", "suicidal", "self", "harm", "harmed", "once",
 })
 # "not" followed by these words is a hedge, not a negation.
 HEDGES = (("sure",), ("going", "to", "lie"), ("go", "to", "lie"), ("stop",), ("help",),
@@ -68,7 +68,8 @@ PEOPLE = frozenset({
     "bullies", "stranger", "men", "manager", "stepbrother", "stepsister", "everyone",
     "everybody", "guys", "lady", "dude", "rapper", "youtuber", "streamer", "williams",
     "husband's", "cops", "police", "landlord", "pastor", "priest", "coworkers", "relative", "da", "maw",
-    "mam",
+    "mam", "farmers", "veterans", "soldiers", "nurses", "doctors", "teens", "teenagers", "mates", "lads",
+    "boys", "girls", "students",
 }) | CHILDREN
 THINGS = frozenset({"it", "its", "this", "that", "which", "what", "there"})  # "its": it's
 
@@ -76,7 +77,8 @@ LAUGHING = re.compile(r"\b(lol|lmao|lmfao|rofl|haha\w*|hehe|jk|just kidding|kidd
                       r"[\U0001F602\U0001F923\U0001F480\U0001F606\U0001F605]")
 HISTORICAL = re.compile(
     r"\b(years ago|year ago|used to|as a (kid|child|teen|teenager)|in (high|middle) school|"
-    r"back in|in (19|20)\d\d|long time ago|ages ago|when i was( a| in| \d+| little| young\w*)?|"
+    r"back in|in (19|20)\d\d|long time ago|ages ago|when i was( a| in| \d+| little| young\w*)?|long back|back then|"
+    r"in (college|uni|university|my (teens|twenties|20s))|"
     r"when (he|she|they) (was|were) (a (kid|child|baby|teen\w*)|little|young\w*|\d+))\b")
 ACCIDENT = re.compile(
     r"\b(shav\w*|cook\w*|chopp\w*|bak\w*|playing|play|practi[cs]e|training|gym|lifting|lift|"
@@ -95,10 +97,10 @@ TOPIC = re.compile(
     r"play|character|documentary|podcast|essay|article|news|class|lesson|lecture|research|"
     r"awareness|prevention|hotlines?|helplines?|squad|rates?|statistics|stats|month|campaign|"
     r"charity|volunteer\w*|fundraiser|course|survivors?|hamlet|paper|project|studies|study|"
-    r"reasons why|poem|meme|game)\b")
+    r"reasons why|poem|meme|game|difference between|what (is|are|does)|meaning of|definition|symptoms?|signs? of)\b")
 ADJACENT_TOPIC = re.compile(
     r"^(prevention|awareness|hotlines?|helplines?|squad|rates?|statistics|stats|month|"
-    r"survivors?|lines?|crisis line|bomb\w*|forest|doors?|note in the (film|book))")
+    r"survivors?|lines?|crisis line|bomb\w*|forest|doors?|note in the (film|book)|mission|run|pass|move|build)")
 GAMING = re.compile(
     r"\b(fortnite|minecraft|roblox|valorant|overwatch|cod|call of duty|apex|elden ring|"
     r"game|gaming|level|respawn\w*|ps5|xbox|quest|npc|raid|pvp|lobby|mario|zelda|gta|"
@@ -270,7 +272,7 @@ def topic(doc: Doc, span: Span, subject: str | None) -> str | None:
         return f"topic:{before} {span.text}"
     if subject == "self":
         return None
-    match = TOPIC.search(sentence_text(doc, span.start, span.end))
+    match = TOPIC.search(sentence_text(doc, span.start, span.end)) or GAMING.search(doc.text)
     return f"topic:{match.group(0)}" if match else None
 
 

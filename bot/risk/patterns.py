@@ -21,6 +21,11 @@ import itertools
 
 from bot.risk.pipeline import lemma
 
+# Medicines people name when they have taken or saved them (names only, no doses).
+MEDICINES = ("codeine", "morphine", "insulin", "sertraline", "fluoxetine", "citalopram", "prozac", "tylenol",
+             "panadol", "ibuprofen", "aspirin", "oxy", "percs", "benzos", "xanax", "diazepam", "valium", "seroquel",
+             "quetiapine", "lithium", "prazosin", "acetaminophen", "co-codamol", "tramadol")
+
 GROUPS: dict[str, tuple[str, ...]] = {
     "REFL": ("myself", "meself"),
     "ME": ("me",),
@@ -45,12 +50,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
                    "shove", "burn", "attack", "abuse", "rape", "molest", "touch", "threaten",
                    "stalk", "follow", "smack", "whip", "grope", "assault", "push", "harass"),
     "PILLS": ("pill", "pills", "meds", "med", "medication", "tablet", "tablets", "painkiller",
-              "painkillers"),
+              "painkillers", *MEDICINES),
     # What a person might use on themselves (issue 12's "means": generic words only, no method detail).
     "MEANS": ("pill", "pills", "meds", "medication", "tablet", "tablets", "painkiller", "painkillers",
               "antidepressant", "antidepressants", "paracetamol", "prescription", "rope", "gun", "rifle",
-              "blade", "blades", "razor", "poison", "pesticide", "bleach", "noose"),
-    "HIGH_PLACE": ("bridge", "roof", "rooftop", "ledge", "cliff", "balcony", "tracks"),
+              "blade", "blades", "razor", "poison", "pesticide", "bleach", "noose", "pistol", "shotgun", "weapon",
+              "weedkiller", "antifreeze", *MEDICINES),
+    "HIGH_PLACE": ("bridge", "roof", "rooftop", "ledge", "cliff", "balcony", "tracks", "overpass", "footbridge",
+                   "viaduct", "multistorey"),
     "END_VERB": ("end", "stop", "be"),
     "TIRED": ("tired", "sick", "done", "exhausted"),
     "BODY": ("arm", "arms", "wrist", "wrists", "leg", "legs", "thigh", "thighs", "stomach",

@@ -713,3 +713,77 @@ def test_everyday_medicine_is_not_an_imminent_cue(text: str) -> None:
     from bot.risk.severity import imminent_cue
 
     assert not imminent_cue(text)
+
+
+# ---------------------- issue 12, round 3: rule gaps and false alarms found on the train split's rows
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # ingestion already done
+        ("i took all of my codeine an hour ago", "plan_intent"),
+        ("swallowed the whole blister pack before bed", "plan_intent"),
+        ("had an od last night and didnt tell anyone", "plan_intent"),
+        ("took my sleeping pills with half a bottle of vodka", "plan_intent"),
+        ("drank weedkiller from the garage", "plan_intent"),
+        ("took too much on purpose and my ears are ringing", "plan_intent"),
+        ("i overdosd, sorry", "plan_intent"),
+        # means at hand
+        ("my pistol is on the table and the kids are out", "plan_intent"),
+        ("the shotgun's across my knees", "plan_intent"),
+        ("there's a cord round my neck", "plan_intent"),
+        ("sitting in the bath with a razor", "plan_intent"),
+        ("sat in the garage with the engine running and the door shut", "plan_intent"),
+        ("i've had the tablets in my pocket all day", "plan_intent"),
+        ("i'm on the roof of the multistorey", "plan_intent"),
+        ("standing at the edge of the platform", "plan_intent"),
+        ("i'm on the footbridge over the motorway", "plan_intent"),
+        # injury done
+        ("my wrist, i cut it before bed", "self_harm"),
+        ("slammed my hand in the door on purpose and it's swollen", "self_harm"),
+        ("i cut my wrist in the shower", "self_harm"),
+        ("i've done something to myself and there's blood", "self_harm"),
+        # a decided date, a plan with a time
+        ("tonights the night, i'm ready now", "plan_intent"),
+        ("i'll do it while everyone is out, my decision's made", "plan_intent"),
+        ("it'll be friday, no one can stop me", "plan_intent"),
+        ("i won't be here by then", "plan_intent"),
+        ("there won't be a next week for me", "plan_intent"),
+    ],
+)
+def test_round_three_train_gaps_escalate(detector: RiskDetector, text: str, category: str) -> None:
+    result = detector.assess(text)
+    assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an exercise answer about doing a task
+        "i'll do it tomorrow after work",
+        "if it rains ill do it on sunday",
+        "im gonna do it tonight before dinner",
+        # a parent or boss cross about a mishap
+        "my dad will kill me, i dented the car",
+        "my boss will murder me if this release fails",
+        "my mum will kill me when she sees i've cut my fringe",
+        # a joke reported, a negation with 'once', a history, somebody else's death
+        "my cousin keeps saying kms as a joke, it bugs me",
+        "never once thought of hurting myself, i'm just tired",
+        "in college i had suicidal thoughts but i'm fine now",
+        "two farmers near us died by suicide this year",
+        # goodbyes and plans that are not
+        "said my goodbyes to the old flat today, we sold it",
+        "wrote goodbye cards for my teammates, i'm starting a new job",
+        "i'm going to my mum's so i won't be here by then",
+        # words of games, phones, coursework, medicine, parents
+        "that play was a suicide mission lol",
+        "my phone's on 3% it's going to die",
+        "reading about lethal doses for my toxicology module",
+        "i have my insulin with me, i always carry it",
+        "my dad won't let me go to the party on friday",
+        "they kicked me out of the group chat",
+    ],
+)
+def test_round_three_train_false_alarms_do_not_escalate(detector: RiskDetector, text: str) -> None:
+    result = detector.assess(text)
+    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
