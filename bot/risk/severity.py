@@ -75,7 +75,8 @@ INJURY_DONE = re.compile(
     r"legs|thigh|thighs|skin))\b[^.!?]{0,40}\b(deep|bleeding|blood|bad|again|tonight|just now|stoppin|stopping)\b|"
     r"\b(won'?t|wont|doesn'?t|cant|can'?t|no) stop(pin|ping)? (the )?bleeding\b|\bbleeding (a lot|loads|everywhere)\b")
 DATE = re.compile(
-    r"\b(tonight|the night|tomorrow|tmrw|tmr|this (weekend|week)|next week|(on )?(monday|tuesday|wednesday|"
+    r"\b(tonight|the night|tomorrow|tmrw|tmr|this (weekend|week)|next week|"
+    r"(?<!\bevery )(?<!\blast )(?<!\bon a )(?<!\bpast )(on )?(monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday)|after (the|my|his|her) [a-z']+( [a-z']+)?|on (my|his|her) birthday|"
     r"(that'?s|thats) when|by (the end of|morning)|the date|made (my|ma) mind up|i decided)\b")
 GOODBYE = re.compile(

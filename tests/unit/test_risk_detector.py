@@ -708,8 +708,12 @@ def test_round_three_rules_leave_everyday_words_alone(detector: RiskDetector, te
     assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
 
 
-@pytest.mark.parametrize("text", ["took two paracetamol for my headache", "my inhaler is here with me"])
-def test_everyday_medicine_is_not_an_imminent_cue(text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["took two paracetamol for my headache", "my inhaler is here with me", "a walk up the hill on a sunday sorts me",
+     "i go to church every sunday", "it happened last friday"],
+)
+def test_everyday_medicine_or_a_habit_is_not_an_imminent_cue(text: str) -> None:
     from bot.risk.severity import imminent_cue
 
     assert not imminent_cue(text)
