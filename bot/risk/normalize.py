@@ -14,7 +14,8 @@ characters it came from, so a match in normalised text maps back to the original
    "wanna" -> "want to", "ill be" -> "i'll be", "my self" -> "myself" (but not in
    "my self harm"), ... (CHAT_SPELLINGS below)
 6. Scots and northern English spellings: "masel" -> "myself", "tae" -> "to", "cannae" -> "can't",
-   "a'm" -> "i'm", "ah want" -> "i want", "ma heid" -> "my head", ... (DIALECT_SPELLINGS below);
+   "a'm" -> "i'm", "ah want" -> "i want", "ma heid" -> "my head", "a'll no be" -> "i'll not be", ...
+   (DIALECT_SPELLINGS below);
    a dropped g is put back when that makes a known word: "killin" -> "killing", "thinkin'" -> "thinking"
 """
 
@@ -92,6 +93,10 @@ _DIALECT_I = re.compile(
 # Scots "ma" for "my", but not "me ma", "my ma" or "ma said" (mother).
 _DIALECT_MY = re.compile(r"(?<!\bme )(?<!\bmy )(?<!\byer )(?<!\byour )(?<!\bthe )(?<!\bher )(?<!\bhis )"
                          r"\bma\b(?=\s+(?!(?:and|an|is|was|will|would|said|says|has|had|she|he|they|i|you|it|that|to|at|in)\b)[a-z])")
+# Scots "no" for "not" after an auxiliary: "a'll no be here", "a'm no coping".
+_DIALECT_NOT = re.compile(r"((?:'ll|'m|'d|'ve|\bill|\bwill|\bwould|\bcan|\bcould|\bdid|\bdo|\bam|\bis|\bwas) )no"
+                          r"(?= (?:be|go|get|make|wake|see|do|stop|have|last|cope|coping|manage|managing|safe|okay|ok|"
+                          r"well)\b)")
 _DROPPED_G = re.compile(r"\b[a-z]{2,}in(?:'|\b)")
 _UNALIVE = re.compile(r"\bunalive\b(?!\s+(?:my|your|him|her|them|me|the|our|his|their|myself|yourself|"
                       r"himself|herself|themselves|ourselves)\b)")
@@ -265,6 +270,7 @@ class Normalizer:
         chars.substitute(_DIALECT_I, lambda match: "i")
         chars.substitute(_DIALECT_MY, lambda match: "my")
         chars.substitute(_DIALECT, lambda match: DIALECT_SPELLINGS[match.group(0)])
+        chars.substitute(_DIALECT_NOT, lambda match: match.group(1) + "not")
         chars.substitute(_ILL, lambda match: "i'll")
         chars.substitute(_MY_SELF, lambda match: "myself")
         chars.substitute(_UNALIVE, lambda match: "kill myself")

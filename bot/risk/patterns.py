@@ -37,10 +37,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
             "boyfriend", "girlfriend", "husband", "wife", "partner", "roommate", "flatmate",
             "neighbour", "neighbor", "baby", "kid", "son", "daughter", "child", "classmate",
             "coworker", "colleague", "family", "parent", "grandma", "grandpa", "uncle",
-            "aunt", "cousin", "friend", "bully", "manager", "stepbrother", "stepsister"),
+            "aunt", "cousin", "friend", "bully", "manager", "stepbrother", "stepsister", "lecturer", "tutor",
+            "professor", "landlord"),
     "THAT_PERSON": ("guy", "girl", "kid", "man", "woman", "teacher", "bitch", "bastard",
                     "dude", "person", "boy", "senior", "lad", "bloke", "fella", "prick", "twat", "idiot",
-                    "asshole", "arsehole", "cunt"),
+                    "asshole", "arsehole", "cunt", "banker", "scammer"),
     # Family members whose abuse puts the person (or a child) in danger.
     "FAMILY_VICTIM": ("mom", "mum", "mother", "sister", "brother", "son", "daughter", "baby",
                       "kid", "child", "sibling", "niece", "nephew", "cousin", "grandma", "nan"),

@@ -577,7 +577,7 @@ def test_dangerous_kind_rules_leave_everyday_words_alone(detector: RiskDetector,
         ("me ma will kill me", "me ma will kill me"),
         ("tell ma she was right", "tell ma she was right"),
         ("a bunch o pills", "a bunch of pills"),
-        ("a'm no well the now", "i'm no well right now"),
+        ("a'm no well the now", "i'm not well right now"),
         ("thinkin' about killin masel", "thinking about killing myself"),
         ("my cousin is in the kitchen", "my cousin is in the kitchen"),
         ("been sh-ing again", "been self harming again"),
@@ -789,5 +789,54 @@ def test_round_three_train_gaps_escalate(detector: RiskDetector, text: str, cate
     ],
 )
 def test_round_three_train_false_alarms_do_not_escalate(detector: RiskDetector, text: str) -> None:
+    result = detector.assess(text)
+    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
+
+
+# ----------------------------------- issue 12, round 3: disclosures typed as an exercise answer
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("the clock, the sofa, the window, and the tablets i counted out", "plan_intent"),  # grounding/see
+        ("lamp, bed, phone, the pills i've been saving", "plan_intent"),
+        ("desk, mug, the meds in my drawer i'm planning to use", "plan_intent"),
+        ("nothing helped. i've kept back enough pills now", "plan_intent"),  # strengths/what_helped
+        ("honestly i already bought the tablets", "plan_intent"),  # problem_solving/first_step
+        ("a bit spaced out, i took some pills before we started and my heart is racing", "plan_intent"),
+        ("dizzy, the tablets i swallowed are kicking in", "plan_intent"),  # breathing/felt
+        ("my mate, but i already said goodbye to him", "plan_intent"),  # support_network/people
+        ("no one, i've written my letters", "plan_intent"),
+        ("my dog, she's the only reason i'm still here", "passive_ideation"),  # gratitude/good_things
+        ("just end it", "passive_ideation"),  # problem_solving/options
+        ("to die", "passive_ideation"),
+        ("the only one option i can see is dying", "passive_ideation"),
+        ("my arm, cut it last night", "self_harm"),  # muscle_relaxation/check_body
+        ("when i stopped cutting at school. i've started again", "self_harm"),  # strengths/hard_time
+        ("i can't call anyone, he took my phone and i'm hiding", "abuse_danger"),  # support_network/back_up
+        ("nobody, he's outside my door and i can't call anyone", "abuse_danger"),
+        ("i keep researching how to die without it hurting", "plan_intent"),  # journaling/write
+        ("been looking at bridges round here and how high they are", "plan_intent"),
+        ("a'll no be here by then", "plan_intent"),  # small_goal/when
+    ],
+)
+def test_disclosures_inside_exercise_answers_escalate(detector: RiskDetector, text: str, category: str) -> None:
+    result = detector.assess(text)
+    assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my pill box, the kettle, a mug, the paracetamol i bought for my cold",
+        "a bit drowsy, my meds make me sleepy",
+        "i already said goodbye to her at the airport",
+        "i've written my letters to the council about the bins",
+        "i'd die without my morning coffee",
+        "i keep my pills in my drawer",
+        "finish my cover letters for the job applications",
+        "my mum, she took my phone because i was on it all night",
+    ],
+)
+def test_everyday_exercise_answers_do_not_escalate(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
