@@ -46,6 +46,19 @@ def normalize() -> Normalizer:
         ("im not ok", "i'm not ok"),
         ("wanna off myself", "want to off myself"),
         ("dont think ill be around", "don't think i'll be around"),
+        # Scots and northern English spellings, dropped g's (issue 12, round 3)
+        ("a want tae die", "i want to die"),
+        ("ah cannae dae this", "i can't do this"),
+        ("a've had mair than a should", "i've had more than i should"),
+        ("ma heid's wrecked", "my head's wrecked"),
+        ("me ma will kill me", "me ma will kill me"),
+        ("tell ma she was right", "tell ma she was right"),
+        ("a bunch o pills", "a bunch of pills"),
+        ("a'm no well the now", "i'm not well right now"),
+        ("thinkin' about killin masel", "thinking about killing myself"),
+        ("my cousin is in the kitchen", "my cousin is in the kitchen"),
+        ("been sh-ing again", "been self harming again"),
+        ("had a think, a cut on my knee", "had a think, a cut on my knee"),
     ],
 )
 def test_normalisation(normalize: Normalizer, raw: str, expected: str) -> None:
@@ -566,65 +579,166 @@ def test_dangerous_kind_rules_leave_everyday_words_alone(detector: RiskDetector,
     assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
 
 
-# ------------------------------------------- issue 12, round 3: UK and Scots slang, dropped g's
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("a want tae die", "i want to die"),
-        ("ah cannae dae this", "i can't do this"),
-        ("a've had mair than a should", "i've had more than i should"),
-        ("ma heid's wrecked", "my head's wrecked"),
-        ("me ma will kill me", "me ma will kill me"),
-        ("tell ma she was right", "tell ma she was right"),
-        ("a bunch o pills", "a bunch of pills"),
-        ("a'm no well the now", "i'm not well right now"),
-        ("thinkin' about killin masel", "thinking about killing myself"),
-        ("my cousin is in the kitchen", "my cousin is in the kitchen"),
-        ("been sh-ing again", "been self harming again"),
-        ("had a think, a cut on my knee", "had a think, a cut on my knee"),
-    ],
-)
-def test_scots_spellings_and_dropped_g(normalize: Normalizer, raw: str, expected: str) -> None:
-    assert normalize(raw).text == expected
+# ------------------- issue 12, round 3: new rules and guards (found on dev and on the train split's rows)
+ROUND_3_DISCLOSURES = [
+    # slang and dialect
+    ("gonna top meself, cant hack it anymore", "active_ideation"),
+    ("been thinking about necking myself", "active_ideation"),
+    ("honestly i want to do myself in", "active_ideation"),
+    ("a keep thinkin aboot toppin masel", "active_ideation"),
+    ("ah want tae kill masel", "active_ideation"),
+    ("took a load of my nan's heart tablets and i feel weird", "plan_intent"),
+    ("took heaps of the pills from the cupboard", "plan_intent"),
+    ("searched how high the bridge over the bypass is", "plan_intent"),
+    ("been lookin up how many it wid take", "plan_intent"),
+    # found on dev
+    ("i want to go to sleep and not get up", "passive_ideation"),
+    ("hoping i never see another morning", "passive_ideation"),
+    ("honestly i've given up on life", "passive_ideation"),
+    ("no point to living like this", "passive_ideation"),
+    ("theres no point any more", "passive_ideation"),
+    ("honestly i don't see a reason to carry on", "passive_ideation"),
+    ("no one would cry for me at the funeral", "passive_ideation"),
+    ("sometimes i wish my dad never had me", "passive_ideation"),
+    ("bas mar jaana hai ab", "passive_ideation"),
+    ("i wan die, i no fit again", "passive_ideation"),
+    ("keep thinking about driving off the bridge", "active_ideation"),
+    ("hope my car crashes on the way to work", "active_ideation"),
+    ("i'm not going to be around much longer, i know it", "plan_intent"),
+    ("i'm not going to be a burden to my mum much longer", "plan_intent"),
+    ("been reading what happens if you overdose", "plan_intent"),
+    ("got everything i need now, stashed it in the attic", "plan_intent"),
+    ("punched the bathroom tiles with my fist on purpose", "self_harm"),
+    ("i bang my head against the wall when i'm angry at myself", "self_harm"),
+    ("i burn my arm with the lighter and pretend it was an accident", "self_harm"),
+    ("sometimes i think i could snap and kill somebody", "harm_to_others"),
+    ("my stepbrother creeps into my room when everyone's asleep", "abuse_danger"),
+    ("some guy tried to drag me into his car", "abuse_danger"),
+    ("my ex's mate keeps sending me threats on insta", "abuse_danger"),
+    ("a man online is threatening to share my photos unless i pay", "abuse_danger"),
+    ("my da batters me when he's had a drink", "abuse_danger"),
+    # found on the train split's rows
+    # ingestion already done
+    ("i took all of my codeine an hour ago", "plan_intent"),
+    ("swallowed the whole blister pack before bed", "plan_intent"),
+    ("had an od last night and didnt tell anyone", "plan_intent"),
+    ("took my sleeping pills with half a bottle of vodka", "plan_intent"),
+    ("drank weedkiller from the garage", "plan_intent"),
+    ("took too much on purpose and my ears are ringing", "plan_intent"),
+    ("i overdosd, sorry", "plan_intent"),
+    # means at hand
+    ("my pistol is on the table and the kids are out", "plan_intent"),
+    ("the shotgun's across my knees", "plan_intent"),
+    ("there's a cord round my neck", "plan_intent"),
+    ("sitting in the bath with a razor", "plan_intent"),
+    ("sat in the garage with the engine running and the door shut", "plan_intent"),
+    ("i've had the tablets in my pocket all day", "plan_intent"),
+    ("i'm on the roof of the multistorey", "plan_intent"),
+    ("standing at the edge of the platform", "plan_intent"),
+    ("i'm on the footbridge over the motorway", "plan_intent"),
+    # injury done
+    ("my wrist, i cut it before bed", "self_harm"),
+    ("slammed my hand in the door on purpose and it's swollen", "self_harm"),
+    ("i cut my wrist in the shower", "self_harm"),
+    ("i've done something to myself and there's blood", "self_harm"),
+    # a decided date, a plan with a time
+    ("tonights the night, i'm ready now", "plan_intent"),
+    ("i'll do it while everyone is out, my decision's made", "plan_intent"),
+    ("it'll be friday, no one can stop me", "plan_intent"),
+    ("i won't be here by then", "plan_intent"),
+    ("there won't be a next week for me", "plan_intent"),
+    # typed as an exercise answer
+    ("the clock, the sofa, the window, and the tablets i counted out", "plan_intent"),  # grounding/see
+    ("lamp, bed, phone, the pills i've been saving", "plan_intent"),
+    ("desk, mug, the meds in my drawer i'm planning to use", "plan_intent"),
+    ("nothing helped. i've kept back enough pills now", "plan_intent"),  # strengths/what_helped
+    ("honestly i already bought the tablets", "plan_intent"),  # problem_solving/first_step
+    ("a bit spaced out, i took some pills before we started and my heart is racing", "plan_intent"),
+    ("dizzy, the tablets i swallowed are kicking in", "plan_intent"),  # breathing/felt
+    ("my mate, but i already said goodbye to him", "plan_intent"),  # support_network/people
+    ("no one, i've written my letters", "plan_intent"),
+    ("my dog, she's the only reason i'm still here", "passive_ideation"),  # gratitude/good_things
+    ("just end it", "passive_ideation"),  # problem_solving/options
+    ("to die", "passive_ideation"),
+    ("the only one option i can see is dying", "passive_ideation"),
+    ("my arm, cut it last night", "self_harm"),  # muscle_relaxation/check_body
+    ("when i stopped cutting at school. i've started again", "self_harm"),  # strengths/hard_time
+    ("i can't call anyone, he took my phone and i'm hiding", "abuse_danger"),  # support_network/back_up
+    ("nobody, he's outside my door and i can't call anyone", "abuse_danger"),
+    ("i keep researching how to die without it hurting", "plan_intent"),  # journaling/write
+    ("been looking at bridges round here and how high they are", "plan_intent"),
+    ("a'll no be here by then", "plan_intent"),  # small_goal/when
+]
+ROUND_3_EVERYDAY = [
+    "topped up my phone credit",
+    "top myself up with another coffee",
+    "necking a pint with the lads",
+    "i did myself in at the gym, legs are wrecked",
+    # saying a wish to die was not meant
+    "i only said i want to die as a joke, not literally",
+    # hurt feelings, an adult relative's partner, insults in a game
+    "she hurt me so much when she lied about it",
+    "my niece's husband hits her and nobody says anything",
+    "randoms in my lobby were abusing me all match",
+    # a parent cross about a trivial thing, giving away old things
+    "my mum will kill me when she sees what i did to the car",
+    "gave away all my old uniform to the younger kids",
+    "i could sleep and never get up lol",
+    "the doctors said she might not see the morning",
+    "i can't see any reason to go on holiday this year",
+    "no point anymore in asking him",
+    "i hope the server crashes so the exam is cancelled",
+    "banged my head off the cupboard door",
+    "it's like banging my head against a brick wall",
+    "can you grab me a coffee",
+    "the council keeps sending me threats about the tax",
+    "wish they never had me on the rota",
+    "i've made my mind up, i'm packing in the booze for january",
+    "bought everything i need for the party, it's hidden in the boot",
+    "i'm on the bridge, stuck in traffic, i'll be late",
+    "i just want it all to be over, this exam season is brutal",
+    # an exercise answer about doing a task
+    "i'll do it tomorrow after work",
+    "if it rains ill do it on sunday",
+    "im gonna do it tonight before dinner",
+    # a parent or boss cross about a mishap
+    "my dad will kill me, i dented the car",
+    "my boss will murder me if this release fails",
+    "my mum will kill me when she sees i've cut my fringe",
+    # a joke reported, a negation with 'once', a history, somebody else's death
+    "my cousin keeps saying kms as a joke, it bugs me",
+    "never once thought of hurting myself, i'm just tired",
+    "in college i had suicidal thoughts but i'm fine now",
+    "two farmers near us died by suicide this year",
+    # goodbyes and plans that are not
+    "said my goodbyes to the old flat today, we sold it",
+    "wrote goodbye cards for my teammates, i'm starting a new job",
+    "i'm going to my mum's so i won't be here by then",
+    # words of games, phones, coursework, medicine, parents
+    "that play was a suicide mission lol",
+    "my phone's on 3% it's going to die",
+    "reading about lethal doses for my toxicology module",
+    "i have my insulin with me, i always carry it",
+    "my dad won't let me go to the party on friday",
+    "they kicked me out of the group chat",
+    "my pill box, the kettle, a mug, the paracetamol i bought for my cold",
+    "a bit drowsy, my meds make me sleepy",
+    "i already said goodbye to her at the airport",
+    "i've written my letters to the council about the bins",
+    "i'd die without my morning coffee",
+    "i keep my pills in my drawer",
+    "finish my cover letters for the job applications",
+    "my mum, she took my phone because i was on it all night",
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("gonna top meself, cant hack it anymore", "active_ideation"),
-        ("been thinking about necking myself", "active_ideation"),
-        ("honestly i want to do myself in", "active_ideation"),
-        ("a keep thinkin aboot toppin masel", "active_ideation"),
-        ("ah want tae kill masel", "active_ideation"),
-        ("took a load of my nan's heart tablets and i feel weird", "plan_intent"),
-        ("took heaps of the pills from the cupboard", "plan_intent"),
-        ("searched how high the bridge over the bypass is", "plan_intent"),
-        ("been lookin up how many it wid take", "plan_intent"),
-    ],
-)
-def test_slang_and_dialect_disclosures_escalate(detector: RiskDetector, text: str, category: str) -> None:
+@pytest.mark.parametrize(("text", "category"), ROUND_3_DISCLOSURES)
+def test_round_three_disclosures_escalate(detector: RiskDetector, text: str, category: str) -> None:
     result = detector.assess(text)
     assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "topped up my phone credit",
-        "top myself up with another coffee",
-        "necking a pint with the lads",
-        "i did myself in at the gym, legs are wrecked",
-        # saying a wish to die was not meant
-        "i only said i want to die as a joke, not literally",
-        # hurt feelings, an adult relative's partner, insults in a game
-        "she hurt me so much when she lied about it",
-        "my niece's husband hits her and nobody says anything",
-        "randoms in my lobby were abusing me all match",
-        # a parent cross about a trivial thing, giving away old things
-        "my mum will kill me when she sees what i did to the car",
-        "gave away all my old uniform to the younger kids",
-    ],
-)
+@pytest.mark.parametrize("text", ROUND_3_EVERYDAY)
 def test_round_three_everyday_words_do_not_escalate(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
@@ -641,202 +755,14 @@ def test_saying_a_wish_to_die_was_meant_still_escalates(detector: RiskDetector) 
         ("im off to sleep now, goodbye", False),
         ("gave away all my clothes to the charity shop", False),
         ("gave away all my stuff to my brother", True),
+        ("took two paracetamol for my headache", False),
+        ("my inhaler is here with me", False),
+        ("a walk up the hill on a sunday sorts me", False),
+        ("i go to church every sunday", False),
+        ("it happened last friday", False),
     ],
 )
-def test_a_goodnight_or_a_donation_is_not_an_imminent_goodbye(text: str, cue: bool) -> None:
+def test_goodnights_donations_everyday_medicine_and_habits_are_not_imminent_cues(text: str, cue: bool) -> None:
     from bot.risk.severity import imminent_cue
 
     assert bool(imminent_cue(text)) is cue
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("i want to go to sleep and not get up", "passive_ideation"),
-        ("hoping i never see another morning", "passive_ideation"),
-        ("honestly i've given up on life", "passive_ideation"),
-        ("no point to living like this", "passive_ideation"),
-        ("theres no point any more", "passive_ideation"),
-        ("honestly i don't see a reason to carry on", "passive_ideation"),
-        ("no one would cry for me at the funeral", "passive_ideation"),
-        ("sometimes i wish my dad never had me", "passive_ideation"),
-        ("bas mar jaana hai ab", "passive_ideation"),
-        ("i wan die, i no fit again", "passive_ideation"),
-        ("keep thinking about driving off the bridge", "active_ideation"),
-        ("hope my car crashes on the way to work", "active_ideation"),
-        ("i'm not going to be around much longer, i know it", "plan_intent"),
-        ("i'm not going to be a burden to my mum much longer", "plan_intent"),
-        ("been reading what happens if you overdose", "plan_intent"),
-        ("got everything i need now, stashed it in the attic", "plan_intent"),
-        ("punched the bathroom tiles with my fist on purpose", "self_harm"),
-        ("i bang my head against the wall when i'm angry at myself", "self_harm"),
-        ("i burn my arm with the lighter and pretend it was an accident", "self_harm"),
-        ("sometimes i think i could snap and kill somebody", "harm_to_others"),
-        ("my stepbrother creeps into my room when everyone's asleep", "abuse_danger"),
-        ("some guy tried to drag me into his car", "abuse_danger"),
-        ("my ex's mate keeps sending me threats on insta", "abuse_danger"),
-        ("a man online is threatening to share my photos unless i pay", "abuse_danger"),
-        ("my da batters me when he's had a drink", "abuse_danger"),
-    ],
-)
-def test_round_three_rules_escalate(detector: RiskDetector, text: str, category: str) -> None:
-    result = detector.assess(text)
-    assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "i could sleep and never get up lol",
-        "the doctors said she might not see the morning",
-        "i can't see any reason to go on holiday this year",
-        "no point anymore in asking him",
-        "i hope the server crashes so the exam is cancelled",
-        "banged my head off the cupboard door",
-        "it's like banging my head against a brick wall",
-        "can you grab me a coffee",
-        "the council keeps sending me threats about the tax",
-        "wish they never had me on the rota",
-        "i've made my mind up, i'm packing in the booze for january",
-        "bought everything i need for the party, it's hidden in the boot",
-        "i'm on the bridge, stuck in traffic, i'll be late",
-        "i just want it all to be over, this exam season is brutal",
-    ],
-)
-def test_round_three_rules_leave_everyday_words_alone(detector: RiskDetector, text: str) -> None:
-    result = detector.assess(text)
-    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["took two paracetamol for my headache", "my inhaler is here with me", "a walk up the hill on a sunday sorts me",
-     "i go to church every sunday", "it happened last friday"],
-)
-def test_everyday_medicine_or_a_habit_is_not_an_imminent_cue(text: str) -> None:
-    from bot.risk.severity import imminent_cue
-
-    assert not imminent_cue(text)
-
-
-# ---------------------- issue 12, round 3: rule gaps and false alarms found on the train split's rows
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        # ingestion already done
-        ("i took all of my codeine an hour ago", "plan_intent"),
-        ("swallowed the whole blister pack before bed", "plan_intent"),
-        ("had an od last night and didnt tell anyone", "plan_intent"),
-        ("took my sleeping pills with half a bottle of vodka", "plan_intent"),
-        ("drank weedkiller from the garage", "plan_intent"),
-        ("took too much on purpose and my ears are ringing", "plan_intent"),
-        ("i overdosd, sorry", "plan_intent"),
-        # means at hand
-        ("my pistol is on the table and the kids are out", "plan_intent"),
-        ("the shotgun's across my knees", "plan_intent"),
-        ("there's a cord round my neck", "plan_intent"),
-        ("sitting in the bath with a razor", "plan_intent"),
-        ("sat in the garage with the engine running and the door shut", "plan_intent"),
-        ("i've had the tablets in my pocket all day", "plan_intent"),
-        ("i'm on the roof of the multistorey", "plan_intent"),
-        ("standing at the edge of the platform", "plan_intent"),
-        ("i'm on the footbridge over the motorway", "plan_intent"),
-        # injury done
-        ("my wrist, i cut it before bed", "self_harm"),
-        ("slammed my hand in the door on purpose and it's swollen", "self_harm"),
-        ("i cut my wrist in the shower", "self_harm"),
-        ("i've done something to myself and there's blood", "self_harm"),
-        # a decided date, a plan with a time
-        ("tonights the night, i'm ready now", "plan_intent"),
-        ("i'll do it while everyone is out, my decision's made", "plan_intent"),
-        ("it'll be friday, no one can stop me", "plan_intent"),
-        ("i won't be here by then", "plan_intent"),
-        ("there won't be a next week for me", "plan_intent"),
-    ],
-)
-def test_round_three_train_gaps_escalate(detector: RiskDetector, text: str, category: str) -> None:
-    result = detector.assess(text)
-    assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # an exercise answer about doing a task
-        "i'll do it tomorrow after work",
-        "if it rains ill do it on sunday",
-        "im gonna do it tonight before dinner",
-        # a parent or boss cross about a mishap
-        "my dad will kill me, i dented the car",
-        "my boss will murder me if this release fails",
-        "my mum will kill me when she sees i've cut my fringe",
-        # a joke reported, a negation with 'once', a history, somebody else's death
-        "my cousin keeps saying kms as a joke, it bugs me",
-        "never once thought of hurting myself, i'm just tired",
-        "in college i had suicidal thoughts but i'm fine now",
-        "two farmers near us died by suicide this year",
-        # goodbyes and plans that are not
-        "said my goodbyes to the old flat today, we sold it",
-        "wrote goodbye cards for my teammates, i'm starting a new job",
-        "i'm going to my mum's so i won't be here by then",
-        # words of games, phones, coursework, medicine, parents
-        "that play was a suicide mission lol",
-        "my phone's on 3% it's going to die",
-        "reading about lethal doses for my toxicology module",
-        "i have my insulin with me, i always carry it",
-        "my dad won't let me go to the party on friday",
-        "they kicked me out of the group chat",
-    ],
-)
-def test_round_three_train_false_alarms_do_not_escalate(detector: RiskDetector, text: str) -> None:
-    result = detector.assess(text)
-    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
-
-
-# ----------------------------------- issue 12, round 3: disclosures typed as an exercise answer
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("the clock, the sofa, the window, and the tablets i counted out", "plan_intent"),  # grounding/see
-        ("lamp, bed, phone, the pills i've been saving", "plan_intent"),
-        ("desk, mug, the meds in my drawer i'm planning to use", "plan_intent"),
-        ("nothing helped. i've kept back enough pills now", "plan_intent"),  # strengths/what_helped
-        ("honestly i already bought the tablets", "plan_intent"),  # problem_solving/first_step
-        ("a bit spaced out, i took some pills before we started and my heart is racing", "plan_intent"),
-        ("dizzy, the tablets i swallowed are kicking in", "plan_intent"),  # breathing/felt
-        ("my mate, but i already said goodbye to him", "plan_intent"),  # support_network/people
-        ("no one, i've written my letters", "plan_intent"),
-        ("my dog, she's the only reason i'm still here", "passive_ideation"),  # gratitude/good_things
-        ("just end it", "passive_ideation"),  # problem_solving/options
-        ("to die", "passive_ideation"),
-        ("the only one option i can see is dying", "passive_ideation"),
-        ("my arm, cut it last night", "self_harm"),  # muscle_relaxation/check_body
-        ("when i stopped cutting at school. i've started again", "self_harm"),  # strengths/hard_time
-        ("i can't call anyone, he took my phone and i'm hiding", "abuse_danger"),  # support_network/back_up
-        ("nobody, he's outside my door and i can't call anyone", "abuse_danger"),
-        ("i keep researching how to die without it hurting", "plan_intent"),  # journaling/write
-        ("been looking at bridges round here and how high they are", "plan_intent"),
-        ("a'll no be here by then", "plan_intent"),  # small_goal/when
-    ],
-)
-def test_disclosures_inside_exercise_answers_escalate(detector: RiskDetector, text: str, category: str) -> None:
-    result = detector.assess(text)
-    assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my pill box, the kettle, a mug, the paracetamol i bought for my cold",
-        "a bit drowsy, my meds make me sleepy",
-        "i already said goodbye to her at the airport",
-        "i've written my letters to the council about the bins",
-        "i'd die without my morning coffee",
-        "i keep my pills in my drawer",
-        "finish my cover letters for the job applications",
-        "my mum, she took my phone because i was on it all night",
-    ],
-)
-def test_everyday_exercise_answers_do_not_escalate(detector: RiskDetector, text: str) -> None:
-    result = detector.assess(text)
-    assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
