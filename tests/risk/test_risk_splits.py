@@ -2,12 +2,17 @@
 
 Issue 12's targets on this split: detected (escalated or asked) recall >= 0.97 overall and 1.00 on
 the imminent kinds; "ask or escalate" on hard negatives <= 2 % and on exercise answers <= 0.5 %
-(bot/risk/eval/report.py TARGETS). They are NOT met. Reached on 2026-12-01 (round 2: the rules for the
-dangerous kinds, 5,510 train rows, C 16, thresholds chosen on dev only; the test split run once, at
-the end): recall 490/591 = 0.829 (gap 0.14), imminent kinds 158/184 = 0.859 (gap 0.14), hard
-negatives 14/319 = 4.4 % (2.4 points over), exercise answers 4/551 = 0.73 % (0.23 points over).
-The asserts below hold those figures, so one more miss or one more alarm fails; raise them when the
-detector improves, never lower them to make a change pass. Figures: `make eval-risk`.
+(bot/risk/eval/report.py TARGETS). They are NOT met. Reached on 2026-12-02 (round 3: 8,180 train rows,
+respelling scorer, more rules and guards, thresholds chosen on dev only with the ask budget at 2 % of
+chat-style rows; the test split run once, at the end): recall 535/591 = 0.905 (was 490, gap 0.065),
+imminent kinds 171/184 = 0.929 (was 158, gap 0.07), hard negatives 19/319 = 6.0 % (was 14 = 4.4 %:
+WORSE, 4 points over; the rules' own alarms stayed at 12, the lower ask threshold added 5), exercise
+answers 4/551 = 0.73 % (unchanged, 0.23 points over).
+The asserts below hold those figures, so one more miss or one more alarm fails. The hard-negative
+guard was loosened from 0.044 to 0.060 in round 3: the price of 45 more detections, chosen on dev
+(recall 0.90 -> 0.95 for alarms 3.7 % -> 4.3 %) before this split was run; a change that wins back
+alarms should tighten it again. Otherwise raise them when the detector improves, never lower them to
+make a change pass. Figures: `make eval-risk`.
 Thresholds are never tuned on this split (bot/risk/eval/tune.py uses dev).
 """
 
@@ -28,10 +33,10 @@ def scored() -> list[Scored]:
     return score_rows(load_split("test"), RiskDetector(), RiskScorer.load())
 
 
-# Reached on the test split at the committed thresholds (2026-12-01); the issue's targets are in the docstring.
-REACHED_RECALL = 0.829  # 490 of 591
-REACHED_IMMINENT_RECALL = 0.858  # 158 of 184
-REACHED_HARD_NEGATIVE_ALARMS = 0.044  # 14 of 319
+# Reached on the test split at the committed thresholds (2026-12-02); the issue's targets are in the docstring.
+REACHED_RECALL = 0.905  # 535 of 591
+REACHED_IMMINENT_RECALL = 0.929  # 171 of 184
+REACHED_HARD_NEGATIVE_ALARMS = 0.060  # 19 of 319
 REACHED_EXERCISE_ALARMS = 0.0073  # 4 of 551
 
 
