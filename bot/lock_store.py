@@ -25,6 +25,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 
 from bot import config
+from bot.keyed_locks import KeyedLocks
 
 BUCKETS = 4096
 RETRY_S = 0.005
@@ -36,7 +37,7 @@ class FileLockStore(LockStore):
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.waiting: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.waiting: KeyedLocks[str] = KeyedLocks()
 
     def path(self, conversation_id: str) -> Path:
         bucket = int.from_bytes(hashlib.sha256(conversation_id.encode()).digest()[:4], "big") % BUCKETS
@@ -46,22 +47,13 @@ class FileLockStore(LockStore):
     async def lock(
         self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
     ) -> AsyncIterator[TicketLock]:
-        local, users = self.waiting.get(conversation_id, (asyncio.Lock(), 0))
-        self.waiting[conversation_id] = (local, users + 1)
-        try:
-            async with local:  # this process's messages of one conversation, in arrival order
-                descriptor = os.open(self.path(conversation_id), os.O_RDWR | os.O_CREAT, 0o600)
-                try:
-                    await self._hold(descriptor, conversation_id, lock_lifetime)
-                    yield TicketLock(conversation_id)
-                finally:
-                    os.close(descriptor)  # releases the flock
-        finally:
-            local, users = self.waiting[conversation_id]
-            if users <= 1:
-                del self.waiting[conversation_id]
-            else:
-                self.waiting[conversation_id] = (local, users - 1)
+        async with self.waiting.hold(conversation_id):  # this process's messages of one conversation, in arrival order
+            descriptor = os.open(self.path(conversation_id), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                await self._hold(descriptor, conversation_id, lock_lifetime)
+                yield TicketLock(conversation_id)
+            finally:
+                os.close(descriptor)  # releases the flock
 
     @staticmethod
     async def _hold(descriptor: int, conversation_id: str, lifetime: float) -> None:

@@ -77,6 +77,11 @@ def _secret(env_name: str, field: str) -> str:
     return value
 
 
+def _optional_secret(env_name: str | None, field: str) -> str | None:
+    """None when the configuration names no variable; else the variable's value, which must be set."""
+    return None if env_name is None else _secret(env_name, field)
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str
@@ -89,9 +94,7 @@ class SmtpSettings:
     timeout_seconds: float = 10.0
 
     def password(self) -> str | None:
-        if self.password_env is None:
-            return None
-        return _secret(self.password_env, "smtp.password_env")
+        return _optional_secret(self.password_env, "smtp.password_env")
 
 
 @dataclass(frozen=True)
@@ -110,9 +113,7 @@ class WebhookSettings:
     secret_env: str | None = None
 
     def secret(self) -> str | None:
-        if self.secret_env is None:
-            return None
-        return _secret(self.secret_env, "webhook.secret_env")
+        return _optional_secret(self.secret_env, "webhook.secret_env")
 
 
 @dataclass(frozen=True)

@@ -142,14 +142,37 @@ function fakeSocketIo() {
   };
 }
 
-async function startBreathing(page) {
+// Opens the widget alone on a test page at WEB + path, talking to fakeSocketIo once it has greeted;
+// returns deliver(message), which hands the widget a message as if the bot had sent it.
+async function widgetOnItsOwn(page, path, title) {
+  await page.addInitScript(fakeSocketIo);
+  await page.route(WEB + path, (route) => route.fulfill({
+    contentType: "text/html",
+    body: `<!doctype html><title>${title}</title><script src="${WEB}/widget.js" data-open="true" defer></script>`,
+  }));
+  await page.goto(WEB + path);
+  await page.waitForFunction(() => window.__steadyFake.emitted.some(([name]) => name === "user_uttered"));
+  return (message) => page.evaluate((m) => window.__steadyFake.deliver(m), message);
+}
+
+// Box breathing, 3 rounds, from the greeting to the pacer; distress is the rating given before it.
+async function startBreathing(page, distress = "7") {
   await greeted(page);
   await button(page, "Anxious or panicky").click();
   await button(page, "Breathing (box or 4-7-8)").click();
-  await button(page, "7").click();
+  await button(page, distress).click();
   await button(page, "Box (4-4-4-4)").click();
   await button(page, "3 rounds").click();
   await page.locator(".pacer").waitFor({ timeout: REPLY_MS });
+}
+
+// Ends the pacer, says how it felt and rates distress 3 after it, until the exercise offers a person.
+async function finishBreathing(page, feeling) {
+  await type(page, "done");
+  await waitForLog(page, "How did that feel?");
+  await type(page, feeling);
+  await button(page, "3").click();
+  await button(page, "Talk to a person").waitFor();
 }
 
 // -- the checks; each gets a fresh browser context unless it continues another's page
@@ -183,11 +206,7 @@ const checks = {
     await page.waitForTimeout(3200);
     const shrunk = await circleWidth(page);
     check(shrunk < held - 30, `the circle shrinks while breathing out (${held} -> ${shrunk})`);
-    await type(page, "done");
-    await waitForLog(page, "How did that feel?");
-    await type(page, "calmer");
-    await button(page, "3").click();
-    await button(page, "Talk to a person").waitFor();
+    await finishBreathing(page, "calmer");
     await shot(page, "03-exercise-done.png");
   },
 
@@ -364,19 +383,9 @@ Object.assign(checks, {
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     await page.goto(WEB + "/");
-    await greeted(page);
     // The shortest exercise: box breathing, 3 rounds, ended at once; distress 8 before, 3 after.
-    await button(page, "Anxious or panicky").click();
-    await button(page, "Breathing (box or 4-7-8)").click();
-    await button(page, "8").click();
-    await button(page, "Box (4-4-4-4)").click();
-    await button(page, "3 rounds").click();
-    await page.locator(".pacer").waitFor();
-    await type(page, "done");
-    await waitForLog(page, "How did that feel?");
-    await type(page, "a bit calmer");
-    await button(page, "3").click();
-    await button(page, "Talk to a person").waitFor();
+    await startBreathing(page, "8");
+    await finishBreathing(page, "a bit calmer");
     await type(page, "how have I been doing?");
     await page.locator(".chart svg").waitFor();
     await page.waitForTimeout(500); // anything else in the same reply
@@ -424,14 +433,7 @@ Object.assign(checks, {
         locale: "en-GB", viewport: { width: 400, height: 760 }, reducedMotion: reduced ? "reduce" : "no-preference",
       });
       const page = await context.newPage();
-      await page.addInitScript(fakeSocketIo);
-      await page.route(WEB + "/guide-test", (route) => route.fulfill({
-        contentType: "text/html",
-        body: `<!doctype html><title>Guide test</title><script src="${WEB}/widget.js" data-open="true" defer></script>`,
-      }));
-      await page.goto(WEB + "/guide-test");
-      await page.waitForFunction(() => window.__steadyFake.emitted.some(([name]) => name === "user_uttered"));
-      const deliver = (message) => page.evaluate((m) => window.__steadyFake.deliver(m), message);
+      const deliver = await widgetOnItsOwn(page, "/guide-test", "Guide test");
       await deliver({ custom: { type: "guided_sequence", label: "Body scan", lines, fallback_text: lines.map((l) => l.say).join("\n") } });
       await deliver({ text: "When you've finished, send me any message." });
       const state = () => page.evaluate(() => {
@@ -480,14 +482,7 @@ Object.assign(checks, {
     const dialogs = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     page.on("dialog", (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
-    await page.addInitScript(fakeSocketIo);
-    await page.route(WEB + "/chart-test", (route) => route.fulfill({
-      contentType: "text/html",
-      body: `<!doctype html><title>Chart test</title><script src="${WEB}/widget.js" data-open="true" defer></script>`,
-    }));
-    await page.goto(WEB + "/chart-test");
-    await page.waitForFunction(() => window.__steadyFake.emitted.some(([name]) => name === "user_uttered"));
-    const deliver = (message) => page.evaluate((m) => window.__steadyFake.deliver(m), message);
+    const deliver = await widgetOnItsOwn(page, "/chart-test", "Chart test");
     const chart = (fields) => ({ type: "progress_chart", ...fields });
     // Untrusted words and numbers: markup stays text, values are clamped, unusable runs are skipped.
     await deliver({ text: "Your progress", quick_replies: [{ title: "Show me the exercises", payload: "/menu" }] });

@@ -31,6 +31,14 @@ async function personTypes(widget, text) {
   await input.press("Enter");
 }
 
+// The counselor clicks the take-over or hand-back button; the console shows what comes next
+// (the `then` selector) and the widget tells the person (`told`).
+async function counselorSwitches(consolePage, widget, button, then, told) {
+  await consolePage.click(button);
+  await consolePage.waitForSelector(then);
+  await widgetSays(widget, told);
+}
+
 async function main() {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   const person = await browser.newContext({ viewport: { width: 900, height: 820 } });
@@ -65,9 +73,7 @@ async function main() {
     await consolePage.locator("#conversation .line.user", { hasText: "killing myself" }).waitFor();
 
     step("the counselor takes over; the widget says a counselor has joined");
-    await consolePage.click("#take-over");
-    await consolePage.waitForSelector("#message-text");
-    await widgetSays(widget, "has joined this conversation");
+    await counselorSwitches(consolePage, widget, "#take-over", "#message-text", "has joined this conversation");
 
     step("they talk");
     await consolePage.fill("#message-text", "Hi, I'm Sam, a counselor. I'm here with you. Are you safe right now?");
@@ -81,9 +87,7 @@ async function main() {
     await shot(widget, "widget-takeover.png");
 
     step("the counselor hands back; the widget says so");
-    await consolePage.click("#hand-back");
-    await consolePage.waitForSelector("#take-over");
-    await widgetSays(widget, "has left the conversation");
+    await counselorSwitches(consolePage, widget, "#hand-back", "#take-over", "has left the conversation");
 
     step("the counselor resolves with a note");
     await consolePage.selectOption("#resolve-form select[name=outcome]", "reached_person");

@@ -114,6 +114,22 @@ async def signed_in(console: str, username: str) -> Browser:
     return client
 
 
+@pytest_asyncio.fixture
+async def sam(console: str) -> AsyncIterator[Browser]:
+    """Sam, a counselor, signed in."""
+    client = await signed_in(console, "sam")
+    yield client
+    await client.close()
+
+
+@pytest_asyncio.fixture
+async def sue(console: str) -> AsyncIterator[Browser]:
+    """Sue, a supervisor (counselors only take unassigned escalations themselves), signed in."""
+    client = await signed_in(console, "sue")
+    yield client
+    await client.close()
+
+
 def routes() -> list[tuple[str, str]]:
     """Every route the console serves, with {id} filled in."""
     app = server.create_app(rasa_url="http://127.0.0.1:9", rasa_token="x", watch=False)
@@ -236,21 +252,18 @@ async def test_many_failures_from_one_address_slow_that_address_down(browser: Br
 
 
 @pytest.mark.asyncio
-async def test_a_disabled_account_is_signed_out_at_once(console: str) -> None:
-    sam = await signed_in(console, "sam")
+async def test_a_disabled_account_is_signed_out_at_once(sam: Browser) -> None:
     await asyncio.to_thread(set_disabled, "sam", True)
     assert (await sam.get("/")).status == 303
     assert (await sam.sign_in("sam")).status == 401
-    await sam.close()
 
 
 # --- CSRF --------------------------------------------------------------------------------------
 
 
 @pytest.mark.asyncio
-async def test_every_state_changing_route_refuses_a_request_without_the_csrf_token(console: str) -> None:
+async def test_every_state_changing_route_refuses_a_request_without_the_csrf_token(sam: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
-    sam = await signed_in(console, "sam")
     posts = [
         path.replace("/1/", f"/{escalation_id}/") for method, path in routes() if method == "POST" and path != "/login"
     ]
@@ -271,13 +284,11 @@ async def test_every_state_changing_route_refuses_a_request_without_the_csrf_tok
         escalation = session.get(Escalation, escalation_id)
         assert escalation.status == "open" and session.query(EscalationNote).count() == 0
     assert (await sam.get("/")).status == 200, "still signed in: logout needs the token too"
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_the_csrf_token_in_a_header_is_accepted_for_fetch_calls(console: str) -> None:
+async def test_the_csrf_token_in_a_header_is_accepted_for_fetch_calls(sam: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
-    sam = await signed_in(console, "sam")
     reply = await sam.request(
         "POST",
         f"/escalations/{escalation_id}/notes",
@@ -285,7 +296,6 @@ async def test_the_csrf_token_in_a_header_is_accepted_for_fetch_calls(console: s
         headers={"X-CSRF-Token": sam.csrf, "Accept": "application/json"},
     )
     assert reply.status == 200 and reply.json() == {"ok": True}
-    await sam.close()
 
 
 @pytest.mark.asyncio
@@ -310,10 +320,9 @@ async def test_signing_in_needs_the_login_forms_token(browser: Browser) -> None:
 
 
 @pytest.mark.asyncio
-async def test_script_in_the_transcript_and_in_notes_is_shown_as_text(console: str) -> None:
+async def test_script_in_the_transcript_and_in_notes_is_shown_as_text(sam: Browser) -> None:
     words = f"i want to kill myself {SCRIPT}"
     escalation_id, _ = await asyncio.to_thread(escalation_with_words, words)
-    sam = await signed_in(console, "sam")
     await sam.post(f"/escalations/{escalation_id}/notes", {"text": f"note {SCRIPT}"})
     page = await sam.get(f"/escalations/{escalation_id}")
     assert page.status == 200
@@ -323,24 +332,21 @@ async def test_script_in_the_transcript_and_in_notes_is_shown_as_text(console: s
     live = await sam.get(f"/escalations/{escalation_id}/live?after=0", json=True)
     htmls = " ".join(line["html"] for line in live.json()["lines"])
     assert SCRIPT not in htmls and "&lt;script&gt;" in htmls and "<mark>kill myself</mark>" in htmls
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_pages_forbid_inline_scripts_and_framing(console: str) -> None:
-    sam = await signed_in(console, "sam")
+async def test_pages_forbid_inline_scripts_and_framing(sam: Browser) -> None:
     headers = (await sam.get("/")).headers
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["Cache-Control"] == "no-store"
-    await sam.close()
 
 
 # --- the queue and actions -----------------------------------------------------------------------
 
 
 @pytest.mark.asyncio
-async def test_the_queue_lists_most_severe_first_then_longest_waiting(console: str) -> None:
+async def test_the_queue_lists_most_severe_first_then_longest_waiting(sam: Browser) -> None:
     now = datetime.utcnow()
     moderate_old = await asyncio.to_thread(open_escalation, "c-1", "moderate")
     high_new = await asyncio.to_thread(open_escalation, "c-2", "high")
@@ -348,18 +354,15 @@ async def test_the_queue_lists_most_severe_first_then_longest_waiting(console: s
     high_old = await asyncio.to_thread(open_escalation, "c-4", "high")
     for escalation_id, minutes in ((moderate_old, 90), (high_new, 5), (imminent, 1), (high_old, 30)):
         await asyncio.to_thread(backdate, escalation_id, now - timedelta(minutes=minutes))
-    sam = await signed_in(console, "sam")
     rows = (await sam.get("/queue/rows", json=True)).json()
     order = [int(number) for number in re.findall(r'href="/escalations/(\d+)"', rows["html"])]
     assert order == [imminent, high_old, high_new, moderate_old] and rows["count"] == 4
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_acknowledging_cancels_the_pending_notifications(console: str, steady_env: SteadyPaths) -> None:
+async def test_acknowledging_cancels_the_pending_notifications(steady_env: SteadyPaths, sam: Browser) -> None:
     write_oncall(steady_env.oncall_file, {"primary": [{"name": "Pager", "webhook_url": "http://127.0.0.1:9/hook"}]})
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
-    sam = await signed_in(console, "sam")
     reply = await sam.post(f"/escalations/{escalation_id}/acknowledge")
     assert reply.status == 303
     with session_scope() as session:
@@ -372,25 +375,21 @@ async def test_acknowledging_cancels_the_pending_notifications(console: str, ste
         )
         escalation = session.get(Escalation, escalation_id)
         assert statuses == ["cancelled"] and escalation.status == "acknowledged" and escalation.assignee == "sam"
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_assigning_to_another_counselor_and_to_nobody_real(console: str) -> None:
+async def test_assigning_to_another_counselor_and_to_nobody_real(sue: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
-    sue = await signed_in(console, "sue")  # a supervisor: counselors only take unassigned ones themselves
     assert (await sue.post(f"/escalations/{escalation_id}/assign", {"assignee": "cal"})).status == 303
     refused = await sue.post(f"/escalations/{escalation_id}/assign", {"assignee": "mallory"})
     assert refused.status == 409 and "not an active console account" in refused.text
     with session_scope() as session:
         assert session.get(Escalation, escalation_id).assignee == "cal"
-    await sue.close()
 
 
 @pytest.mark.asyncio
-async def test_an_imminent_escalation_cannot_be_resolved_without_a_note(console: str) -> None:
+async def test_an_imminent_escalation_cannot_be_resolved_without_a_note(sam: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words, "i will kill myself tonight", "imminent")
-    sam = await signed_in(console, "sam")
     refused = await sam.post(f"/escalations/{escalation_id}/resolve", {"outcome": "reached_person", "note": "  "})
     assert refused.status == 409 and "write a note" in refused.text
     with session_scope() as session:
@@ -405,80 +404,67 @@ async def test_an_imminent_escalation_cannot_be_resolved_without_a_note(console:
         note = session.query(EscalationNote).filter_by(escalation_id=escalation_id).one()
         assert (escalation.status, escalation.outcome) == ("resolved", "emergency_services")
         assert (note.kind, note.author) == ("resolution", "sam")
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_a_lower_severity_resolves_without_a_note_but_needs_a_known_outcome(console: str) -> None:
+async def test_a_lower_severity_resolves_without_a_note_but_needs_a_known_outcome(sam: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words, "i want to kill myself", "moderate")
-    sam = await signed_in(console, "sam")
     assert (await sam.post(f"/escalations/{escalation_id}/resolve", {"outcome": "fixed"})).status == 409
     assert (await sam.post(f"/escalations/{escalation_id}/resolve", {"outcome": "person_left"})).status == 303
     rows = (await sam.get("/queue/rows", json=True)).json()
     assert rows["count"] == 0
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_taking_over_while_rasa_is_down_says_so_and_changes_nothing(console: str) -> None:
+async def test_taking_over_while_rasa_is_down_says_so_and_changes_nothing(sam: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
-    sam = await signed_in(console, "sam")
     reply = await sam.post(f"/escalations/{escalation_id}/takeover")
     assert reply.status == 409 and "not answering" in reply.text
     with session_scope() as session:
         assert session.query(Takeover).count() == 0
     message = await sam.post(f"/escalations/{escalation_id}/messages", {"text": "hello"})
     assert message.status == 409 and "Take over the conversation" in message.text
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_a_takeover_whose_pause_cannot_be_restored_is_flagged_not_crashed(console: str) -> None:
+async def test_a_takeover_whose_pause_cannot_be_restored_is_flagged_not_crashed(sam: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
     with session_scope() as session:  # a takeover is open, but the tracker shows no pause and Rasa is down
         session.add(Takeover(escalation_id=escalation_id, counselor="sam"))
-    sam = await signed_in(console, "sam")
     page = await sam.get(f"/escalations/{escalation_id}")
     assert page.status == 200 and "pausing it again failed" in page.text
     live = (await sam.get(f"/escalations/{escalation_id}/live?after=0", json=True)).json()
     assert "pausing it again failed" in live["pause_problem"] and live["paused"] is False and live["mine"] is True
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_an_erased_conversation_shows_no_words_and_cannot_be_taken_over(console: str) -> None:
+async def test_an_erased_conversation_shows_no_words_and_cannot_be_taken_over(sam: Browser) -> None:
     escalation_id, conversation = await asyncio.to_thread(escalation_with_words)
     await asyncio.to_thread(erase_person, conversation)
-    sam = await signed_in(console, "sam")
     page = await sam.get(f"/escalations/{escalation_id}")
     assert page.status == 200 and "kill myself" not in page.text and 'id="take-over"' not in page.text
     refused = await sam.post(f"/escalations/{escalation_id}/takeover")
     assert refused.status == 409 and "erased at their request" in refused.text
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_an_unknown_escalation_is_a_clear_404(console: str) -> None:
-    sam = await signed_in(console, "sam")
+async def test_an_unknown_escalation_is_a_clear_404(sam: Browser) -> None:
     reply = await sam.get("/escalations/999")
     assert reply.status == 404 and "no escalation #999" in reply.text
     assert (await sam.get("/escalations/abc")).status == 404
-    await sam.close()
 
 
 # --- roles and audit -----------------------------------------------------------------------------
 
 
 @pytest.mark.asyncio
-async def test_counselors_cannot_read_the_audit_trail_and_supervisors_can(console: str) -> None:
+async def test_counselors_cannot_read_the_audit_trail_and_supervisors_can(sam: Browser, sue: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
-    sam = await signed_in(console, "sam")
     await sam.get(f"/escalations/{escalation_id}")
     await sam.post(f"/escalations/{escalation_id}/notes", {"text": "tried to call"})
     refused = await sam.get("/audit")
     assert refused.status == 403 and "Only supervisors" in refused.text
     assert 'href="/audit"' not in (await sam.get("/")).text
-    sue = await signed_in(console, "sue")
     trail = await sue.get(f"/audit?actor=sam&escalation={escalation_id}")
     assert trail.status == 200
     assert "view escalation" in trail.text and ">note<" in trail.text
@@ -487,24 +473,19 @@ async def test_counselors_cannot_read_the_audit_trail_and_supervisors_can(consol
         actions = [(row.actor, row.action) for row in session.query(AuditEntry).order_by(AuditEntry.id)]
     assert ("sam", "sign_in") in actions and ("sam", "view_audit_refused") in actions
     assert ("sue", "view_audit") in actions
-    await sam.close()
-    await sue.close()
 
 
 @pytest.mark.asyncio
-async def test_a_script_typed_as_a_username_is_shown_as_text_in_the_audit_trail(console: str, browser: Browser) -> None:
+async def test_a_script_typed_as_a_username_is_shown_as_text_in_the_audit_trail(browser: Browser, sue: Browser) -> None:
     await browser.sign_in(SCRIPT, "whatever it is")
-    sue = await signed_in(console, "sue")
     trail = await sue.get("/audit")
     assert "sign in refused" in trail.text and SCRIPT.lower() not in trail.text.lower()
     assert "&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;" in trail.text
-    await sue.close()
 
 
 @pytest.mark.asyncio
-async def test_every_view_and_action_is_recorded_with_who(console: str) -> None:
+async def test_every_view_and_action_is_recorded_with_who(sam: Browser) -> None:
     escalation_id, _ = await asyncio.to_thread(escalation_with_words)
-    sam = await signed_in(console, "sam")
     await sam.get("/")
     await sam.get(f"/escalations/{escalation_id}")
     await sam.post(f"/escalations/{escalation_id}/acknowledge")
@@ -522,15 +503,13 @@ async def test_every_view_and_action_is_recorded_with_who(console: str) -> None:
         ("view_analytics", None),
     } <= recorded
     assert all(created and address == "127.0.0.1" for _, _, created, address in rows)
-    await sam.close()
 
 
 # --- analytics -------------------------------------------------------------------------------------
 
 
 @pytest.mark.asyncio
-async def test_analytics_explains_a_bad_period(console: str) -> None:
-    sam = await signed_in(console, "sam")
+async def test_analytics_explains_a_bad_period(sam: Browser) -> None:
     for query, message in (
         ("from=2024-13-01", "is not a date"),
         ("from=2024-05-02&to=2024-05-01", "after the end"),
@@ -540,15 +519,14 @@ async def test_analytics_explains_a_bad_period(console: str) -> None:
         assert reply.status == 400 and message in reply.text, query
     good = await sam.get("/analytics?from=2024-05-01&to=2024-05-07")
     assert good.status == 200 and good.text.count("<svg") == 1, "escalation chart only: no exercise in May 2024"
-    await sam.close()
 
 
 @pytest.mark.asyncio
-async def test_only_a_supervisor_erases_a_persons_data_and_the_record_stays_redacted(console: str) -> None:
+async def test_only_a_supervisor_erases_a_persons_data_and_the_record_stays_redacted(
+    sam: Browser, sue: Browser
+) -> None:
     escalation_id, conversation = await asyncio.to_thread(escalation_with_words, "i want to kill myself", "high")
-    sam = await signed_in(console, "sam")
     assert (await sam.post(f"/escalations/{escalation_id}/erase", {"confirm": "yes"})).status == 403
-    sue = await signed_in(console, "sue")
     unconfirmed = await sue.post(f"/escalations/{escalation_id}/erase", {})
     assert unconfirmed.status == 409 and "confirm" in unconfirmed.text
     assert (await sue.post(f"/escalations/{escalation_id}/erase", {"confirm": "yes"})).status == 303
@@ -561,5 +539,3 @@ async def test_only_a_supervisor_erases_a_persons_data_and_the_record_stays_reda
     assert ("sam", "erase_refused") in actions and ("sue", "erase") in actions
     page = await sue.get(f"/escalations/{escalation_id}")
     assert "kill myself" not in page.text
-    await sam.close()
-    await sue.close()

@@ -150,8 +150,12 @@ def escalation_for(conversation_id: str) -> Escalation:
     return wait_for(find, "the escalation to be recorded")
 
 
-def since(events: list[dict], count: int) -> list[dict]:
-    return events[count:]
+def post_and_watch(live: Live, counselor: Counselor, person: str, path: str) -> tuple[dict, list[dict]]:
+    """Post a console action; returns the person's tracker after it and the events the action added."""
+    before = len(live.tracker(person)["events"])
+    counselor.post(path, {})
+    tracker = live.tracker(person)
+    return tracker, tracker["events"][before:]
 
 
 def test_a_counselor_takes_over_talks_and_hands_back_through_the_real_rasa_server(live: Live) -> None:
@@ -166,10 +170,7 @@ def test_a_counselor_takes_over_talks_and_hands_back_through_the_real_rasa_serve
     for hit in (said["parse_data"].get("risk") or {}).get("hits") or []:  # once the model has the risk detector
         assert f"<mark>{html.escape(hit['text'], quote=False)}</mark>" in page
 
-    before = len(live.tracker(person)["events"])
-    sam.post(f"/escalations/{escalation.id}/takeover", {})
-    tracker = live.tracker(person)
-    added = since(tracker["events"], before)
+    tracker, added = post_and_watch(live, sam, person, f"/escalations/{escalation.id}/takeover")
     assert tracker["paused"] is True
     assert [event["event"] for event in added][:2] == ["pause", "bot"]
     assert added[1]["text"].startswith("Sam, a counselor from Steady's team, has joined this conversation")
@@ -191,10 +192,7 @@ def test_a_counselor_takes_over_talks_and_hands_back_through_the_real_rasa_serve
     assert [line["kind"] for line in feed["lines"]] == ["user"] and "i&#39;m scared" in feed["lines"][0]["html"]
     assert feed["paused"] is True and feed["taken_over_by"] == "sam" and feed["mine"] is True
 
-    before = len(live.tracker(person)["events"])
-    sam.post(f"/escalations/{escalation.id}/handback", {})
-    tracker = live.tracker(person)
-    added = since(tracker["events"], before)
+    tracker, added = post_and_watch(live, sam, person, f"/escalations/{escalation.id}/handback")
     assert tracker["paused"] is False
     assert [event["event"] for event in added][:2] == ["resume", "bot"]
     assert added[1]["text"].startswith("Sam has left the conversation")

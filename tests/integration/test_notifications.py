@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import select
 
 from bot.db import Escalation, NotificationAttempt, session_scope, utcnow
 from bot.escalation import acknowledge, record_risk, update_cssrs
 from bot.escalation.contacts import OncallConfigError
 from bot.escalation.notify import deliver_due
 from bot.escalation.schedule import escalate_unacknowledged, queue_unnotified
+from tests.support.escalations import attempts, open_escalation
 from tests.support.smtp import SmtpServer, make_test_certificate
 from tests.support.steady_env import CONSOLE_URL, SteadyPaths, isolate_steady, write_oncall
 from tests.support.telegram_api import FakeTelegramApi
@@ -86,29 +86,6 @@ async def stack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterato
         )
         result.write_oncall()
         yield result
-
-
-def open_escalation(severity: str = "high", conversation: str = "conv-1", **extra: object) -> int:
-    values = {
-        "pseudonym": "pseudo-4f9a",
-        "conversation_id": conversation,
-        "channel": "telegram",
-        "category": "active_ideation",
-        "severity": severity,
-        "spans": [{"start": 0, "end": 10, "text": "risk words"}],
-        **extra,
-    }
-    with session_scope() as session:
-        escalation, _ = record_risk(session, **values)
-        return escalation.id
-
-
-def attempts(escalation_id: int) -> list[NotificationAttempt]:
-    with session_scope() as session:
-        query = select(NotificationAttempt).where(NotificationAttempt.escalation_id == escalation_id)
-        rows = session.execute(query.order_by(NotificationAttempt.id)).scalars().all()
-        session.expunge_all()
-        return rows
 
 
 def one(escalation_id: int, transport: str, tier: str = "primary") -> NotificationAttempt:

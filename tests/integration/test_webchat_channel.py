@@ -12,7 +12,7 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,17 @@ def new_id() -> str:
     return secrets.token_hex(32)
 
 
+@contextlib.asynccontextmanager
+async def new_chat(steady: tuple[Steady, str]) -> AsyncIterator[Chat]:
+    """A tab on a new conversation, closed afterwards whatever happened in it."""
+    chat = Chat(steady[0].ports.web)
+    await chat.open(new_id())
+    try:
+        yield chat
+    finally:
+        await chat.close()
+
+
 # -- the tests
 
 
@@ -238,14 +249,10 @@ async def test_a_session_id_that_is_not_a_long_random_token_is_replaced(steady: 
 
 @pytest.mark.asyncio
 async def test_typed_slash_commands_are_neutralised_and_metadata_is_steadys_own(steady: tuple[Steady, str]) -> None:
-    chat = Chat(steady[0].ports.web)
-    await chat.open(new_id())
-    try:
+    async with new_chat(steady) as chat:
         await chat.say("hi", has_choices, channel="telegram", counselor=True)
         guessed = api(steady, f"/conversations/{chat.conversation}/tracker")["slots"]["country_guess"]
         await chat.say('  /inform_country{"country": "FR"}', lambda replies: bool(replies))
-    finally:
-        await chat.close()
     hello, typed = user_events(steady, chat.conversation)
     assert channel_metadata(hello) == {"channel": "webchat", "country_guess": "GB"}, (
         "the browser's other keys are dropped"
@@ -256,9 +263,7 @@ async def test_typed_slash_commands_are_neutralised_and_metadata_is_steadys_own(
 
 @pytest.mark.asyncio
 async def test_only_a_click_on_a_button_steady_offered_may_start_with_a_slash(steady: tuple[Steady, str]) -> None:
-    chat = Chat(steady[0].ports.web)
-    await chat.open(new_id())
-    try:
+    async with new_chat(steady) as chat:
         greeting = await chat.say("hi", has_choices)
         offered = payloads(greeting)
         assert "/mood_anxious" in offered
@@ -270,8 +275,6 @@ async def test_only_a_click_on_a_button_steady_offered_may_start_with_a_slash(st
         clicked = next(payload for payload in payloads(replies) if payload.startswith("/request_exercise"))
         await chat.say(clicked, has_choices, button=True, title="An exercise")
         clicked_event = user_events(steady, chat.conversation)[-1]
-    finally:
-        await chat.close()
     assert forged_event["text"] == forged.lstrip("/"), "a button Steady did not offer counts as typed"
     assert "button" not in channel_metadata(forged_event)
     assert clicked_event["text"] == clicked
@@ -288,13 +291,9 @@ async def test_only_a_click_on_a_button_steady_offered_may_start_with_a_slash(st
 async def test_an_over_long_or_empty_message_gets_a_clear_reply_and_goes_no_further(
     steady: tuple[Steady, str],
 ) -> None:
-    chat = Chat(steady[0].ports.web)
-    await chat.open(new_id())
-    try:
+    async with new_chat(steady) as chat:
         too_long = await chat.say("a" * 2001, has_text("too long"))
         empty = await chat.say("  //  ", has_text("type a message"))
-    finally:
-        await chat.close()
     assert "2,001 characters" in texts(too_long) and "2,000" in texts(too_long)
     assert "Need urgent help?" in texts(too_long)
     assert len(empty) == 1
@@ -303,9 +302,7 @@ async def test_an_over_long_or_empty_message_gets_a_clear_reply_and_goes_no_furt
 
 @pytest.mark.asyncio
 async def test_a_counselor_message_through_rasas_api_reaches_the_person(steady: tuple[Steady, str]) -> None:
-    chat = Chat(steady[0].ports.web)
-    await chat.open(new_id())
-    try:
+    async with new_chat(steady) as chat:
         await chat.say("hi", has_choices)
         words = "This is Sam, a counselor. I'm here with you now."
         start = len(chat.received)
@@ -315,16 +312,12 @@ async def test_a_counselor_message_through_rasas_api_reaches_the_person(steady: 
             {"event": "bot", "text": words},
         )
         pushed = await chat.until(has_text(words), start)
-    finally:
-        await chat.close()
     assert pushed[-1] == {"text": words}
 
 
 @pytest.mark.asyncio
 async def test_the_breathing_pacer_arrives_as_one_custom_payload(steady: tuple[Steady, str]) -> None:
-    chat = Chat(steady[0].ports.web)
-    await chat.open(new_id())
-    try:
+    async with new_chat(steady) as chat:
         await chat.say("hi", has_choices)
         menu = await chat.say("I'm feeling anxious", has_choices)
         breathing = next(payload for payload in payloads(menu) if '"breathing"' in payload)
@@ -332,8 +325,6 @@ async def test_the_breathing_pacer_arrives_as_one_custom_payload(steady: tuple[S
         for answer in ["7", "box"]:
             await chat.say(answer, has_choices)
         replies = await chat.say("3", lambda replies: any("custom" in reply for reply in replies))
-    finally:
-        await chat.close()
     pacer = next(reply["custom"] for reply in replies if "custom" in reply)
     assert pacer["type"] == "breathing_pacer" and pacer["rounds"] == 3
     assert [phase["phase"] for phase in pacer["phases"]] == ["in", "hold", "out", "hold"]
@@ -342,14 +333,10 @@ async def test_the_breathing_pacer_arrives_as_one_custom_payload(steady: tuple[S
 
 @pytest.mark.asyncio
 async def test_history_shows_one_conversation_to_its_own_id_only(steady: tuple[Steady, str]) -> None:
-    chat = Chat(steady[0].ports.web)
-    await chat.open(new_id())
-    try:
+    async with new_chat(steady) as chat:
         await chat.say("hi", has_choices)
         await chat.say("/mood_anxious", has_choices, button=True, title="Anxious or panicky")
         await chat.say("<b>my own words</b>", lambda replies: bool(replies))
-    finally:
-        await chat.close()
     status, body = history(steady, chat.session_id)
     assert status == 200
     said = [message["text"] for message in body["messages"] if message["from"] == "user"]

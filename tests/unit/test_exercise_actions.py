@@ -42,6 +42,13 @@ def answer(slots: dict[str, Any], text: str, intent: str = "nlu_fallback") -> tu
     return {**slots, **slot_events(events)}, dispatcher.messages
 
 
+def answer_each(slots: dict[str, Any], *texts: str) -> dict[str, Any]:
+    """The slots after answering each of `texts` in turn."""
+    for text in texts:
+        slots, _ = answer(slots, text)
+    return slots
+
+
 def test_starting_a_named_exercise_sets_up_a_run_and_logs_the_start(steady_env: Any) -> None:
     slots = start("grounding", steady_env)
     assert slots["exercise"] == "grounding" and slots["exercise_status"] == "running"
@@ -100,20 +107,8 @@ def test_stopping_part_way_logs_an_abandonment_and_offers_the_menu(steady_env: A
 
 def test_a_finished_thought_record_can_be_shown_again(steady_env: Any) -> None:
     slots = start("thought_record", steady_env)
-    for text in [
-        "7",
-        "a meeting",
-        "they think im useless",
-        "shame",
-        "80",
-        "1",
-        "i stumbled",
-        "they nodded",
-        "one stumble is not useless",
-        "40",
-        "4",
-    ]:
-        slots, _ = answer(slots, text)
+    slots = answer_each(slots, "7", "a meeting", "they think im useless", "shame", "80")
+    slots = answer_each(slots, "1", "i stumbled", "they nodded", "one stumble is not useless", "40", "4")
     assert slots["exercise_status"] == "completed"
     events, _ = run_action(ActionFinishExercise(), tracker(message("4", "inform_rating"), slots))
     saved = slot_events(events)["last_results"]
@@ -204,16 +199,8 @@ def test_the_message_that_starts_an_exercise_is_not_taken_as_its_first_answer(st
 
 def test_a_finished_plan_is_shown_as_a_workbook_page_before_the_closing(steady_env: Any) -> None:
     slots = start("small_goal", steady_env)
-    for text in [
-        "6",
-        "tidying",
-        "clear the desk",
-        "after lunch tomorrow",
-        "i get distracted",
-        "phone in the drawer",
-        "8",
-    ]:
-        slots, _ = answer(slots, text)
+    slots = answer_each(slots, "6", "tidying", "clear the desk", "after lunch tomorrow")
+    slots = answer_each(slots, "i get distracted", "phone in the drawer", "8")
     slots, _ = answer(slots, "4")
     assert slots["exercise_status"] == "completed"
     _, dispatcher = run_action(ActionFinishExercise(), tracker(message("4", "inform_rating"), slots))

@@ -59,7 +59,7 @@ def test_one_process_keeps_a_conversations_messages_in_arrival_order(tmp_path: P
 
     asyncio.run(burst())
     assert [line for line in log if line.endswith(" in")] == [f"m{i} in" for i in range(6)]
-    assert store.waiting == {}, "nothing is kept for conversations nobody is waiting on"
+    assert len(store.waiting) == 0, "nothing is kept for conversations nobody is waiting on"
 
 
 def test_different_conversations_do_not_wait_for_each_other(tmp_path: Path) -> None:

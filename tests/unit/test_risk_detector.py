@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.risk import CATEGORIES, RiskAssessment, RiskDetector, RiskHit, severity_rank
 from bot.risk.normalize import Normalizer
 from bot.risk.pipeline import vocabulary
+
+CASES = yaml.safe_load((Path(__file__).parent / "risk_detector_cases.yml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -24,43 +27,7 @@ def normalize() -> Normalizer:
 
 
 # ----------------------------------------------------------------------------- normalisation
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("I’m SO tired", "i'm so tired"),
-        ("sooooo done", "so done"),
-        ("goooood night", "good night"),
-        ("need some sleep, too", "need some sleep, too"),
-        ("i want to dieeee", "i want to die"),
-        ("kiiiill myself", "kill myself"),
-        ("kms rn", "kill myself right now"),
-        ("kys", "kill yourself"),
-        ("gonna ctb", "going to kill myself"),
-        ("i want to unalive myself", "i want to kill myself"),
-        ("i want to unalive", "i want to kill myself"),
-        ("thinking about sewerslide", "thinking about suicide"),
-        ("su1c1de", "suicide"),
-        ("s*icide thoughts", "suicide thoughts"),
-        ("$uicidal", "suicidal"),
-        ("s u i c i d e", "suicide"),
-        ("im not ok", "i'm not ok"),
-        ("wanna off myself", "want to off myself"),
-        ("dont think ill be around", "don't think i'll be around"),
-        # Scots and northern English spellings, dropped g's (issue 12, round 3)
-        ("a want tae die", "i want to die"),
-        ("ah cannae dae this", "i can't do this"),
-        ("a've had mair than a should", "i've had more than i should"),
-        ("ma heid's wrecked", "my head's wrecked"),
-        ("me ma will kill me", "me ma will kill me"),
-        ("tell ma she was right", "tell ma she was right"),
-        ("a bunch o pills", "a bunch of pills"),
-        ("a'm no well the now", "i'm not well right now"),
-        ("thinkin' about killin masel", "thinking about killing myself"),
-        ("my cousin is in the kitchen", "my cousin is in the kitchen"),
-        ("been sh-ing again", "been self harming again"),
-        ("had a think, a cut on my knee", "had a think, a cut on my knee"),
-    ],
-)
+@pytest.mark.parametrize(("raw", "expected"), CASES["normalisation"])
 def test_normalisation(normalize: Normalizer, raw: str, expected: str) -> None:
     assert normalize(raw).text == expected
 
@@ -74,51 +41,19 @@ def test_normalised_characters_map_back_into_the_original(normalize: Normalizer,
 
 
 # ------------------------------------------------------------------------------- categories
-@pytest.mark.parametrize(
-    ("text", "category", "min_severity"),
-    [
-        ("i wish i was never born", "passive_ideation", "low"),
-        ("no one would miss me if i was gone", "passive_ideation", "low"),
-        ("i want to kill myself", "active_ideation", "moderate"),
-        ("been having suicidal thoughts", "active_ideation", "moderate"),
-        ("i'm going to end my life", "plan_intent", "high"),
-        ("i wrote a goodbye note for my mum", "plan_intent", "high"),
-        ("i've been cutting myself", "self_harm", "moderate"),
-        ("i want to hurt my brother", "harm_to_others", "moderate"),
-        ("my stepdad hits me", "abuse_danger", "moderate"),
-        ("someone keeps following me", "abuse_danger", "moderate"),
-        ("my dad hurts my little sister", "abuse_danger", "moderate"),
-    ],
-)
+@pytest.mark.parametrize(("text", "category", "min_severity"), CASES["each_category"])
 def test_each_category(detector: RiskDetector, text: str, category: str, min_severity: str) -> None:
     result = detector.assess(text)
     assert category in result.categories
     assert severity_rank(result.severity) >= severity_rank(min_severity)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "everyone would be better off without me",
-        "I've been giving my things away",
-        "I wrote goodbye letters",
-        "I don't want to wake up tomorrow",
-        "what's the point of going on",
-        "I won't be a burden much longer",
-        "I just want it all to stop forever",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["indirect_phrasing_is_caught"])
 def test_indirect_phrasing_is_caught(detector: RiskDetector, text: str) -> None:
     assert detector.assess(text).is_risk
 
 
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("kys", "harm_to_others"),
-        ("they keep telling me to kys", "abuse_danger"),
-    ],
-)
+@pytest.mark.parametrize(("text", "category"), CASES["kys_is_harm_to_others_unless_it_is_said_to_the_person"])
 def test_kys_is_harm_to_others_unless_it_is_said_to_the_person(
     detector: RiskDetector, text: str, category: str
 ) -> None:
@@ -126,52 +61,19 @@ def test_kys_is_harm_to_others_unless_it_is_said_to_the_person(
 
 
 # ----------------------------------------------------------------------------------- guards
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I'm not suicidal, just stressed",
-        "i would never kill myself",
-        "i don't have any thoughts of hurting myself",
-        "no thoughts of self harm at all",
-        "suicidal? no, not at all",
-        "nobody is hurting me at home",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["negation_does_not_fire"])
 def test_negation_does_not_fire(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk
     assert any(reason.startswith("negation:") for reason in result.guarded)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I never said I wasn't going to hurt myself",
-        "not gonna lie i want to die",
-        "i can't stop thinking about killing myself",
-        "i'm not sure i want to live anymore",
-        "im not ok i want to end things",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["hedges_and_double_negation_still_fire"])
 def test_hedges_and_double_negation_still_fire(detector: RiskDetector, text: str) -> None:
     assert detector.assess(text).is_risk
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "this exam is killing me",
-        "I could murder a pizza",
-        "dying laughing at this",
-        "my feet are killing me",
-        "I'd kill for a coffee",
-        "you're killing it",
-        "he's drop dead gorgeous",
-        "i cut myself shaving",
-        "i'm gonna kill my sister lol",
-        "i killed him in fortnite",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["idioms_and_hyperbole_do_not_fire"])
 def test_idioms_and_hyperbole_do_not_fire(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk
@@ -182,15 +84,7 @@ def test_idiom_guard_names_the_idiom(detector: RiskDetector) -> None:
     assert "idiom:killing me" in detector.assess("this exam is killing me").guarded
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my friend died by suicide years ago",
-        "my uncle took his own life in 2010",
-        "my cousin killed himself",
-        "she says she wants to die",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["third_party_is_support_not_an_alarm"])
 def test_third_party_is_support_not_an_alarm(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk
@@ -209,24 +103,7 @@ def test_history_is_guarded(detector: RiskDetector) -> None:
 
 
 # --------------------------------------------------------------------------------- severity
-@pytest.mark.parametrize(
-    ("text", "severity"),
-    [
-        ("i want to die", "low"),
-        ("i want to die right now", "moderate"),
-        ("i want to kill myself", "moderate"),
-        ("i want to kill myself tonight", "imminent"),  # issue 12: "tonight" and goodbyes are imminent
-        ("i've been giving my things away", "imminent"),
-        ("i tried to kill myself last week", "high"),
-        ("i'm going to kill myself tonight", "imminent"),
-        ("I have the pills here", "imminent"),
-        ("I'm on the bridge", "imminent"),
-        ("i just took all my pills", "imminent"),
-        ("i cut myself", "moderate"),
-        ("i'm cutting right now", "high"),
-        ("he threatened to kill me", "high"),
-    ],
-)
+@pytest.mark.parametrize(("text", "severity"), CASES["severity_grading"])
 def test_severity_grading(detector: RiskDetector, text: str, severity: str) -> None:
     assert detector.assess(text).severity == severity
 
@@ -238,16 +115,7 @@ def test_severity_scale_is_ordered() -> None:
 
 
 # ------------------------------------------------------------------------------------ spans
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("ok so… I WANT TO KILL MYSELF", "KILL MYSELF"),
-        ("I’m sooooo done with lifeeee", "done with lifeeee"),
-        ("honestly kms", "kms"),
-        ("the s*icide thoughts again", "s*icide"),
-        ("I don’t want to wake up", "don’t want to wake up"),
-    ],
-)
+@pytest.mark.parametrize(("text", "expected"), CASES["spans_point_into_the_original_text"])
 def test_spans_point_into_the_original_text(detector: RiskDetector, text: str, expected: str) -> None:
     hits = detector.assess(text).hits
     assert [hit.text for hit in hits] == [expected]
@@ -319,78 +187,14 @@ def test_default_lexicon_path_is_optional() -> None:
 
 
 # ------------------------------------------------------------------- review: missed risk
-@pytest.mark.parametrize(
-    ("text", "category", "min_severity"),
-    [
-        # from the review
-        ("im so angry i could actually kill my flatmate and im not joking", "harm_to_others", "moderate"),
-        ("my little cousin told me her dad hurts her", "abuse_danger", "moderate"),
-        (
-            "i can hear the baby next door screaming every night and i think theyre hurting her",
-            "abuse_danger",
-            "moderate",
-        ),
-        ("my self harm is getting worse and i cant stop", "self_harm", "moderate"),
-        # saying it is no joke cancels the joke / hyperbole guard
-        ("i could strangle my ex, not kidding", "harm_to_others", "moderate"),
-        ("honestly i could murder my boss and i'm dead serious", "harm_to_others", "moderate"),
-        ("i'm being serious i could kill him tonight", "harm_to_others", "high"),
-        ("my stepdad said he'll kill me if i tell anyone and he wasn't joking", "abuse_danger", "high"),
-        # a child being hurt, told by the person about someone else
-        ("my niece told me her stepdad hits her", "abuse_danger", "moderate"),
-        ("a kid in my class says his dad beats him", "abuse_danger", "moderate"),
-        ("i think my neighbour is hurting his kids", "abuse_danger", "moderate"),
-        ("my little brother is being hit by our stepdad", "abuse_danger", "moderate"),
-        ("my baby cousin is being abused by her dad", "abuse_danger", "moderate"),
-        ("my uncle hits my cousin when he's drunk", "abuse_danger", "moderate"),
-        ("the teacher keeps hitting the pupils", "abuse_danger", "moderate"),
-        ("my friend's dad hits her and she's only 12", "abuse_danger", "moderate"),
-        # an adult being hurt right now
-        ("he's hitting her right now and i can hear her crying", "abuse_danger", "high"),
-        # "my self harm" is not "myself harm"
-        ("my self-harm has got really bad again", "self_harm", "moderate"),
-    ],
-)
+@pytest.mark.parametrize(("text", "category", "min_severity"), CASES["review_missed_risk_escalates"])
 def test_review_missed_risk_escalates(detector: RiskDetector, text: str, category: str, min_severity: str) -> None:
     result = detector.assess(text)
     assert category in result.categories, (result.categories, result.guarded)
     assert severity_rank(result.severity) >= severity_rank(min_severity)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        # from the review
-        "its really hitting me",
-        "my manager hit me with a massive project",
-        "saying goodbye to everyone at my leaving do",
-        "pause, my phone is about to die",
-        "ive cut myself reaching in the sink",
-        # "hit me" / "hurt me" about feelings, with a person named in the subject
-        "my dad moved out and its really hitting me",
-        "losing my grandad is really hitting me this week",
-        "missing my mum really hits me at night",
-        "what my sister said last night really hurt me",
-        "the news about my nan really hit me hard",
-        "my grandma's death is really hitting me now",
-        # figurative "hit me with"
-        "my teacher hit me with three essays this week",
-        "my boss hits me with extra shifts every weekend",
-        # goodbyes at a leaving do / last day at work
-        "said goodbye to everyone on my last day at work",
-        "saying goodbye to everyone at my farewell party tonight",
-        # devices dying
-        "my laptop is going to die, brb",
-        "my phone will be dead soon so ill reply later",
-        # accidents
-        "i cut myself opening a tin of beans",
-        "i hurt myself reaching under the bed for my charger",
-        "i cut my hand on a broken glass doing the dishes",
-        # historical or adult third-party abuse is support talk, not an alarm
-        "my friend's boyfriend used to hit her but she's safe now",
-        "my cousin's dad used to hit her when she was little",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["review_false_alarms_do_not_escalate"])
 def test_review_false_alarms_do_not_escalate(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]
@@ -430,19 +234,7 @@ def test_the_person_own_past_abuse_still_counts(detector: RiskDetector) -> None:
     assert result.severity == "low"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my dad hit me",
-        "he is hitting me right now",
-        "my mum hits me with a belt",
-        "i'm scared of my dad hitting me",
-        "i'm worried about my stepdad hitting me again",
-        "my boyfriend really hurt me last night",
-        "my dad hit me with some kind of cable",
-        "my boss hit me with a deadline and my dad hit me with a belt",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["being_hit_still_escalates"])
 def test_being_hit_still_escalates(detector: RiskDetector, text: str) -> None:
     assert "abuse_danger" in detector.assess(text).categories
 
@@ -452,128 +244,29 @@ def test_hit_about_feelings_is_reported_as_an_idiom(detector: RiskDetector) -> N
     assert any(reason.startswith("idiom:") for reason in guarded)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "i cut myself on purpose while washing up",
-        "i cut myself reaching for the blade",
-        "i sat on the edge of the bath and cut myself",
-        "after opening a bottle of vodka i cut myself",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["accident_words_do_not_hide_deliberate_self_harm"])
 def test_accident_words_do_not_hide_deliberate_self_harm(detector: RiskDetector, text: str) -> None:
     assert "self_harm" in detector.assess(text).categories
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("my self harm", "my self harm"),
-        ("my self-harm", "my self harm"),
-        ("i hate my self", "i hate myself"),
-    ],
-)
+@pytest.mark.parametrize(("raw", "expected"), CASES["my_self_harm_is_not_myself"])
 def test_my_self_harm_is_not_myself(normalize: Normalizer, raw: str, expected: str) -> None:
     assert normalize(raw).text == expected
 
 
 # ------------------------------------------------- issue 12: the most dangerous kinds, by rule
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        # means acquired or at hand
-        ("got the tablets lined up on the desk, just staring at them", "plan_intent"),
-        ("theres a razor blade in my hand rn", "plan_intent"),
-        ("ive been hiding the rope in my wardrobe", "plan_intent"),
-        ("i have enough saved up now. nobody knows", "plan_intent"),
-        ("bought the paracetamol from two different shops so they wouldnt ask", "plan_intent"),
-        ("I’ve got my mum’s pills next to me on the bed", "plan_intent"),
-        # overdose or injury already done
-        ("took a whole packet of my nans tablets about an hour ago", "plan_intent"),
-        ("i swallowed all of them. im scared now", "plan_intent"),
-        ("took my antidepressants all at once, feel weird", "plan_intent"),
-        ("i did something stupid with my meds tonight", "plan_intent"),
-        ("i took something, please dont tell my mum", "plan_intent"),
-        ("bought pills and said it was for my nan", "plan_intent"),
-        ("cut too deep this time and it wont stop", "self_harm"),
-        # researching a method or a place
-        ("been googling how many it would take. i wont say of what", "plan_intent"),
-        ("looked up painless ways last night", "plan_intent"),
-        ("i keep checking which bridge near me has no fence", "plan_intent"),
-        ("read up on how long before someone would find me", "plan_intent"),
-        # a decided date or tonight
-        ("im doing it tonight, ive decided", "plan_intent"),
-        ("gonna end it on sunday. mind's made up", "plan_intent"),
-        ("ill be gone by tomorrow, sorry", "plan_intent"),
-        ("ive picked a date. after christmas so i dont ruin it for them", "plan_intent"),
-        ("going to the cliffs tonight and not coming back", "plan_intent"),
-        # goodbyes and preparation
-        ("wrote a letter for each of my kids, its in the drawer", "plan_intent"),
-        ("gave my guitar to my cousin and told him to keep it safe, he doesnt know why", "plan_intent"),
-        ("thanks for everything. i wont need this app after tonight", "plan_intent"),
-        ("sorry for everything. love you all. bye everyone", "plan_intent"),
-        ("tell my mum i loved her if anyone asks", "plan_intent"),
-        # hopelessness stated as the only way out
-        ("nothing works. dying is the only option left", "passive_ideation"),
-        ("theres no other way for me, i just have to end it", "passive_ideation"),
-        ("the only way the shame stops is if im dead", "passive_ideation"),
-        ("debt, exams, family. the only escape is death", "passive_ideation"),
-    ],
-)
+@pytest.mark.parametrize(("text", "category"), CASES["dangerous_kinds_escalate"])
 def test_dangerous_kinds_escalate(detector: RiskDetector, text: str, category: str) -> None:
     result = detector.assess(text)
     assert category in result.categories, ([(hit.rule, hit.text) for hit in result.hits], result.guarded)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "took an overdose last night, im still shaky",
-        "i swallowed a whole strip of tablets like 20 mins ago",
-        "the pills are in front of me right now",
-        "tonight is my last night, im at peace with it",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["dangerous_kinds_done_or_at_hand_grade_imminent"])
 def test_dangerous_kinds_done_or_at_hand_grade_imminent(detector: RiskDetector, text: str) -> None:
     assert detector.assess(text).severity == "imminent"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        # everyday uses of the same words
-        "i keep my inhaler in my pocket in case of a panic attack",
-        "my meds are next to me so i remember to take them",
-        "i have the knife in my hand chopping onions for dinner",
-        "took two paracetamol for my headache, feeling better",
-        "had something to eat and felt a bit sick after",
-        "i'm logging off for the night, see you tomorrow",
-        "took the lot of them to the park, kids were exhausted",
-        "my nose is bleeding and it wont stop",
-        "cut my finger too deep chopping veg, needed a plaster",
-        "looked up how tall the eiffel tower is for my homework",
-        "checking the train times for my trip to leeds",
-        "tonight's the night!! first date in ages",
-        "tomorrow is the day, job interview, wish me luck",
-        "ending things with my boyfriend tonight, i've decided",
-        "i'm doing it tonight, the essay is due at 9",
-        "said goodbye to my best friend at the airport, she's moving to spain",
-        "thanks for everything, bye! see you next week",
-        "thank you for the exercise, bye for now",
-        "wrote a letter to my landlord about the mould",
-        "wrote a kind letter to myself like the exercise said",
-        "gave away a bag of old clothes to charity",
-        "gave my old phone to my brother when i upgraded",
-        "the only way out is through, like my therapist says",
-        "death is the only certainty, and taxes",
-        "the only way to pass is to study every day",
-        # negation, third party, history, news
-        "i would never take all my pills, i want to see my kids grow up",
-        "my friend took an overdose last year and she's doing well now",
-        "the news said he had researched painless ways before he died by suicide",
-        "years ago i wrote letters for everyone but i'm in a good place now",
-    ],
-)
+@pytest.mark.parametrize("text", CASES["dangerous_kind_rules_leave_everyday_words_alone"])
 def test_dangerous_kind_rules_leave_everyday_words_alone(detector: RiskDetector, text: str) -> None:
     result = detector.assess(text)
     assert not result.is_risk, [(hit.rule, hit.text) for hit in result.hits]

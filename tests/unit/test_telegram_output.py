@@ -15,23 +15,14 @@ import pytest_asyncio
 
 from bot.channels.telegram.channel import TelegramOutput, TelegramRuntime, TelegramSettings
 from bot.channels.telegram.render import pacer_frames, payload_of
+from tests.support.pacers import box_pacer
 from tests.support.telegram_api import FakeTelegramApi
 
 TOKEN = "123:OUTPUT-TEST"
 CHAT = 4242
 TICK = 0.05  # seconds per breathing count in these tests
-PACER = {
-    "type": "breathing_pacer",
-    "label": "Box breathing (4-4-4-4)",
-    "rounds": 1,
-    "phases": [
-        {"phase": "in", "say": "Breathe in", "seconds": 4},
-        {"phase": "hold", "say": "Hold", "seconds": 4},
-        {"phase": "out", "say": "Breathe out", "seconds": 4},
-        {"phase": "hold", "say": "Hold", "seconds": 4},
-    ],
-    "fallback_text": "Box breathing (4-4-4-4), 1 rounds: breathe in for 4, hold for 4. Then start again.",
-}
+PACER = box_pacer(rounds=1)
+PROMPT = "Send me any message when you're ready to go on."
 FRAMES = [frame.text for frame in pacer_frames(PACER)]
 
 
@@ -71,6 +62,13 @@ def edits(api: FakeTelegramApi) -> list[str]:
     return [call.params["text"] for call in api.calls("editMessageText") if call.http_status == 200]
 
 
+async def pace_then_prompt(runtime: TelegramRuntime) -> None:
+    """The pacer, then the prompt that follows it, held back until the pacer is done."""
+    output = TelegramOutput(runtime, holds_back_after_pacer=True)
+    await output.send_response(str(CHAT), {"text": PACER["fallback_text"], "custom": PACER})
+    await output.send_response(str(CHAT), {"text": PROMPT})
+
+
 @pytest.mark.asyncio
 async def test_buttons_arrive_as_an_inline_keyboard_whose_data_maps_back(
     api: FakeTelegramApi, runtime: TelegramRuntime
@@ -108,12 +106,10 @@ async def test_a_long_reply_arrives_in_parts_with_the_buttons_on_the_last(
 async def test_the_pacer_edits_one_message_count_by_count_then_sends_the_held_back_prompt(
     api: FakeTelegramApi, runtime: TelegramRuntime
 ) -> None:
-    output = TelegramOutput(runtime, holds_back_after_pacer=True)
-    await output.send_response(str(CHAT), {"text": PACER["fallback_text"], "custom": PACER})
-    await output.send_response(str(CHAT), {"text": "Send me any message when you're ready to go on."})
+    await pace_then_prompt(runtime)
     assert texts_sent(api) == [FRAMES[0]], "the prompt waits; the fallback text is not sent"
     await wait_for(lambda: len(api.sent_messages) == 2)
-    assert texts_sent(api)[1] == "Send me any message when you're ready to go on."
+    assert texts_sent(api)[1] == PROMPT
     shown = edits(api)
     assert shown[-1] == FRAMES[-1] == "Box breathing (4-4-4-4)\nDone: 1 round."
     assert shown == [frame for frame in FRAMES[1:] if frame in shown], "frames in order, none invented"
@@ -126,9 +122,7 @@ async def test_the_pacer_edits_one_message_count_by_count_then_sends_the_held_ba
 async def test_stopping_the_pacer_marks_it_stopped_and_drops_what_was_held_back(
     api: FakeTelegramApi, runtime: TelegramRuntime
 ) -> None:
-    output = TelegramOutput(runtime, holds_back_after_pacer=True)
-    await output.send_response(str(CHAT), {"text": PACER["fallback_text"], "custom": PACER})
-    await output.send_response(str(CHAT), {"text": "Send me any message when you're ready to go on."})
+    await pace_then_prompt(runtime)
     await wait_for(lambda: len(edits(api)) >= 2)
     run = runtime.pacers.running(CHAT)
     assert run is not None and run.task is not None

@@ -18,18 +18,9 @@ from bot.channels.telegram.render import (
     split_message,
     utf16_length,
 )
+from tests.support.pacers import box_pacer
 
-BOX = {
-    "type": "breathing_pacer",
-    "label": "Box breathing (4-4-4-4)",
-    "rounds": 3,
-    "phases": [
-        {"phase": "in", "say": "Breathe in", "seconds": 4},
-        {"phase": "hold", "say": "Hold", "seconds": 4},
-        {"phase": "out", "say": "Breathe out", "seconds": 4},
-        {"phase": "hold", "say": "Hold", "seconds": 4},
-    ],
-}
+BOX = box_pacer(rounds=3)
 
 
 # ---------------------------------------------------------------- buttons

@@ -58,6 +58,7 @@ from bot.channels.telegram.render import (
     utf16_length,
 )
 from bot.erasure import erase_person
+from bot.keyed_locks import KeyedLocks
 from bot.payloads import custom_of, fallback_text, is_paced
 from bot.wording import say
 
@@ -150,27 +151,6 @@ def quiet_token_loggers() -> None:
 # ---------------------------------------------------------------- the running channel
 
 
-class ChatLocks:
-    """One lock per chat, so one person's messages are handled in order; other chats never wait."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, chat_id: int) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
-        self._locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat_id]
-            if users <= 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
-
-
 class TelegramRuntime:
     """Everything the channel needs while the server runs: the bot, pacers, polling or webhook."""
 
@@ -185,7 +165,7 @@ class TelegramRuntime:
             get_updates_request=HTTPXRequest(connection_pool_size=2),
         )
         self.store = PayloadStore()
-        self.locks = ChatLocks()
+        self.locks: KeyedLocks[int] = KeyedLocks()  # one person's messages in order; other chats never wait
         self.pacers = Pacers(self.bot, self.deliver, settings.seconds_per_count)
         self.updater: Updater | None = None
         self._tasks: set[asyncio.Task] = set()
