@@ -99,7 +99,7 @@ EVERYDAY_REQUESTS = [
     ("hey its me", "greet"),
     ("been feeling kind of off for a few weeks now", "mood_low"),
     ("yeah go on then", "affirm"),
-    ("nah not that one", "deny"),
+    ("nah not feeling that one tbh", "deny"),
     ("wait am i talking to a real person", "bot_challenge"),
     ("whats the weather like in leeds", "out_of_scope"),
     ("can i see the plan i made yesterday", "show_last_result"),
