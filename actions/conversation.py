@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -178,3 +178,23 @@ class ActionDefaultAskAffirmation(Action):
         buttons = [{"title": yes, "payload": payload}, {"title": no, "payload": "/out_of_scope"}]
         dispatcher.utter_message(text=wording[guess["name"]], buttons=buttons)
         return []
+
+
+# Forms whose question must come back when nothing else was predicted after an interruption.
+FORMS = ("exercise_form", "cssrs_form")
+
+
+class ActionDefaultFallback(Action):
+    """Rasa's last resort, with one change: while an exercise or the screener is running, the
+    question comes back instead of the menu (after "im in ireland actually" during the screener the
+    country's services came, then the menu, and the next "no" answered a question no longer in view)."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        form = (tracker.active_loop or {}).get("name")
+        if form in FORMS:
+            return [FollowupAction(form)]
+        dispatcher.utter_message(response="utter_default")
+        return [UserUtteranceReverted()]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.conversation import ActionGreet, ActionStartOver
+import pytest
+
+from actions.conversation import ActionDefaultFallback, ActionGreet, ActionStartOver
 from bot.db import UsageEvent, session_scope
 from tests.support.trackers import message, run_action, slot_events, tracker
 
@@ -32,3 +34,17 @@ def test_starting_over_ends_a_running_exercise_but_keeps_safety_state(steady_env
     with session_scope() as session:
         row = session.query(UsageEvent).one()
         assert (row.kind, row.exercise, row.step) == ("abandon", "grounding", "start_over")
+
+
+@pytest.mark.parametrize("form", ["exercise_form", "cssrs_form"])
+def test_the_last_resort_brings_a_running_forms_question_back(form: str) -> None:
+    unclear = message("hmm", "nlu_fallback", 0.2)
+    events, dispatcher = run_action(ActionDefaultFallback(), tracker(unclear, active_loop=form))
+    assert events == [{"event": "followup", "name": form, "timestamp": None}]
+    assert not dispatcher.messages, "no menu over a question that is still open"
+
+
+def test_the_last_resort_outside_a_form_is_rasas_own() -> None:
+    events, dispatcher = run_action(ActionDefaultFallback(), tracker(message("hmm", "nlu_fallback", 0.2)))
+    assert [message["response"] for message in dispatcher.messages] == ["utter_default"]
+    assert [event["event"] for event in events] == ["rewind"]
