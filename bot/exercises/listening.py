@@ -24,6 +24,7 @@ OFF_TOPIC_CONFIDENCE = 0.5
 REQUEST_INTENTS = frozenset(["request_human", "request_counselor", "start_over", "bot_challenge"])
 REQUEST_CONFIDENCE = 0.8
 LIST_ITEM_WORDS = 4  # "gp and a helpline", "humor, hope": short items joined are an answer, not a request
+WANTS_OUT_WORDS = 12  # longer messages that say "stop" are about something else
 NOT_HELPING_WORDS = 8  # a longer answer that says "doesnt help" is about something else, unless it says "this"
 
 
@@ -62,6 +63,14 @@ def _topic_reply(said: str, asked: bool, where: str, step: Step, listening: dict
     return ""
 
 
+def _wants_out(said: str, listening: dict[str, Any]) -> bool:
+    """The person asks, in their own words, to stop or switch (a short message that says so)."""
+    short = len(said.split()) <= WANTS_OUT_WORDS
+    return short and _mentions(said, listening.get("wants_out", [])) and not _mentions(
+        said, listening.get("wants_out_not", [])
+    )
+
+
 def listen(
     text: str, step: Step, exercise_id: str, common: Common, intent: str | None, confidence: float, seed: str
 ) -> Heard | None:
@@ -74,6 +83,9 @@ def listen(
     if about_this and _mentions(said, listening.get("not_helping", [])):
         buttons = [{"title": title, "payload": payload} for title, payload in listening["not_helping_buttons"].items()]
         return Heard("not_helping", pick(common.lines("listening", "not_helping_reply"), seed), buttons, hold=True)
+    if _wants_out(said, listening):
+        buttons = [{"title": title, "payload": payload} for title, payload in listening["not_helping_buttons"].items()]
+        return Heard("not_helping", pick(common.lines("listening", "wants_out_reply"), seed), buttons, hold=True)
     asked = is_question(text)
     reply = _topic_reply(said, asked, f"{exercise_id}.{step.id}", step, listening, seed)
     if reply:
