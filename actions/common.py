@@ -127,3 +127,14 @@ def conversation_is_flagged(sender_id: str) -> bool:
     except SQLAlchemyError:
         logger.exception("Could not check for an open escalation")
         return False
+
+
+def back_after_rejection(tracker: Tracker, form: str) -> bool:
+    """The form already stepped aside for this message (the rules answered it) and now runs again
+    to ask its question: the message must not be read, or rejected, a second time."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action_execution_rejected" and event.get("name") == form:
+            return True
+    return False

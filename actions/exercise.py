@@ -12,7 +12,16 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import cleared_run, entity_value, log_usage, menu_buttons, offer, say, start_run
+from actions.common import (
+    back_after_rejection,
+    cleared_run,
+    entity_value,
+    log_usage,
+    menu_buttons,
+    offer,
+    say,
+    start_run,
+)
 from actions.conversation import introduce_if_needed
 from actions.follow_up import follow_up_to_start, pending_follow_up, start_follow_up
 from actions.safety import DetectedRisk, crisis_events
@@ -118,6 +127,8 @@ def asks_to_leave_the_step(tracker: Tracker) -> bool:
     """A request for a person, a fresh start or "are you a bot?" typed at a step (not an answer that
     sounds like one: bot/exercises/listening.py decides)."""
     if tracker.get_slot("requested_slot") != "exercise_answer" or not current_run(tracker):
+        return False
+    if back_after_rejection(tracker, "exercise_form"):  # back after the rules answered: ask the step again
         return False
     intent = tracker.latest_message.get("intent") or {}
     text = tracker.latest_message.get("text") or ""

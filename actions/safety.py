@@ -21,7 +21,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import cleared_run, conversation_is_flagged, entity_value, log_abandoned, menu_buttons, who
+from actions.common import (
+    back_after_rejection,
+    cleared_run,
+    conversation_is_flagged,
+    entity_value,
+    log_abandoned,
+    menu_buttons,
+    who,
+)
 from bot import screening
 from bot.db import session_scope
 from bot.escalation.records import ASKED_FOR_PERSON, SCREENER, record_risk, update_cssrs
@@ -175,6 +183,8 @@ def cssrs_answers(tracker: Tracker) -> dict[str, str | None]:
 
 def says_where_they_are(tracker: Tracker) -> bool:
     """The message names the person's country (a crisis reply may have just asked): not a screener answer."""
+    if back_after_rejection(tracker, "cssrs_form"):  # back after the country was noted: ask again
+        return False
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     return intent == "inform_country" and bool(entity_value(tracker, "country"))
 
@@ -278,7 +288,8 @@ def recently_asked_country(tracker: Tracker, within: int = 12) -> bool:
 
 
 class ActionCountryNoted(Action):
-    """The person said where they are (or tapped "Somewhere else"): their services at once."""
+    """The person said where they are (or tapped "Somewhere else"): their services at once, then the
+    question of a running screener or exercise again (a country typed there is not its answer)."""
 
     def name(self) -> str:
         return "action_country_noted"
@@ -292,7 +303,8 @@ class ActionCountryNoted(Action):
             dispatcher.utter_message(response="utter_crisis_services")
         else:
             dispatcher.utter_message(response="utter_country_noted")
-        return []
+        form = (tracker.active_loop or {}).get("name")
+        return [FollowupAction(form)] if form else []  # the screener's (or a step's) question comes back
 
 
 class ActionImminentAnswer(Action):

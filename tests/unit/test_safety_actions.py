@@ -6,7 +6,13 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.safety import ActionCssrsResult, ActionEscalate, ActionRequestCounselor, ValidateCssrsForm
+from actions.safety import (
+    ActionCountryNoted,
+    ActionCssrsResult,
+    ActionEscalate,
+    ActionRequestCounselor,
+    ValidateCssrsForm,
+)
 from bot.db import Escalation, UsageEvent, session_scope
 from bot.pseudonym import pseudonymise
 from tests.support.trackers import from_fixture, message, run_action, slot_events, tracker
@@ -155,5 +161,19 @@ def test_a_country_typed_during_the_screener_is_not_taken_as_an_answer(steady_en
     events, dispatcher = run_action(ValidateCssrsForm(), asked)
     assert [(e["event"], e["name"]) for e in events] == [("action_execution_rejected", "cssrs_form")]
     assert not dispatcher.messages, "the rules answer (the country's services), then the same question again"
+    rejected = [{"event": "action_execution_rejected", "name": "cssrs_form"}]
+    back = tracker(asked.latest_message, {**slots, "cssrs_wish_dead": None}, active_loop="cssrs_form")
+    back.events += rejected
+    events, _ = run_action(ValidateCssrsForm(), back)
+    assert "action_execution_rejected" not in [e["event"] for e in events], "back after the country: ask again"
     slots, _ = screener_turn(slots, "no", "deny")
     assert slots["cssrs_wish_dead"] == "no", "the next message answers the question"
+
+
+def test_the_screeners_question_comes_back_after_the_country_is_noted(steady_env: Any) -> None:
+    said = message("im in ireland actually", "inform_country", 0.8, entities=[{"entity": "country", "value": "IE"}])
+    events, dispatcher = run_action(ActionCountryNoted(), tracker(said, {"risk_flag": True}, active_loop="cssrs_form"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_crisis_services"]
+    assert events == [{"event": "followup", "name": "cssrs_form", "timestamp": None}]
+    events, _ = run_action(ActionCountryNoted(), tracker(said, {"risk_flag": True}))
+    assert events == [], "outside a form nothing follows"
