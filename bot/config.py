@@ -258,3 +258,8 @@ def named_setting(name: str, environ: Environment | None = None) -> str:
     """The variable called `name`, as it is ("" when unset): the Telegram channel's names above, and the
     secrets bot/escalation/oncall.example.yml names (password_env, token_env, secret_env)."""
     return _environment(environ).get(name, "")
+
+
+def audit_required() -> bool:
+    """Make the dependency audit fail the build when the vulnerability service could not be asked."""
+    return os.environ.get("STEADY_AUDIT_REQUIRED") == "1"

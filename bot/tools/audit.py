@@ -14,7 +14,6 @@ vulnerabilities of PyPI's advisory data, with pip-audit (from .venv-tools: tools
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot import config
 from bot.config import REPO_ROOT
 
 LOCK = REPO_ROOT / "requirements.lock"
@@ -141,7 +141,7 @@ def last_line(text: str) -> str:
 
 
 def main() -> None:
-    sys.exit(audit(required=os.environ.get("STEADY_AUDIT_REQUIRED") == "1"))
+    sys.exit(audit(required=config.audit_required()))
 
 
 if __name__ == "__main__":

@@ -30,9 +30,10 @@ def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steady]:
         yield servers
 
 
-def tracker_state(steady: Steady, sender: str) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
+def tracker_state(steady: Steady, sender: str) -> tuple[dict[str, Any], str | None, dict[str, Any], bool]:
     """The slots now; the run's status as this turn left it (the finish action clears it, so the last
-    status set since the person spoke); and the last answers the run held this turn."""
+    status set since the person spoke); the last answers the run held this turn; and whether the form
+    stepped aside for the message (the rules answered it)."""
     url = f"http://127.0.0.1:{steady.ports.rasa}/conversations/{sender}/tracker"
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {rasa_api_token()}"})
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -42,7 +43,8 @@ def tracker_state(steady: Steady, sender: str) -> tuple[dict[str, Any], str | No
     this_turn = [event for event in events[last_user:] if event["event"] == "slot"]
     statuses = [event["value"] for event in this_turn if event["name"] == "exercise_status" and event["value"]]
     answers = [event["value"] for event in this_turn if event["name"] == "exercise_answers" and event["value"]]
-    return dict(tracker["slots"]), (statuses[-1] if statuses else None), (answers[-1] if answers else {})
+    left = any(event["event"] == "action_execution_rejected" for event in events[last_user:])
+    return dict(tracker["slots"]), (statuses[-1] if statuses else None), (answers[-1] if answers else {}), left
 
 
 def play_over_rest(steady: Steady, item: dict[str, Any]) -> list[str]:
@@ -52,7 +54,7 @@ def play_over_rest(steady: Steady, item: dict[str, Any]) -> list[str]:
     def turn(text: str) -> None:
         conversation.turn_replies = []
         conversation.hear(steady.say(sender, text=text))
-        slots, status, answers = tracker_state(steady, sender)
+        slots, status, answers, conversation.left_step = tracker_state(steady, sender)
         if answers:
             conversation.answers = dict(answers)
         conversation.slots = {**slots, "exercise_status": status or slots.get("exercise_status")}

@@ -275,7 +275,7 @@ def test_safety_conversation(servers: dict[str, Any], conversation: dict[str, An
         write_oncall(oncall, {"primary": [{"name": "Ana", "webhook_url": f"http://127.0.0.1:{free_port()}/hook"}]})
     else:
         oncall.unlink(missing_ok=True)
-    driver = DRIVERS[conversation.get("channel", "rest")](servers, os.urandom(32).hex(), conversation.get("language"))
+    driver = DRIVERS[conversation.get("channel", "rest")](servers, os.urandom(16).hex(), conversation.get("language"))
     try:
         history: list[Reply] = []
         for number, turn in enumerate(conversation["turns"], 1):
