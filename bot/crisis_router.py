@@ -4,6 +4,8 @@ config.yml, after the risk detector and before FallbackClassifier:
 
     - name: bot.crisis_router.CrisisRouter
 
+* Only a country ("argentina", "im in ireland actually"): the intent becomes "inform_country", so
+  the rules note it whatever the classifier guessed (a country typed during the screener is not an answer).
 * Danger right now: when the detector graded the message imminent, the intent "risk" becomes
   "risk_imminent", so the rules answer with the imminent message first (no questionnaire).
 * Where the person is: the channel's guess from a browser or app language (metadata
@@ -16,10 +18,18 @@ No state and no training: the same message always gets the same result.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import listed_countries
@@ -46,6 +56,21 @@ def said_country(message: Message) -> str | None:
     return next((str(e.get("value")) for e in message.get(ENTITIES) or [] if e.get("entity") == "country"), None)
 
 
+# Words around a country name that still make the message only a country ("im in ireland actually").
+COUNTRY_FILLER = re.compile(r"\b(i'?m|i am|i live|living|based|from|in|the|actually|now|currently|atm|rn|ya|yeah)\b")
+
+
+def only_a_country(message: Message) -> bool:
+    """The message names a country and says nothing else ("argentina", "im in ireland actually")."""
+    text = str(message.get(TEXT) or "").lower()
+    spans = [(e["start"], e["end"]) for e in message.get(ENTITIES) or [] if e.get("entity") == "country" and "end" in e]
+    if not spans:
+        return False
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return not re.sub(r"[\W_]+", " ", COUNTRY_FILLER.sub(" ", text)).strip()
+
+
 def _entity(name: str, value: str) -> dict[str, Any]:
     return {"entity": name, "value": value, "start": 0, "end": 0, "extractor": "CrisisRouter"}
 
@@ -68,6 +93,11 @@ class CrisisRouter(PerMessageComponent):
             ranking = [item for item in ranking if item.get(INTENT_NAME_KEY) != RISK_INTENT]
             message.set(INTENT, imminent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [imminent, *ranking], add_to_output=True)
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if intent not in (RISK_INTENT, IMMINENT_INTENT) and only_a_country(message):
+            country = {INTENT_NAME_KEY: COUNTRY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, country, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [country, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
         added = []
         guess = guessed_country(message.get("metadata"), self.listed)
         if guess:

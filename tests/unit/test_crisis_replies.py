@@ -159,3 +159,15 @@ WITH_SERVICES = ["utter_bereavement", "utter_panic", "utter_panic_named", "utter
 def test_every_reply_with_services_names_a_guessed_country(name: str) -> None:
     assert "Showing services in the United Kingdom" in reply(name, country_guess="GB")["text"]
     assert "Showing services in" not in reply(name, country="GB")["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "country"),
+    [("argentina", 0, 9, True), ("im in ireland actually", 6, 13, True), ("Germany.", 0, 7, True),
+     ("i went to spain and it was awful", 10, 15, False), ("no i'm in austria", 10, 17, False)],
+)
+def test_a_message_that_is_only_a_country_is_the_country(text: str, start: int, end: int, country: bool) -> None:
+    entity = [{"entity": "country", "value": "XX", "start": start, "end": end}]
+    intent = routed(text, "nlu_fallback", entities=entity).get("intent")["name"]
+    assert (intent == "inform_country") is country
+    assert routed(text, "risk", entities=entity).get("intent")["name"] == "risk", "risk is never overridden"
