@@ -97,7 +97,9 @@ class CrisisRouter(PerMessageComponent):
         if intent not in (RISK_INTENT, IMMINENT_INTENT) and only_a_country(message):
             country = {INTENT_NAME_KEY: COUNTRY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, country, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [country, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            ranking = [item for item in ranking if item.get(INTENT_NAME_KEY) != COUNTRY_INTENT]
+            message.set(INTENT_RANKING_KEY, [country, *ranking], add_to_output=True)  # once: no ambiguity
         added = []
         guess = guessed_country(message.get("metadata"), self.listed)
         if guess:
