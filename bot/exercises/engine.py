@@ -31,6 +31,8 @@ CHANGE_OF_MIND = re.compile(
 )
 STOP_HINTS = frozenset(["stop", "quit", "cancel", "exit", "end", "enough", "bye", "goodbye", "leave", "later"])
 SWITCH_HINTS = frozenset(["menu", "else", "other", "others", "different", "another", "switch", "options", "instead"])
+# "just leave it" is an idea, not a goodbye
+LEAVE_SOMETHING = re.compile(r"\bleave (it|them|him|her|that|this|things)\b")
 SWITCH_WORDS = frozenset({"something else", "menu", "other options", "show menu", "different exercise"})
 
 
@@ -177,7 +179,7 @@ class Engine:
         Text starting with "/" is a button or command the channel itself sent (typed slashes are
         removed by every channel), so its intent is trusted."""
         said = normalise(text)
-        words = set(said.split())
+        words = set(said.split()) - ({"leave"} if LEAVE_SOMETHING.search(said) else set())
         button = text.startswith("/")
         trusted = button or (2 <= len(words) <= 6 and confidence >= CONTROL_CONFIDENCE)
         # A typed phrase stops or switches by its intent only if it says so ("can we stop now"), never
