@@ -26,6 +26,7 @@ REQUEST_CONFIDENCE = 0.8
 LIST_ITEM_WORDS = 4  # "gp and a helpline", "humor, hope": short items joined are an answer, not a request
 WANTS_OUT_WORDS = 12  # longer messages that say "stop" are about something else
 NOT_HELPING_WORDS = 8  # a longer answer that says "doesnt help" is about something else, unless it says "this"
+SHORT_META_WORDS = 4  # "i dont get it" alone is about the step; longer messages may be the answer
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def _mentions(said: str, phrases: list[str]) -> bool:
 
 def _topic_reply(said: str, asked: bool, where: str, step: Step, listening: dict[str, Any], seed: str) -> str:
     for name, topic in (listening.get("topics") or {}).items():
-        applies = asked or name in step.listens_for or where in topic.get("steps", [])
+        short = topic.get("short") and len(said.split()) <= SHORT_META_WORDS
+        applies = asked or short or name in step.listens_for or where in topic.get("steps", [])
         if applies and _mentions(said, topic.get("words", [])):
             answers = topic["answer"] if isinstance(topic["answer"], list) else [topic["answer"]]
             answer = pick(answers, seed)
