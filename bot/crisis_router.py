@@ -56,8 +56,11 @@ def said_country(message: Message) -> str | None:
     return next((str(e.get("value")) for e in message.get(ENTITIES) or [] if e.get("entity") == "country"), None)
 
 
-# Words around a country name that still make the message only a country ("im in ireland actually").
-COUNTRY_FILLER = re.compile(r"\b(i'?m|i am|i live|living|based|from|in|the|actually|now|currently|atm|rn|ya|yeah)\b")
+# Words around a country name that still make the message only a country ("im in ireland actually",
+# "no i'm in austria" to "Showing services in Germany. Somewhere else?"). Never "not": "not in austria".
+COUNTRY_FILLER = re.compile(
+    r"\b(i'?m|i am|i live|living|based|from|in|the|actually|now|currently|atm|rn|ya|yeah|no|nope|nah|sorry|oh|wait)\b"
+)
 
 
 def only_a_country(message: Message) -> bool:

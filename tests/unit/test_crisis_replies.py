@@ -164,7 +164,8 @@ def test_every_reply_with_services_names_a_guessed_country(name: str) -> None:
 @pytest.mark.parametrize(
     ("text", "start", "end", "country"),
     [("argentina", 0, 9, True), ("im in ireland actually", 6, 13, True), ("Germany.", 0, 7, True),
-     ("i went to spain and it was awful", 10, 15, False), ("no i'm in austria", 10, 17, False)],
+     ("i went to spain and it was awful", 10, 15, False), ("no i'm in austria", 10, 17, True),
+     ("i'm not in austria", 13, 20, False)],
 )
 def test_a_message_that_is_only_a_country_is_the_country(text: str, start: int, end: int, country: bool) -> None:
     entity = [{"entity": "country", "value": "XX", "start": start, "end": end}]
