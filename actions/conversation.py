@@ -24,7 +24,9 @@ MOOD_TAGS = {
     "mood_problem": "problem",
     "mood_low": "low",
 }
-HIGH_DISTRESS = 7
+# A 0-10 check-in rating from here on suggests calming exercises first (bot/crisis.py HIGH_DISTRESS, 9,
+# is where a person is offered).
+CALMING_FIRST_FROM = 7
 
 
 def country_guess(tracker: Tracker) -> list[EventType]:
@@ -77,7 +79,7 @@ def mood_tag(tracker: Tracker) -> tuple[str | None, float | None]:
     if intent in MOOD_TAGS:
         return MOOD_TAGS[intent], None
     rating = parse_number(entity_value(tracker, "number") or tracker.latest_message.get("text") or "", 0, 10)
-    if rating is not None and rating >= HIGH_DISTRESS:
+    if rating is not None and rating >= CALMING_FIRST_FROM:
         return "anxious", float(rating)
     return None, None if rating is None else float(rating)
 
