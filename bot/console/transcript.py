@@ -100,10 +100,13 @@ def _when(timestamp: float | None) -> datetime | None:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(tzinfo=None)
 
 
-def _user_line(event_id: int, at: datetime | None, data: dict, spans: list[dict]) -> Line:
+def _user_line(event_id: int, at: datetime | None, data: dict, spans: list[dict], offered: dict[str, str]) -> Line:
     """A message of the person's, its risk words marked: the detector's hits, else the escalation's
-    spans recorded for this message."""
+    spans recorded for this message. A tapped button reads as its title, never as "/greet"."""
     message = data.get("text") or ""
+    if message.startswith("/"):
+        tapped = f"[tapped “{offered[message]}”]" if message in offered else "[tapped a button]"
+        return Line(event_id, "user", tapped, escape(tapped), at)
     risk = RiskAssessment.of_message(data.get("parse_data")).hits
     if not risk and data.get("message_id"):
         risk = tuple(RiskHit.from_dict(span) for span in spans if span.get("message_id") == data.get("message_id"))
@@ -122,18 +125,25 @@ def _bot_line(event_id: int, at: datetime | None, data: dict) -> Line:
     return Line(event_id, kind, message, Markup(html), at)
 
 
+def _buttons_of(data: dict) -> dict[str, str]:
+    buttons = (data.get("data") or {}).get("buttons") or []
+    return {str(b.get("payload")): str(b.get("title", "")) for b in buttons if isinstance(b, dict) and b.get("payload")}
+
+
 def lines(conversation_id: str, spans: list[dict] | None = None, after_id: int = 0) -> list[Line]:
     """The conversation as shown: messages both ways and the pause/resume/restart markers."""
     shown = []
     shown_events = conversations.events(
         conversation_id, kinds=SHOWN_EVENTS, after_id=after_id, newest=TRANSCRIPT_LIMIT, lenient=True
     )
+    offered: dict[str, str] = {}  # payload -> title of the buttons Steady last showed
     for event in shown_events:
         at, kind = _when(event.timestamp), event.type_name
         if kind == "user":
-            shown.append(_user_line(event.id, at, event.data, spans or []))
+            shown.append(_user_line(event.id, at, event.data, spans or [], offered))
         elif kind == "bot":
             shown.append(_bot_line(event.id, at, event.data))
+            offered = _buttons_of(event.data) or offered
         elif kind in MARKERS:
             shown.append(Line(event.id, "marker", MARKERS[kind], escape(MARKERS[kind]), at))
     return shown

@@ -141,3 +141,13 @@ def test_exercise_history_pairs_ratings_by_run_and_lists_check_ins(steady_env: S
     ]
     assert (runs[1].steps_done, runs[1].steps_skipped) == (1, 1)
     assert [(checkin.mood, checkin.rating) for checkin in checkins] == [("mood_anxious", 7)]
+
+
+def test_a_tapped_button_reads_as_its_title_not_as_a_slash_command(steady_env: SteadyPaths) -> None:
+    buttons = [{"title": "Yes, let's try", "payload": "/affirm"}]
+    offer = BotUttered("Would you like to try one?", data={"buttons": buttons})
+    save_conversation("conv-tap", [Turn("/greet", bot=None)], extra_events=[offer])
+    save_conversation("conv-tap", [Turn("/affirm")])
+    said = [line.text for line in transcript.lines("conv-tap") if line.kind == "user"]
+    assert said == ["[tapped a button]", "[tapped “Yes, let's try”]"]
+    assert not any(text.startswith("/") for text in said)
