@@ -192,9 +192,13 @@ def is_yes(text: str) -> bool:
     return yes_no_sometimes(said) == "yes" or said.startswith(("thats it", "that's it", "thats the one", "that one"))
 
 
+LEADING_JOINER = re.compile(r"^(?:(?:oh|and|also|plus|n)\s+)+(?=\S)", re.IGNORECASE)
+
+
 def split_items(text: str) -> list[str]:
     parts = re.split(r"\n|;|,|\s+/\s+", text)
     items = [re.sub(r"^\s*(?:\d+[.)]|[-•*])\s*", "", part).strip() for part in parts]
+    items = [LEADING_JOINER.sub("", item) for item in items]  # "..., and my neighbour", "also my gran"
     return [item for item in items if item]
 
 

@@ -211,6 +211,9 @@ def test_parse_number_reads_ratings_the_way_people_type_them(text: str, expected
 def test_split_items_reads_lists() -> None:
     assert split_items("walk; call mum, sleep early") == ["walk", "call mum", "sleep early"]
     assert split_items("1. walk\n2. call mum") == ["walk", "call mum"]
+    assert split_items("my sister, the gp, and my neighbour") == ["my sister", "the gp", "my neighbour"]
+    assert split_items("oh and also my gran") == ["my gran"]
+    assert split_items("salt and pepper, nathan") == ["salt and pepper", "nathan"]
 
 
 def test_the_after_rating_comes_last_and_the_outro_before_it() -> None:
