@@ -120,7 +120,38 @@ class ValidateExerciseForm(FormValidationAction):
         run = current_run(tracker)
         if run is None:
             return {"exercise_answer": None, "exercise_status": None}
+        if is_earlier_button(tracker, str(value)):  # asked again, never saved as the answer
+            dispatcher.utter_message(**earlier_button_reply(tracker, run[1].exercise.title))
+            return {"exercise_answer": None}
         return take_answer(dispatcher, tracker, *run, str(value))
+
+
+# Buttons the engine answers itself inside a step ("Stop here", "Something else", "Skip").
+STEP_BUTTON_INTENTS = frozenset(["stop", "goodbye", "show_menu", "skip"])
+
+
+def is_earlier_button(tracker: Tracker, text: str) -> bool:
+    """A button tapped on an earlier message ("No" under the counselor offer, an old suggestion): it is
+    not an answer to this step. The step's own buttons send plain words, never "/"."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return text.startswith("/") and intent not in STEP_BUTTON_INTENTS
+
+
+def earlier_button_reply(tracker: Tracker, exercise_title: str) -> dict[str, Any]:
+    """"No" to the counselor offer is acknowledged as such; any other old button is explained."""
+    if (tracker.latest_message.get("intent") or {}).get("name") == "deny" and offered_a_counselor(tracker):
+        return {"response": "utter_counselor_not_asked"}
+    line = pick(load_common().lines("listening", "earlier_button"), tracker.sender_id)
+    return {"text": line.format(exercise=exercise_title)}
+
+
+def offered_a_counselor(tracker: Tracker) -> bool:
+    """Steady's last turn (since the person's message before this one) offered to ask a counselor."""
+    said = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    since = said[-2] if len(said) >= 2 else 0
+    last_turn = [event for event in tracker.events[since : said[-1] if said else None] if event.get("event") == "bot"]
+    buttons = [button for event in last_turn for button in (event.get("data") or {}).get("buttons") or []]
+    return any(button.get("payload") == "/request_counselor" for button in buttons)
 
 
 def asks_to_leave_the_step(tracker: Tracker) -> bool:

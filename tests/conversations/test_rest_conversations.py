@@ -53,7 +53,8 @@ def play_over_rest(steady: Steady, item: dict[str, Any]) -> list[str]:
 
     def turn(text: str) -> None:
         conversation.turn_replies = []
-        conversation.hear(steady.say(sender, text=text))
+        tapped = text.startswith("/")  # a button: typed slashes never reach Rasa
+        conversation.hear(steady.say(sender, payload=text) if tapped else steady.say(sender, text=text))
         slots, status, answers, conversation.left_step = tracker_state(steady, sender)
         if answers:
             conversation.answers = dict(answers)
