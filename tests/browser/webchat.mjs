@@ -210,6 +210,31 @@ const checks = {
     await shot(page, "03-exercise-done.png");
   },
 
+  async erasing_says_so_after_the_new_chat_connects(browser) {
+    const page = await (await browser.newContext({ locale: "en-GB" })).newPage();
+    await page.goto(WEB + "/");
+    await greeted(page);
+    await type(page, "just testing the erase button");
+    await waitForLog(page, "just testing the erase button");
+    const before = await page.evaluate(() => localStorage.getItem("steady-session"));
+    page.once("dialog", (dialog) => dialog.accept());
+    await button(page, "Erase this chat from Steady").click();
+    await page.waitForFunction((old) => {
+      const now = localStorage.getItem("steady-session");
+      return now && now !== old;
+    }, before, { timeout: REPLY_MS });
+    await greeted(page);
+    const status = await page.evaluate(() => document.querySelector(".steady-widget").shadowRoot
+      .querySelector(".status").textContent);
+    check(status === "This chat was erased.", `the erase is confirmed after the new chat connects (saw "${status}")`);
+    check(!(await logText(page)).includes("just testing"), "the erased words are gone from the page");
+    const look = (name) => page.evaluate((selector) => {
+      const style = getComputedStyle(document.querySelector(".steady-widget").shadowRoot.querySelector(selector));
+      return [style.backgroundColor, style.textDecorationLine, style.color].join(" ");
+    }, name);
+    check(await look(".erase") === await look(".fresh"), "Erase chat is styled like New chat");
+  },
+
   async reload_keeps_the_conversation(browser) {
     const page = shared.exercisePage;
     check(page, "needs the breathing exercise check first");

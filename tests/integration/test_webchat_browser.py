@@ -33,6 +33,7 @@ SCRIPT_TIMEOUT_S = 600
 CHECKS = [
     "breathing_exercise_with_the_pacer",
     "reload_keeps_the_conversation",
+    "erasing_says_so_after_the_new_chat_connects",
     "risk_message_shows_crisis_resources",
     "urgent_help_link_asks_for_a_person",
     "user_text_is_never_html_even_on_another_site",

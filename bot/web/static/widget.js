@@ -445,7 +445,8 @@
     let started = false;
     socket = window.steadyIo(server, { path: "/socket.io" });
     socket.on("connect", () => {
-      ui.status.textContent = "";
+      // only a connection problem is over: "This chat was erased." stays until the next thing happens
+      if (ui.status.dataset.connection) { ui.status.textContent = ""; delete ui.status.dataset.connection; }
       socket.emit("session_request", { session_id: sessionId || saved });
     });
     socket.on("session_confirm", (confirmed) => {
@@ -456,8 +457,13 @@
       if (!started) { started = true; start(id !== saved); }
     });
     socket.on("bot_uttered", receive);
-    socket.on("disconnect", () => { ui.status.textContent = "Connection lost. Trying again…"; });
-    socket.on("connect_error", () => { ui.status.textContent = OFFLINE; });
+    socket.on("disconnect", () => connectionProblem("Connection lost. Trying again…"));
+    socket.on("connect_error", () => connectionProblem(OFFLINE));
+  }
+
+  function connectionProblem(text) {
+    ui.status.textContent = text;
+    ui.status.dataset.connection = "yes";
   }
 
   function newChat() {
