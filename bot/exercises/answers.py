@@ -78,6 +78,9 @@ HEDGES = (
 FILLER = frozenset(
     ["the", "a", "an", "one", "ones", "option", "thing", "about", "with", "of", "to", "for", "my", "me", "that"]
     + ["this", "it", "bit", "and", "or"]
+    # function words never pick an option: "what do you mean" shares "you" with "if it makes you dizzy"
+    + ["you", "your", "i", "im", "is", "are", "am", "do", "does", "did", "what", "whats", "which", "how", "why"]
+    + ["in", "on", "at", "if", "be", "was", "can", "could", "would", "should", "will", "so", "just", "mean"]
 )
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
 NUMBER_WORDS = {
