@@ -109,7 +109,9 @@ class ValidateExerciseForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if asks_to_leave_the_step(tracker):  # the form is rejected: the rules answer, then ask the step again
-            return [ActionExecutionRejected("exercise_form")]
+            # Rasa already copied the message into the answer slot; left filled, the form would count the
+            # step as answered when it comes back, and end (seen over REST after "can i talk to a person")
+            return [SlotSet("exercise_answer", None), ActionExecutionRejected("exercise_form")]
         return await super().run(dispatcher, tracker, domain)
 
     def validate_exercise_answer(
