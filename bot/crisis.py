@@ -276,7 +276,7 @@ def crisis_wording() -> dict[str, Any]:
 
 def high_distress_line(rating: float | None, seed: str = "") -> str | None:
     """What to say first when someone rates their distress 9 or 10 (None below that).
-    The exercise engine's rating step and the check-in call this."""
+    The exercise engine's 0-10 ratings and the check-in call this."""
     if rating is None or rating < HIGH_DISTRESS:
         return None
     lines = crisis_wording()["high_distress"]

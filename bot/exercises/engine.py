@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.crisis import high_distress_line
 from bot.exercises.answers import Clarify, is_yes
 from bot.exercises.kinds import KINDS, offered_options
 from bot.exercises.listening import Heard, listen, unanswered_question
@@ -210,6 +211,9 @@ class Engine:
         reflection = self._reflection(state, step, text, value)
         if reflection:
             outcome.messages.append({"text": reflection})
+        heavy = high_distress_line(float(value), state.run_id) if step.kind == "rating" else None
+        if heavy:  # a 9 or 10: acknowledged, and a person offered, as at the check-in
+            outcome.messages.append({"text": heavy})
         numeric = float(value) if kind.numeric else None
         choice = value if step.kind == "choice" and isinstance(value, str) else None
         return self._advance(state, step, outcome, logged_value=numeric, choice=choice)
