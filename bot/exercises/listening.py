@@ -93,7 +93,7 @@ def listen(
     if reply:
         return Heard("question", reply)
     # Only a question is taken as off-topic: an answer may mention anything ("my sons football match").
-    off_topic = asked and (
+    off_topic = asked and not step.questions_welcome and (
         (intent == "out_of_scope" and confidence >= OFF_TOPIC_CONFIDENCE)
         or _mentions(said, listening.get("off_topic_words", []))
     )

@@ -48,6 +48,7 @@ class Step:
     offer_first: int = 0  # choice: offer this many likely options first (by hints in hints_from), then "show all"
     hints_from: str = ""
     listens_for: tuple[str, ...] = ()  # common.yml listening topics that apply to plain answers at this step
+    questions_welcome: bool = False  # the answer is words for someone else ("fancy a coffee?"): never off-topic
     explain_options: bool = True  # choice: the options' explanations go in the question (when there are few)
     earlier_prompt: str = ""  # asked instead of prompt when the person already said it ({earlier}); yes takes it
 
@@ -126,6 +127,7 @@ def _step_from(data: dict[str, Any], where: str) -> Step:
         offer_first=int(data.get("offer_first", 0)),
         hints_from=str(data.get("hints_from", "")),
         listens_for=_as_tuple(data.get("listens_for")),
+        questions_welcome=bool(data.get("questions_welcome", False)),
         earlier_prompt=str(data.get("earlier_prompt", "")).strip(),
         explain_options=bool(data.get("explain_options", True)),
     )

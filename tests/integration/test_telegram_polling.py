@@ -152,7 +152,8 @@ def test_stop_leaves_the_exercise_and_typed_slashes_never_force_an_intent(steady
     person.say("/deny")
     tracker = steady.tracker(5005)
     assert tracker["latest_message"]["text"] == "deny", "a typed '/deny' is typed text, not a button press"
-    assert not tracker["active_loop"].get("name"), "a no to the counselor offer does not bring back the exercise"
+    # the typed word may well be unclear to the model (the fallback asks); what matters is the exercise
+    assert tracker["active_loop"].get("name") != "exercise_form", "a no to the counselor offer does not bring it back"
     assert tracker["slots"]["exercise_status"] is None
 
 
