@@ -25,6 +25,7 @@ from actions.common import (
 from actions.conversation import introduce_if_needed
 from actions.follow_up import follow_up_to_start, pending_follow_up, start_follow_up
 from actions.safety import DetectedRisk, crisis_events
+from bot import payloads
 from bot.exercises import Engine, Exercise, Outcome, RunState, get_exercise, load_common, offered_exercises, pick
 from bot.exercises.answers import match_exercise
 from bot.exercises.listening import reads_as_request
@@ -148,12 +149,8 @@ def earlier_button_reply(tracker: Tracker, exercise_title: str) -> dict[str, Any
 
 
 def offered_a_counselor(tracker: Tracker) -> bool:
-    """Steady's last turn (since the person's message before this one) offered to ask a counselor."""
-    said = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
-    since = said[-2] if len(said) >= 2 else 0
-    last_turn = [event for event in tracker.events[since : said[-1] if said else None] if event.get("event") == "bot"]
-    buttons = [button for event in last_turn for button in (event.get("data") or {}).get("buttons") or []]
-    return any(button.get("payload") == "/request_counselor" for button in buttons)
+    """Steady's recent turns, those whose buttons the channels accept, offered to ask a counselor."""
+    return "/request_counselor" in payloads.offered_buttons(tracker.events)
 
 
 def asks_to_leave_the_step(tracker: Tracker) -> bool:
