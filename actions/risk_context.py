@@ -27,9 +27,11 @@ from rasa_sdk.types import DomainDict
 from actions.common import menu_buttons
 from actions.exercise import current_run, take_answer
 from bot.exercises import load_common, pick
+from bot.exercises.scripts import Step
 from bot.risk.decision import ANSWER, ASK, Thresholds, decide_in_exercise
 from bot.risk.disclosure import affirms
 from bot.risk.model import RiskAssessment
+from bot.risk.severity import imminent_cue
 
 DECISION_SLOT = "risk_context_decision"
 
@@ -39,14 +41,25 @@ def interrupted_run(tracker: Tracker) -> bool:
     return tracker.get_slot("exercise_status") == "running" and current_run(tracker) is not None
 
 
-def answers_yes_to_risk_question(tracker: Tracker, text: str) -> bool:
-    """The current step asks about risk itself (`asks_about_risk`) and the message is a yes-type answer."""
+def current_step(tracker: Tracker) -> Step | None:
+    """The step of the running exercise the person is answering, if any."""
     run = current_run(tracker)
     if run is None:
-        return False
+        return None
     state, engine = run
-    step = engine.steps[min(state.step_index, len(engine.steps) - 1)]
-    return step.asks_about_risk and affirms(text)
+    return engine.steps[min(state.step_index, len(engine.steps) - 1)]
+
+
+def answers_yes_to_risk_question(tracker: Tracker, text: str) -> bool:
+    """The current step asks about risk itself (`asks_about_risk`) and the message is a yes-type answer."""
+    step = current_step(tracker)
+    return step is not None and step.asks_about_risk and affirms(text)
+
+
+def imminent_answer(tracker: Tracker, text: str) -> bool:
+    """The answer carries an imminent cue; a day or time is none where the step asks for one."""
+    step = current_step(tracker)
+    return imminent_cue(text.lower(), dated=step is None or not step.asks_for_a_time)
 
 
 class ActionWeighRiskInExercise(Action):
@@ -54,10 +67,11 @@ class ActionWeighRiskInExercise(Action):
         return "action_weigh_risk_in_exercise"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        score = RiskAssessment.of_message(tracker.latest_message).score
+        assessment = RiskAssessment.of_message(tracker.latest_message)
         text = tracker.latest_message.get("text") or ""
         discloses = answers_yes_to_risk_question(tracker, text)
-        decision = decide_in_exercise(ASK, score, Thresholds.load(), discloses=discloses)
+        decision = decide_in_exercise(ASK, assessment.score, Thresholds.load(), discloses=discloses,
+                                      imminent_words=imminent_answer(tracker, text))
         run = current_run(tracker)
         if decision == ASK or run is None:
             return [SlotSet(DECISION_SLOT, ASK)]

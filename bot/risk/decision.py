@@ -12,8 +12,12 @@
 While the message answers an exercise step (the dialogue knows; see actions/risk_context.py), an
 "ask" becomes "answer" (the message is the person's answer and the exercise goes on) unless the
 score reaches the exercise threshold: an exercise answer interrupts only when the rules fire or
-the score is very high. A yes-type answer to a step that itself asks about risk (`asks_about_risk`
-in the script, e.g. seek_help's not_alive) escalates whatever the words (bot/risk/disclosure.py).
+the score is very high. Words with an imminent cue (a date or "tonight", means at hand, something
+taken, a goodbye) keep their own, lower exercise threshold (exercise_imminent_ask): "calm enough to
+go through with it tonight" answers a breathing step and must still be asked about; where the step
+asks for a day or time (`asks_for_a_time`), a date is no cue. A yes-type answer to a step that itself
+asks about risk (`asks_about_risk` in the script, e.g. seek_help's not_alive) escalates whatever the
+words (bot/risk/disclosure.py).
 
 Thresholds live in bot/risk/thresholds.yml, chosen on the dev split by `python -m bot.risk.eval.tune`.
 """
@@ -37,12 +41,14 @@ class Thresholds:
     escalate: float
     exercise_ask: float
     imminent_ask: float = 1.0  # the ask threshold when the words carry an imminent cue
+    exercise_imminent_ask: float = 1.0  # the exercise threshold when the words carry an imminent cue
 
     @classmethod
     def load(cls, path: Path = THRESHOLDS_PATH) -> Thresholds:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return cls(float(data["ask"]), float(data["escalate"]), float(data["exercise_ask"]),
-                   float(data.get("imminent_ask", data["ask"])))
+                   float(data.get("imminent_ask", data["ask"])),
+                   float(data.get("exercise_imminent_ask", data["exercise_ask"])))
 
 
 def decide(assessment: RiskAssessment, score: float | None, thresholds: Thresholds,
@@ -61,11 +67,15 @@ def decide(assessment: RiskAssessment, score: float | None, thresholds: Threshol
     return ASK if score >= ask else NONE
 
 
-def decide_in_exercise(decision: str, score: float | None, thresholds: Thresholds, discloses: bool = False) -> str:
+def decide_in_exercise(decision: str, score: float | None, thresholds: Thresholds, discloses: bool = False,
+                       imminent_words: bool = False) -> str:
     """An "ask" on an exercise answer: ask only when the score is very high, else take the answer.
-    discloses: the step itself asks about risk and the answer is a yes (bot/risk/disclosure.py): escalate."""
+    discloses: the step itself asks about risk and the answer is a yes (bot/risk/disclosure.py): escalate.
+    imminent_words: the answer carries an imminent cue; it is asked about from exercise_imminent_ask."""
     if discloses:
         return ESCALATE
     if decision != ASK:
         return decision
-    return ASK if score is not None and score >= thresholds.exercise_ask else ANSWER
+    threshold = min(thresholds.exercise_ask, thresholds.exercise_imminent_ask) if imminent_words \
+        else thresholds.exercise_ask
+    return ASK if score is not None and score >= threshold else ANSWER

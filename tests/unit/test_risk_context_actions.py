@@ -84,3 +84,32 @@ def test_a_flagged_yes_to_the_direct_question_of_seek_help_is_a_disclosure_not_a
     changed, _ = weigh(slots, "yeah pretty much every night lately", 1.0)
     assert changed["risk_context_decision"] == "answer"  # no second question: the engine ends the run, help first
     assert changed["exercise_status"] == "interrupted"
+
+
+def at_step(exercise: str, step_id: str) -> dict[str, Any]:
+    """A run of an exercise started and moved to one of its steps."""
+    latest = message(f"lets do {exercise}", "request_exercise", entities=[{"entity": "exercise", "value": exercise}])
+    slots = slot_events(run_action(ActionStartExercise(), tracker(latest))[0])
+    steps = [step.id for step in Engine(load_exercises()[exercise]).steps]
+    return {**slots, "exercise_status": "running", "exercise_step": float(steps.index(step_id))}
+
+
+def between_the_exercise_thresholds() -> float:
+    thresholds = Thresholds.load()
+    assert thresholds.exercise_imminent_ask < thresholds.exercise_ask
+    return (thresholds.exercise_imminent_ask + thresholds.exercise_ask) / 2
+
+
+def test_an_imminent_cue_in_an_exercise_answer_is_asked_about_from_a_lower_score(steady_env: Any) -> None:
+    slots = grounding_at_the_first_sense()
+    changed, said = weigh(slots, "calm enough to go through with it tonight", between_the_exercise_thresholds())
+    assert changed == {"risk_context_decision": "ask"}
+    assert said == []
+
+
+def test_a_day_and_time_answering_when_is_no_imminent_cue(steady_env: Any) -> None:
+    slots = at_step("small_goal", "when")
+    changed, _ = weigh(slots, "thursday morning after my last night shift", between_the_exercise_thresholds())
+    assert changed["risk_context_decision"] == "answer"
+    changed, _ = weigh(slots, "tonight, i have the pills here", between_the_exercise_thresholds())
+    assert changed == {"risk_context_decision": "ask"}  # means at hand is a cue at any step

@@ -81,6 +81,19 @@ def test_in_an_exercise_only_a_very_high_score_asks() -> None:
     assert decide_in_exercise(NONE, 0.1, THRESHOLDS) == NONE
 
 
+def test_in_an_exercise_an_imminent_cue_asks_from_its_own_lower_score() -> None:
+    thresholds = Thresholds(ask=0.5, escalate=0.9, exercise_ask=0.8, imminent_ask=0.3, exercise_imminent_ask=0.6)
+    assert decide_in_exercise(ASK, 0.65, thresholds, imminent_words=True) == ASK
+    assert decide_in_exercise(ASK, 0.65, thresholds, imminent_words=False) == ANSWER
+    assert decide_in_exercise(ASK, 0.5, thresholds, imminent_words=True) == ANSWER
+
+
+def test_the_exercise_imminent_threshold_defaults_to_the_exercise_one(tmp_path: Path) -> None:
+    path = tmp_path / "thresholds.yml"
+    path.write_text("ask: 0.5\nescalate: 0.9\nexercise_ask: 0.8\nimminent_ask: 0.3\n")
+    assert Thresholds.load(path).exercise_imminent_ask == 0.8
+
+
 @pytest.mark.parametrize(
     "text",
     [

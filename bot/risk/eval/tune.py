@@ -14,6 +14,9 @@ the score adds to those of the rules:
   exercise_ask  "ask or escalate" on exercise answers               <= EXERCISE_BUDGET
                 (no exercise answers in dev: exercise_ask = escalate, i.e. never ask in an exercise
                 on the score alone)
+  exercise_imminent_ask  the same on exercise answers when answers with an imminent cue are asked
+                about from this lower score (not below imminent_ask): the budget is shared, the
+                exercise answers' alarms in all stay <= EXERCISE_BUDGET
 The exercise budget sits under the issue's 0.5 % target and the ask budget at its 2 % (the rules add
 their own alarms on top). "Chat-style" rows are the written and project rows: the issue's targets are
 set on chat messages, and the forum's negated rewrites (ct_talklife positive_examples_negated) are
@@ -92,10 +95,13 @@ def choose(items: list[Scored]) -> Thresholds:
                                  lambda value: false_alarm_rate(everyday, Thresholds(ask, escalate, escalate, value))
                                  - at_ask)
     if not exercise:
-        return Thresholds(ask, escalate, escalate, imminent_ask)
+        return Thresholds(ask, escalate, escalate, imminent_ask, escalate)
     exercise_ask = lowest_within([v for v in candidates if ask <= v <= escalate], EXERCISE_BUDGET,
                                  lambda value: false_alarm_rate(exercise, Thresholds(ask, escalate, value)))
-    return Thresholds(ask, escalate, exercise_ask, imminent_ask)
+    exercise_imminent_ask = lowest_within(
+        [v for v in candidates if imminent_ask <= v <= exercise_ask], EXERCISE_BUDGET,
+        lambda value: false_alarm_rate(exercise, Thresholds(ask, escalate, exercise_ask, imminent_ask, value)))
+    return Thresholds(ask, escalate, exercise_ask, imminent_ask, exercise_imminent_ask)
 
 
 def trade_off(items: list[Scored], chosen: Thresholds) -> list[str]:
@@ -127,7 +133,8 @@ def write(thresholds: Thresholds, items: list[Scored]) -> None:
         "# or the scorer changes, and commit the result with the figures of `make eval-risk`.\n"
     )
     body = yaml.safe_dump({"ask": thresholds.ask, "escalate": thresholds.escalate,
-                           "exercise_ask": thresholds.exercise_ask, "imminent_ask": thresholds.imminent_ask},
+                           "exercise_ask": thresholds.exercise_ask, "imminent_ask": thresholds.imminent_ask,
+                           "exercise_imminent_ask": thresholds.exercise_imminent_ask},
                           sort_keys=False)
     THRESHOLDS_PATH.write_text(header + body, encoding="utf-8")
 
