@@ -83,7 +83,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rasa_part(port: int, name: str = "Rasa server", credentials: str = "credentials.yml") -> Part:
+def rasa_part(port: int, name: str = "Rasa server", credentials: str = "credentials.yml", model: Path = MODEL) -> Part:
     """A Rasa server on loopback with the HTTP API on for the counselor console. The launcher
     (bot/rasa_server.py) reads the API token from the settings, so it is never on the command line."""
     command = [
@@ -91,7 +91,7 @@ def rasa_part(port: int, name: str = "Rasa server", credentials: str = "credenti
         "-m",
         "bot.rasa_server",
         "--model",
-        str(MODEL),
+        str(model),
         "--endpoints",
         "endpoints.yml",
         "--credentials",
@@ -105,17 +105,18 @@ def rasa_part(port: int, name: str = "Rasa server", credentials: str = "credenti
     return Part(name, command, f"http://127.0.0.1:{port}/")
 
 
-def rasa_parts(ports: Ports) -> list[Part]:
+def rasa_parts(ports: Ports, model: Path = MODEL) -> list[Part]:
     """The first Rasa server has every channel (Telegram polls from one place; the widget's sockets and
     the console's API meet there); the others take the chat page's REST traffic, spread by conversation
     id. All share the database and the lock files, so any of them may handle any conversation."""
-    first = rasa_part(ports.rasa)
+    first = rasa_part(ports.rasa, model=model)
     if not ports.rasa_more:
         return [first]
     rest_only = config.var_dir() / "build" / "credentials-rest.yml"
     rest_only.parent.mkdir(parents=True, exist_ok=True)
     rest_only.write_text("rest:\n")
-    more = [rasa_part(port, f"Rasa server {n}", str(rest_only)) for n, port in enumerate(ports.rasa_more, start=2)]
+    more = [rasa_part(port, f"Rasa server {n}", str(rest_only), model)
+            for n, port in enumerate(ports.rasa_more, start=2)]
     return [first, *more]
 
 

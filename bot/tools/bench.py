@@ -1,12 +1,11 @@
 """Load benchmark: Steady beside a stock `rasa init` assistant on the same machine, one table of figures.
 
-    python -m bot.tools.bench [--conversations 20] [--baseline-repo ../main] [--skip-postgres] [--skip-rasa-init]
+    python -m bot.tools.bench [--conversations 20] [--baseline-model old.tar.gz] [--skip-postgres] [--skip-rasa-init]
 
 Set-ups, each started from scratch on free loopback ports, one after the other:
   rasa-init     the stock `rasa init` moodbot trained in this run, one Rasa server, in-memory tracker
-  baseline      (with --baseline-repo) another checkout of Steady with its own model, started as it
-                was before bot/rasa_server.py: `rasa run` plus its action server, SQLite: main vs this
-                branch in one run, on one machine state
+  baseline      (with --baseline-model) another trained model (say, the one before a change to
+                config.yml) with this checkout's code, one Rasa server, SQLite: before vs after in one run
   steady-1      this checkout, one Rasa server, SQLite
   steady        this checkout in the `make run` layout: one Rasa server per core (STEADY_RASA_PROCESSES),
                 conversations spread by id as the chat page does it, SQLite and lock files
@@ -23,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -233,6 +231,7 @@ def bench_steady(
     database: str,
     redis: str | None = None,
     spread: str = "by-id",
+    model: Path = steady_run.MODEL,
 ) -> Result:
     """This checkout: `servers` Rasa servers; messages spread by conversation id or round-robin."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -241,7 +240,7 @@ def bench_steady(
         rasa=free_port(), actions=free_port(), web=free_port(), console=free_port(), rasa_more=more
     )
     env = steady_env(ports, workdir, database, redis)
-    parts = [steady_run.parts(ports)[0], *steady_run.rasa_parts(ports)]
+    parts = [steady_run.parts(ports)[0], *steady_run.rasa_parts(ports, model)]
     urls = [f"http://127.0.0.1:{port}" for port in (ports.rasa, *ports.rasa_more)]
 
     def route(sender: str, turn: int) -> str:
@@ -255,47 +254,9 @@ def bench_steady(
 
 
 def bench_baseline(args: argparse.Namespace, workdir: Path) -> Result:
-    """Another checkout (e.g. main) with its model, as it started Rasa: `rasa run --auth-token`."""
-    repo = Path(args.baseline_repo).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
-    ports = steady_run.Ports(rasa=free_port(), actions=free_port(), web=free_port(), console=free_port())
-    env = {**steady_env(ports, workdir, f"sqlite:///{workdir / 'baseline.db'}", None), "PYTHONPATH": str(repo)}
-    py = sys.executable
-    actions = steady_run.Part(
-        "action server",
-        [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
-        f"http://127.0.0.1:{ports.actions}/health",
-    )
-    rasa = steady_run.Part(
-        "Rasa server",
-        [
-            py,
-            "-m",
-            "rasa",
-            "run",
-            "--model",
-            str(repo / "models" / "steady.tar.gz"),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(ports.rasa),
-            "--enable-api",
-            "--auth-token",
-            secrets.token_hex(16),
-        ],
-        f"http://127.0.0.1:{ports.rasa}/",
-    )
-    try:
-        start_all([actions, rasa], env, repo, workdir)
-        return measure(
-            "baseline", [actions, rasa], lambda _s, _t: f"http://127.0.0.1:{ports.rasa}", STEADY_SCRIPT, args, args.long
-        )
-    finally:
-        steady_run.stop([actions, rasa])
+    """Another trained model with this checkout's code, one Rasa server, SQLite (as steady-1)."""
+    database = f"sqlite:///{workdir / 'baseline.db'}"
+    return bench_steady("baseline", args, workdir, 1, database, model=Path(args.baseline_model).resolve())
 
 
 def bench_rasa_init(args: argparse.Namespace, workdir: Path) -> Result:
@@ -361,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=20, help="concurrent conversations per set-up")
     parser.add_argument("--long", type=int, default=210, help="messages in the long conversation (0: skip)")
-    parser.add_argument("--baseline-repo", help="another checkout of Steady (with models/steady.tar.gz) to compare")
+    parser.add_argument("--baseline-model", help="another trained model (a .tar.gz) to compare, with this code")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-rasa-init", action="store_true")
     parser.add_argument("--rasa-init-project", help="a project `rasa init` trained earlier (skips training it)")
@@ -374,8 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[tuple[str, Callable[[], Result]]] = []
     if not args.skip_rasa_init:
         runs.append(("rasa-init (stock assistant)", lambda: bench_rasa_init(args, workdir)))
-    if args.baseline_repo:
-        runs.append((f"baseline ({args.baseline_repo}, rasa run)", lambda: bench_baseline(args, workdir / "base")))
+    if args.baseline_model:
+        title = f"baseline ({args.baseline_model}, one Rasa server)"
+        runs.append((title, lambda: bench_baseline(args, workdir / "base")))
     sqlite = f"sqlite:///{workdir / 'one.db'}"
     runs.append(("steady-1 (one Rasa server)", lambda: bench_steady("steady-1", args, workdir / "one", 1, sqlite)))
     if cores > 1:
