@@ -28,10 +28,9 @@ from actions.common import menu_buttons
 from actions.exercise import current_run, take_answer
 from bot.exercises import load_common, pick
 from bot.exercises.scripts import Step
-from bot.risk.decision import ANSWER, ASK, Thresholds, decide_in_exercise
+from bot.risk.decision import ANSWER, ASK, Thresholds, decide_in_exercise, imminent_answer
 from bot.risk.disclosure import affirms
 from bot.risk.model import RiskAssessment
-from bot.risk.severity import imminent_cue
 
 DECISION_SLOT = "risk_context_decision"
 
@@ -56,10 +55,10 @@ def answers_yes_to_risk_question(tracker: Tracker, text: str) -> bool:
     return step is not None and step.asks_about_risk and affirms(text)
 
 
-def imminent_answer(tracker: Tracker, text: str) -> bool:
-    """The answer carries an imminent cue; a day or time is none where the step asks for one."""
+def asks_for_a_time(tracker: Tracker) -> bool:
+    """The current step's answer is a day or time (`asks_for_a_time`): a date in it is expected."""
     step = current_step(tracker)
-    return imminent_cue(text.lower(), dated=step is None or not step.asks_for_a_time)
+    return step is not None and step.asks_for_a_time
 
 
 class ActionWeighRiskInExercise(Action):
@@ -70,8 +69,10 @@ class ActionWeighRiskInExercise(Action):
         assessment = RiskAssessment.of_message(tracker.latest_message)
         text = tracker.latest_message.get("text") or ""
         discloses = answers_yes_to_risk_question(tracker, text)
-        decision = decide_in_exercise(ASK, assessment.score, Thresholds.load(), discloses=discloses,
-                                      imminent_words=imminent_answer(tracker, text))
+        thresholds = Thresholds.load()
+        imminent_words = imminent_answer(text, asks_for_a_time(tracker), assessment.score, thresholds)
+        decision = decide_in_exercise(ASK, assessment.score, thresholds, discloses=discloses,
+                                      imminent_words=imminent_words)
         run = current_run(tracker)
         if decision == ASK or run is None:
             return [SlotSet(DECISION_SLOT, ASK)]

@@ -15,9 +15,10 @@ score reaches the exercise threshold: an exercise answer interrupts only when th
 the score is very high. Words with an imminent cue (a date or "tonight", means at hand, something
 taken, a goodbye) keep their own, lower exercise threshold (exercise_imminent_ask): "calm enough to
 go through with it tonight" answers a breathing step and must still be asked about; where the step
-asks for a day or time (`asks_for_a_time`), a date is no cue. A yes-type answer to a step that itself
-asks about risk (`asks_about_risk` in the script, e.g. seek_help's not_alive) escalates whatever the
-words (bot/risk/disclosure.py).
+asks for a day or time (`asks_for_a_time`), a date counts only with a score that asks outside an
+exercise ("thursday after my shift" is an answer; "tonight, that's when i'm ending it" is asked
+about). A yes-type answer to a step that itself asks about risk (`asks_about_risk` in the script,
+e.g. seek_help's not_alive) escalates whatever the words (bot/risk/disclosure.py).
 
 Thresholds live in bot/risk/thresholds.yml, chosen on the dev split by `python -m bot.risk.eval.tune`.
 """
@@ -30,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from bot.risk.model import RiskAssessment
+from bot.risk.severity import imminent_cue
 
 THRESHOLDS_PATH = Path(__file__).with_name("thresholds.yml")
 ESCALATE, ASK, ANSWER, NONE = "escalate", "ask", "answer", "none"
@@ -79,3 +81,13 @@ def decide_in_exercise(decision: str, score: float | None, thresholds: Threshold
     threshold = min(thresholds.exercise_ask, thresholds.exercise_imminent_ask) if imminent_words \
         else thresholds.exercise_ask
     return ASK if score is not None and score >= threshold else ANSWER
+
+
+def imminent_answer(text: str, asks_for_a_time: bool, score: float | None, thresholds: Thresholds) -> bool:
+    """An exercise answer carries an imminent cue. Where the step asks for a day or time, a date alone
+    counts only when the score reaches the ask threshold of a message outside an exercise."""
+    message = text.lower()
+    if not asks_for_a_time:
+        return imminent_cue(message)
+    dated = score is not None and score >= thresholds.ask
+    return imminent_cue(message, dated=dated)

@@ -107,9 +107,13 @@ def test_an_imminent_cue_in_an_exercise_answer_is_asked_about_from_a_lower_score
     assert said == []
 
 
-def test_a_day_and_time_answering_when_is_no_imminent_cue(steady_env: Any) -> None:
+def test_a_day_and_time_answering_when_counts_only_with_a_score_that_would_ask(steady_env: Any) -> None:
     slots = at_step("small_goal", "when")
-    changed, _ = weigh(slots, "thursday morning after my last night shift", between_the_exercise_thresholds())
+    thresholds = Thresholds.load()
+    below_ask = (thresholds.exercise_imminent_ask + thresholds.ask) / 2
+    changed, _ = weigh(slots, "thursday morning after my last night shift", below_ask)
     assert changed["risk_context_decision"] == "answer"
-    changed, _ = weigh(slots, "tonight, i have the pills here", between_the_exercise_thresholds())
+    changed, _ = weigh(slots, "tonight, thats when im ending it", between_the_exercise_thresholds())
+    assert changed == {"risk_context_decision": "ask"}
+    changed, _ = weigh(slots, "tomorrow, i have the pills here", below_ask)
     assert changed == {"risk_context_decision": "ask"}  # means at hand is a cue at any step

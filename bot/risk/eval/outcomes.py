@@ -11,7 +11,7 @@ from functools import cache
 
 from bot.exercises import load_exercises
 from bot.risk.dataset import Row
-from bot.risk.decision import ASK, ESCALATE, Thresholds, decide, decide_in_exercise
+from bot.risk.decision import ASK, ESCALATE, Thresholds, decide, decide_in_exercise, imminent_answer
 from bot.risk.detector import RiskDetector
 from bot.risk.disclosure import affirms
 from bot.risk.model import RiskAssessment
@@ -52,8 +52,8 @@ def outcome(item: Scored, thresholds: Thresholds) -> str:
     decision = decide(item.assessment, item.score, thresholds, item.imminent_words)
     if item.row.exercise_step is not None:
         discloses = item.row.context in risk_question_steps() and affirms(item.row.text)
-        dated = item.row.context not in time_question_steps()
-        imminent_words = item.imminent_words and (dated or imminent_cue(item.row.text.lower(), dated=False))
+        asks_for_a_time = item.row.context in time_question_steps()
+        imminent_words = imminent_answer(item.row.text, asks_for_a_time, item.score, thresholds)
         return decide_in_exercise(decision, item.score, thresholds, discloses, imminent_words)
     return decision
 
