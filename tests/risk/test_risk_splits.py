@@ -11,7 +11,10 @@ answers 4/551 = 0.73 % (unchanged, 0.23 points over). Round 4 (2026-12-02): exer
 imminent cue are asked about from their own lower threshold, chosen on dev (exercise_imminent_ask), and
 a date is no cue where the step asks for a time: recall 537/591 = 0.909, imminent 173/184 = 0.940, the
 alarms unchanged (the "when" step's exemption was written after a test-split alarm on a date answering
-it: that one row is not an unseen figure).
+it: that one row is not an unseen figure). Then a fourth dev writer, three rules that now need the person
+as subject ("my mate said he wants to end it all" is someone else), and thresholds re-chosen on the larger
+dev with a 3 % ask budget: recall 538/591 = 0.910, imminent 173/184, hard negatives 17/319 = 5.3 % (the
+two third-party alarms the rules lost were among the test misses listed in an earlier run's output: seen).
 The asserts below hold those figures, so one more miss or one more alarm fails. The hard-negative
 guard was loosened from 0.044 to 0.060 in round 3: the price of 45 more detections, chosen on dev
 (recall 0.90 -> 0.95 for alarms 3.7 % -> 4.3 %) before this split was run; a change that wins back
@@ -38,9 +41,9 @@ def scored() -> list[Scored]:
 
 
 # Reached on the test split at the committed thresholds (2026-12-02); the targets are in the docstring.
-REACHED_RECALL = 0.908  # 537 of 591
+REACHED_RECALL = 0.910  # 538 of 591
 REACHED_IMMINENT_RECALL = 0.940  # 173 of 184
-REACHED_HARD_NEGATIVE_ALARMS = 0.060  # 19 of 319
+REACHED_HARD_NEGATIVE_ALARMS = 0.054  # 17 of 319
 REACHED_EXERCISE_ALARMS = 0.0073  # 4 of 551
 
 

@@ -24,7 +24,10 @@ made-up negations with labels a reader disputes ("I didn't see a way out except 
 is labelled safe), so they bound escalation but not the direct question. Measured on dev (2026-12-02,
 8,180 train rows): ask budget 3 % on all rows (the round-2 method) recall 0.90, alarms on chat-style hard
 negatives 3.7 %; 2 % on chat-style rows: recall 0.95, alarms 4.3 %; 1.5 %: 0.93 / 3.7 %; 3 %: 0.95 / 5.3 %.
-Read the trade-off in `make eval-risk` before changing it.
+With a fourth dev writer (w-dev-04, 257 rows, 2026-12-02; more third-party worry, idioms, negations) a
+2 % budget raised ask to 0.879 (dev recall 0.926 -> 0.885, imminent 0.88 -> 0.86, everyday alarms 7.2 % ->
+6.5 %); 2.5 %: 0.849 (0.896); 3 %: 0.765 (0.926, alarms 7.5 %). 3 % is kept: a missed disclosure costs more
+than one more direct question. Read the trade-off in `make eval-risk` before changing it.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from bot.risk.eval.outcomes import Scored, detected, rates, score_rows
 from bot.risk.forum_data import forum_rows
 from bot.risk.scorer import RiskScorer, build_if_stale
 
-ASK_BUDGET = 0.02  # the issue's target for the direct question on hard negatives (the rules add theirs)
+ASK_BUDGET = 0.03  # recall first: see the module docstring (the issue's target is 2 % with the rules' alarms)
 ESCALATE_BUDGET = 0.002
 EXERCISE_BUDGET = 0.003
 IMMINENT_BUDGET = 0.02  # the imminent kinds must all be caught (issue 12): a larger budget for them
