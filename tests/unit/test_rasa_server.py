@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from typing import Any
 
 import aiohttp
@@ -139,3 +140,38 @@ def test_remembered_event_classes_are_the_ones_rasa_finds() -> None:
     with pytest.raises(ValueError):
         remembered("no_such_event")
     assert remembered("user", SlotSet) is UserUttered
+
+
+def a_tracker_state() -> dict[str, Any]:
+    """What Rasa posts to the action server: a tracker with unicode, floats, slashes and nesting."""
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker.from_events("s/1", [
+        ActionExecuted("action_listen"),
+        UserUttered("i can’t breathe 😟 http://x/y \\ \"quoted\"", {"name": "risk", "confidence": 0.1 + 0.2},
+                    parse_data={"risk": {"score": 1e-7, "hits": [{"start": 0, "end": 3}]}}),
+        SlotSet("exercise_answers", {"see": ["desk", "lamp"], "rating": 7.25}),
+    ])
+    return {"next_action": "action_x", "sender_id": "s/1", "tracker": tracker.current_state(), "version": "3.6"}
+
+
+def test_action_requests_carry_the_same_json_as_the_standard_library() -> None:
+    state = a_tracker_state()
+    assert json.loads(rasa_server.fast_json_dumps(state)) == json.loads(json.dumps(state))
+    assert rasa_server.fast_json_dumps({"x": float("nan")}).replace(" ", "") == '{"x":NaN}'  # as json.dumps writes it
+    assert json.loads(rasa_server.fast_json_dumps({"x": 2**70})) == {"x": 2**70}
+    with pytest.raises(TypeError):
+        rasa_server.fast_json_dumps({"x": object()})  # refused as json.dumps refuses it
+
+
+@pytest.mark.asyncio
+async def test_the_endpoint_sessions_use_the_fast_serialiser() -> None:
+    from rasa.utils.endpoints import EndpointConfig
+
+    session = rasa_server.fast_json_sessions()(EndpointConfig("http://127.0.0.1:1/webhook", headers={"a": "b"}))
+    try:
+        assert session._json_serialize is rasa_server.fast_json_dumps
+        assert session.headers["a"] == "b"
+    finally:
+        await session.close()
