@@ -55,10 +55,6 @@ def answers_yes_to_risk_question(tracker: Tracker, text: str) -> bool:
     return step is not None and step.asks_about_risk and affirms(text)
 
 
-def asks_for_a_time(tracker: Tracker) -> bool:
-    """The current step's answer is a day or time (`asks_for_a_time`): a date in it is expected."""
-    step = current_step(tracker)
-    return step is not None and step.asks_for_a_time
 
 
 class ActionWeighRiskInExercise(Action):
@@ -69,10 +65,8 @@ class ActionWeighRiskInExercise(Action):
         assessment = RiskAssessment.of_message(tracker.latest_message)
         text = tracker.latest_message.get("text") or ""
         discloses = answers_yes_to_risk_question(tracker, text)
-        thresholds = Thresholds.load()
-        imminent_words = imminent_answer(text, asks_for_a_time(tracker), assessment.score, thresholds)
-        decision = decide_in_exercise(ASK, assessment.score, thresholds, discloses=discloses,
-                                      imminent_words=imminent_words)
+        decision = decide_in_exercise(ASK, assessment.score, Thresholds.load(), discloses=discloses,
+                                      imminent_words=imminent_answer(text))
         run = current_run(tracker)
         if decision == ASK or run is None:
             return [SlotSet(DECISION_SLOT, ASK)]

@@ -14,9 +14,17 @@ from typing import Any
 from bot.exercises.scripts import Step
 from bot.exercises.wording import Common, normalise, pick
 
-QUESTION_STARTS = frozenset(
-    ["is", "are", "am", "can", "could", "should", "will", "would", "do", "does", "did", "what", "whats", "what's"]
-    + ["how", "hows", "why", "when", "where", "who", "wait", "which", "isnt", "isn't", "shouldnt", "shouldn't"]
+QUESTION_WORDS = frozenset(
+    ["what", "whats", "what's", "how", "hows", "why", "when", "where", "who", "wait", "which"]
+)
+# "can you ...", "is it ...", "do people ...": a question; "do one essay at a time" is an answer.
+AUXILIARIES = frozenset(
+    ["is", "are", "am", "can", "could", "should", "will", "would", "do", "does", "did"]
+    + ["isnt", "isn't", "shouldnt", "shouldn't", "cant", "can't", "dont", "don't", "wont", "won't"]
+)
+SUBJECTS = frozenset(
+    ["i", "you", "u", "ya", "ye", "we", "they", "he", "she", "it", "this", "that", "these", "those", "there"]
+    + ["people", "anyone", "anybody", "someone", "somebody", "everyone", "everybody", "my", "your", "other", "others"]
 )
 NOT_A_QUESTION = ("what if", "why am i", "why do i", "why does everyone", "why cant i", "why can't i", "who cares")
 OFF_TOPIC_CONFIDENCE = 0.5
@@ -44,7 +52,10 @@ def is_question(text: str) -> bool:
     said = normalise(text)
     if not said or said.startswith(NOT_A_QUESTION):
         return False
-    return text.strip().endswith("?") or said.split()[0] in QUESTION_STARTS
+    words = said.split()
+    if text.strip().endswith("?") or words[0] in QUESTION_WORDS:
+        return True
+    return words[0] in AUXILIARIES and len(words) > 1 and words[1] in SUBJECTS
 
 
 def _mentions(said: str, phrases: list[str]) -> bool:

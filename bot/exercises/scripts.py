@@ -41,7 +41,6 @@ class Step:
     lines: tuple[dict[str, Any], ...] = ()  # guide: timed instructions [{say, seconds}]
     escalate_on: tuple[str, ...] = ()  # choice values that mean risk: the run ends and help comes first
     asks_about_risk: bool = False  # the step asks about suicidal thoughts: a typed yes-type answer is a disclosure
-    asks_for_a_time: bool = False  # the answer is a day or time ("thursday after my shift"): a date is no imminent cue
     compare_to: str = ""  # scale: an earlier scale step this one re-rates (reflect_change says how it moved)
     reflect_change: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lower / same / higher
     low_below: int | None = None  # scale: answers below this get low_reply instead of reflect
@@ -121,7 +120,6 @@ def _step_from(data: dict[str, Any], where: str) -> Step:
         lines=tuple(dict(line) for line in data.get("lines", [])),
         escalate_on=tuple(str(value) for value in data.get("escalate_on", [])),
         asks_about_risk=bool(data.get("asks_about_risk", False)),
-        asks_for_a_time=bool(data.get("asks_for_a_time", False)),
         compare_to=str(data.get("compare_to", "")),
         reflect_change={key: _as_tuple(lines) for key, lines in (data.get("reflect_change") or {}).items()},
         low_below=int(data["low_below"]) if data.get("low_below") is not None else None,

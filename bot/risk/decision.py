@@ -12,13 +12,11 @@
 While the message answers an exercise step (the dialogue knows; see actions/risk_context.py), an
 "ask" becomes "answer" (the message is the person's answer and the exercise goes on) unless the
 score reaches the exercise threshold: an exercise answer interrupts only when the rules fire or
-the score is very high. Words with an imminent cue (a date or "tonight", means at hand, something
-taken, a goodbye) keep their own, lower exercise threshold (exercise_imminent_ask): "calm enough to
-go through with it tonight" answers a breathing step and must still be asked about; where the step
-asks for a day or time (`asks_for_a_time`), a date counts only with a score that asks outside an
-exercise ("thursday after my shift" is an answer; "tonight, that's when i'm ending it" is asked
-about). A yes-type answer to a step that itself asks about risk (`asks_about_risk` in the script,
-e.g. seek_help's not_alive) escalates whatever the words (bot/risk/disclosure.py).
+the score is very high. Words with an imminent cue (means at hand, something taken, a goodbye; not a
+date, which answers name all the time: "the winter after my dad left") keep their own, lower exercise
+threshold (exercise_imminent_ask). A yes-type answer to a step that itself asks about risk
+(`asks_about_risk` in the script, e.g. seek_help's not_alive) escalates whatever the words
+(bot/risk/disclosure.py).
 
 Thresholds live in bot/risk/thresholds.yml, chosen on the dev split by `python -m bot.risk.eval.tune`.
 """
@@ -83,11 +81,8 @@ def decide_in_exercise(decision: str, score: float | None, thresholds: Threshold
     return ASK if score is not None and score >= threshold else ANSWER
 
 
-def imminent_answer(text: str, asks_for_a_time: bool, score: float | None, thresholds: Thresholds) -> bool:
-    """An exercise answer carries an imminent cue. Where the step asks for a day or time, a date alone
-    counts only when the score reaches the ask threshold of a message outside an exercise."""
-    message = text.lower()
-    if not asks_for_a_time:
-        return imminent_cue(message)
-    dated = score is not None and score >= thresholds.ask
-    return imminent_cue(message, dated=dated)
+def imminent_answer(text: str) -> bool:
+    """An exercise answer carries an imminent cue other than a date: means at hand, something taken or
+    done, a goodbye. Answers name times all the time ("the winter after my dad left", "thursday after
+    my shift"), so a date does not lower the exercise threshold."""
+    return imminent_cue(text.lower(), dated=False)

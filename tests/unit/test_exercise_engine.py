@@ -20,6 +20,7 @@ from bot.exercises import (
     parse_number,
     split_items,
 )
+from bot.exercises.listening import is_question
 
 
 def engine_for(exercise_id: str) -> tuple[Engine, RunState]:
@@ -263,3 +264,16 @@ def test_a_channel_command_like_slash_stop_ends_the_run_at_a_rating_step() -> No
     assert engine.answer(state, "/stop", intent="stop", confidence=1.0).ended_by == "stop"
     engine, state = engine_for("breathing")
     assert engine.answer(state, "/show_menu", intent="show_menu", confidence=1.0).ended_by == "switch"
+
+
+@pytest.mark.parametrize("text", ["can you give me an example", "is it normal to feel this dizzy",
+                                  "do people really do this", "wait what", "does everyone feel like this",
+                                  "what do you mean", "cant i just skip"])
+def test_questions_are_heard_as_questions(text: str) -> None:
+    assert is_question(text)
+
+
+@pytest.mark.parametrize("text", ["do one essay at a time; ask a friend to study with me", "do more exercise",
+                                  "would be nice to sleep more", "can opener, kettle, mug"])
+def test_answers_that_start_like_a_question_are_answers(text: str) -> None:
+    assert not is_question(text)

@@ -102,18 +102,15 @@ def between_the_exercise_thresholds() -> float:
 
 def test_an_imminent_cue_in_an_exercise_answer_is_asked_about_from_a_lower_score(steady_env: Any) -> None:
     slots = grounding_at_the_first_sense()
-    changed, said = weigh(slots, "calm enough to go through with it tonight", between_the_exercise_thresholds())
+    changed, said = weigh(slots, "the lamp, the desk, the pills next to me", between_the_exercise_thresholds())
     assert changed == {"risk_context_decision": "ask"}
     assert said == []
 
 
-def test_a_day_and_time_answering_when_counts_only_with_a_score_that_would_ask(steady_env: Any) -> None:
-    slots = at_step("small_goal", "when")
-    thresholds = Thresholds.load()
-    below_ask = (thresholds.exercise_imminent_ask + thresholds.ask) / 2
-    changed, _ = weigh(slots, "thursday morning after my last night shift", below_ask)
+def test_a_time_in_an_exercise_answer_does_not_lower_the_threshold(steady_env: Any) -> None:
+    slots = at_step("strengths", "hard_time")
+    changed, _ = weigh(slots, "the winter after my dad left", between_the_exercise_thresholds())
     assert changed["risk_context_decision"] == "answer"
-    changed, _ = weigh(slots, "tonight, thats when im ending it", between_the_exercise_thresholds())
-    assert changed == {"risk_context_decision": "ask"}
-    changed, _ = weigh(slots, "tomorrow, i have the pills here", below_ask)
-    assert changed == {"risk_context_decision": "ask"}  # means at hand is a cue at any step
+    changed, _ = weigh(at_step("small_goal", "when"), "thursday morning after my last night shift",
+                       between_the_exercise_thresholds())
+    assert changed["risk_context_decision"] == "answer"

@@ -34,13 +34,6 @@ def score_rows(rows: list[Row], detector: RiskDetector, scorer: RiskScorer | Non
 
 
 @cache
-def time_question_steps() -> frozenset[str]:
-    """"exercise/step" of every script step whose answer is a day or time (`asks_for_a_time: true`)."""
-    return frozenset(f"{exercise.id}/{step.id}" for exercise in load_exercises().values()
-                     for step in exercise.steps if step.asks_for_a_time)
-
-
-@cache
 def risk_question_steps() -> frozenset[str]:
     """"exercise/step" of every script step that itself asks about risk (`asks_about_risk: true`)."""
     return frozenset(f"{exercise.id}/{step.id}" for exercise in load_exercises().values()
@@ -52,9 +45,7 @@ def outcome(item: Scored, thresholds: Thresholds) -> str:
     decision = decide(item.assessment, item.score, thresholds, item.imminent_words)
     if item.row.exercise_step is not None:
         discloses = item.row.context in risk_question_steps() and affirms(item.row.text)
-        asks_for_a_time = item.row.context in time_question_steps()
-        imminent_words = imminent_answer(item.row.text, asks_for_a_time, item.score, thresholds)
-        return decide_in_exercise(decision, item.score, thresholds, discloses, imminent_words)
+        return decide_in_exercise(decision, item.score, thresholds, discloses, imminent_answer(item.row.text))
     return decision
 
 
