@@ -227,12 +227,20 @@ def subject_of(doc: Doc, span: Span) -> tuple[str | None, str]:
             return "self", f"my {word}"
         if word in CHILDREN:
             return "child", word
+        if _man_for_i(doc, index, left):
+            return "self", word
         if word in PEOPLE or token.lemma_ in PEOPLE:
             young = index > 0 and doc[index - 1].lower_ in YOUNG
             return ("child" if young else "other"), word
         if word in THINGS:
             return "thing", word
     return None, ""
+
+
+def _man_for_i(doc: Doc, index: int, left: int) -> bool:
+    """London slang "man's thinking about ending it": "man" opening the sentence before 's / is means I."""
+    following = doc[index + 1].lower_ if index + 1 < len(doc) else ""
+    return index == left and doc[index].lower_ == "man" and following in ("'s", "’s", "is")
 
 
 def historical(doc: Doc, span: Span) -> str | None:

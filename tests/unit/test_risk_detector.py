@@ -91,6 +91,15 @@ def test_third_party_is_support_not_an_alarm(detector: RiskDetector, text: str) 
     assert any(reason.startswith("third_party:") for reason in result.guarded)
 
 
+def test_man_for_i_in_london_slang_is_the_person(detector: RiskDetector) -> None:
+    assert detector.assess("man's thinking about ending it for real").is_risk
+
+
+def test_better_off_without_someone_else_is_not_about_the_person(detector: RiskDetector) -> None:
+    assert not detector.assess("our kid said everyone would be better off without him. how do i bring it up").is_risk
+    assert detector.assess("everyone would be better off without me").is_risk
+
+
 def test_own_wish_after_a_death_is_an_alarm(detector: RiskDetector) -> None:
     result = detector.assess("since my friend died I want to die too")
     assert result.categories == ("passive_ideation",)
