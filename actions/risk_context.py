@@ -27,7 +27,6 @@ from rasa_sdk.types import DomainDict
 from actions.common import menu_buttons
 from actions.exercise import current_run, take_answer
 from bot.exercises import load_common, pick
-from bot.exercises.scripts import Step
 from bot.risk.decision import ANSWER, ASK, Thresholds, decide_in_exercise, imminent_answer
 from bot.risk.disclosure import affirms
 from bot.risk.model import RiskAssessment
@@ -40,21 +39,14 @@ def interrupted_run(tracker: Tracker) -> bool:
     return tracker.get_slot("exercise_status") == "running" and current_run(tracker) is not None
 
 
-def current_step(tracker: Tracker) -> Step | None:
-    """The step of the running exercise the person is answering, if any."""
-    run = current_run(tracker)
-    if run is None:
-        return None
-    state, engine = run
-    return engine.steps[min(state.step_index, len(engine.steps) - 1)]
-
-
 def answers_yes_to_risk_question(tracker: Tracker, text: str) -> bool:
     """The current step asks about risk itself (`asks_about_risk`) and the message is a yes-type answer."""
-    step = current_step(tracker)
-    return step is not None and step.asks_about_risk and affirms(text)
-
-
+    run = current_run(tracker)
+    if run is None:
+        return False
+    state, engine = run
+    step = engine.steps[min(state.step_index, len(engine.steps) - 1)]
+    return step.asks_about_risk and affirms(text)
 
 
 class ActionWeighRiskInExercise(Action):
@@ -62,10 +54,10 @@ class ActionWeighRiskInExercise(Action):
         return "action_weigh_risk_in_exercise"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        assessment = RiskAssessment.of_message(tracker.latest_message)
+        score = RiskAssessment.of_message(tracker.latest_message).score
         text = tracker.latest_message.get("text") or ""
         discloses = answers_yes_to_risk_question(tracker, text)
-        decision = decide_in_exercise(ASK, assessment.score, Thresholds.load(), discloses=discloses,
+        decision = decide_in_exercise(ASK, score, Thresholds.load(), discloses=discloses,
                                       imminent_words=imminent_answer(text))
         run = current_run(tracker)
         if decision == ASK or run is None:

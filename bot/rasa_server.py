@@ -25,6 +25,7 @@ so `ps` never shows it. Five changes to Rasa 3.6 and its web server, installed h
 from __future__ import annotations
 
 import hmac
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from functools import wraps
 from http import HTTPStatus
 from inspect import isawaitable
 from typing import Any
+
+import ujson
 
 from bot import config, sanic_websocket
 
@@ -107,10 +110,6 @@ def remembered_event_classes() -> Callable[..., Any]:
 
 def fast_json_dumps(value: Any) -> str:
     """json.dumps's JSON for a request body, written by ujson; json.dumps for whatever ujson refuses."""
-    import json
-
-    import ujson
-
     try:
         return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
     except (TypeError, ValueError, OverflowError):

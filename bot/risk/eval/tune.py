@@ -17,8 +17,8 @@ the score adds to those of the rules:
   exercise_imminent_ask  the same on exercise answers when answers with an imminent cue are asked
                 about from this lower score (not below imminent_ask): the budget is shared, the
                 exercise answers' alarms in all stay <= EXERCISE_BUDGET
-The exercise budget sits under the issue's 0.5 % target and the ask budget at its 2 % (the rules add
-their own alarms on top). "Chat-style" rows are the written and project rows: the issue's targets are
+The exercise budget sits under the issue's 0.5 % target; the ask budget is above its 2 % (below), and
+the rules add their own alarms on top. "Chat-style" rows are the written and project rows: the issue's targets are
 set on chat messages, and the forum's negated rewrites (ct_talklife positive_examples_negated) are
 made-up negations with labels a reader disputes ("I didn't see a way out except to finish it myself."
 is labelled safe), so they bound escalation but not the direct question. Measured on dev (2026-12-02,
